@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-a3c",
+    products: [
+        .executable(name: "a3c", targets: ["a3c"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "Environments", targets: ["Environments"]),
+        .library(name: "ActorCritic", targets: ["ActorCritic"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
+    ],
+    targets: [
+        // OpenBLAS and oneDNN's sgemm, from Debian (libopenblas-dev, libdnnl-dev).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        // Seedable, fast random numbers shared by the engine, the environments and the workers.
+        .target(name: "Randomness"),
+        // Neural-network engine: flat parameters, layers with hand-written backward passes, optimizers.
+        .target(
+            name: "NeuralNet",
+            dependencies: ["CBLAS", "Randomness", .product(name: "Atomics", package: "swift-atomics")]),
+        // Gymnasium-like environments: protocol, native classic control, wrappers, registry.
+        .target(name: "Environments", dependencies: ["Randomness"]),
+        // The algorithm: actor-critic model, rollouts, returns, workers, trainer.
+        .target(
+            name: "ActorCritic",
+            dependencies: [
+                "NeuralNet", "Environments", "Randomness",
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]),
+        // The command-line tool.
+        .executableTarget(
+            name: "a3c",
+            dependencies: [
+                "ActorCritic", "NeuralNet", "Environments",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ActorCriticTests", dependencies: ["ActorCritic", "NeuralNet", "Environments"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["a3c"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

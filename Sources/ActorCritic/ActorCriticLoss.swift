@@ -1,0 +1,84 @@
+import NeuralNet
+
+/// The A3C loss over one rollout, summed over its steps as in the paper's algorithm S3:
+/// L = Σ_t [ -log π(a_t|s_t) A_t - β H(π(·|s_t)) + c_v (R_t - V(s_t))² ], with A_t held constant.
+///
+/// The network's output rows are [logits for each action..., value], `actionCount + 1` wide and
+/// contiguous. `gradient` writes dL/d(output) into the rows the backward pass reads.
+public struct ActorCriticLoss: Sendable {
+    public var entropyBeta: Float
+    public var valueCoefficient: Float
+
+    public init(entropyBeta: Float, valueCoefficient: Float) {
+        self.entropyBeta = entropyBeta
+        self.valueCoefficient = valueCoefficient
+    }
+
+    /// The loss terms of one rollout, averaged per step (for logs; the gradient uses their sum).
+    public struct Terms: Sendable, Hashable {
+        public var policyLoss: Float = 0
+        public var valueLoss: Float = 0
+        public var entropy: Float = 0
+        /// Mean over steps of the largest action probability (how sure the policy is).
+        public var maxProbability: Float = 0
+        public init() {}
+    }
+
+    /// Writes dL/d(output row t) for t in 0..<count and returns the loss terms.
+    /// `probabilities`, `logProbabilities` and `entropies` are what `Categorical.evaluate` gave for each row.
+    @inlinable
+    public func gradient(
+        outputs: UnsafePointer<Float>, outputGradients: UnsafeMutablePointer<Float>,
+        probabilities: UnsafePointer<Float>, logProbabilities: UnsafePointer<Float>, entropies: UnsafePointer<Float>,
+        actions: UnsafePointer<Int32>, returns: UnsafePointer<Float>, advantages: UnsafePointer<Float>,
+        count: Int, actionCount: Int
+    ) -> Terms {
+        var terms = Terms()
+        let width = actionCount + 1
+        for t in 0..<count {
+            let row = outputGradients + t * width
+            let p = probabilities + t * actionCount
+            let logP = logProbabilities + t * actionCount
+            let action = Int(actions[t])
+            Categorical.policyGradient(
+                probabilities: p, logProbabilities: logP, entropy: entropies[t], count: actionCount,
+                action: action, advantage: advantages[t], entropyBeta: entropyBeta, scale: 1,
+                logitGradient: row)
+            let value = outputs[t * width + actionCount]
+            let error = returns[t] - value
+            row[actionCount] = -2 * valueCoefficient * error
+            terms.policyLoss -= logP[action] * advantages[t]
+            terms.valueLoss += error * error
+            terms.entropy += entropies[t]
+            var best = p[0]
+            for i in 1..<actionCount where p[i] > best { best = p[i] }
+            terms.maxProbability += best
+        }
+        let scale = 1 / Float(count)
+        terms.policyLoss *= scale
+        terms.valueLoss *= scale
+        terms.entropy *= scale
+        terms.maxProbability *= scale
+        return terms
+    }
+
+    /// The loss value itself (sum over steps), for gradient checks.
+    public func value(
+        outputs: UnsafePointer<Float>, actions: [Int], returns: [Float], advantages: [Float],
+        actionCount: Int
+    ) -> Double {
+        var total = 0.0
+        var probabilities = [Float](repeating: 0, count: actionCount)
+        var logProbabilities = [Float](repeating: 0, count: actionCount)
+        for t in 0..<actions.count {
+            let row = outputs + t * (actionCount + 1)
+            let entropy = Categorical.evaluate(
+                logits: row, count: actionCount, probabilities: &probabilities, logProbabilities: &logProbabilities)
+            let error = Double(returns[t] - row[actionCount])
+            total += -Double(logProbabilities[actions[t]]) * Double(advantages[t])
+            total += -Double(entropyBeta) * Double(entropy)
+            total += Double(valueCoefficient) * error * error
+        }
+        return total
+    }
+}

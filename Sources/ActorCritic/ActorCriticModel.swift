@@ -1,0 +1,76 @@
+import NeuralNet
+import Randomness
+
+/// The network families `--network` names.
+public enum NetworkArchitecture: String, Sendable, CaseIterable, Codable {
+    /// Fully connected trunk for vector observations.
+    case mlp
+    /// The A3C paper's network for 84x84 frame stacks (Mnih et al. 2016, after Mnih et al. 2013):
+    /// conv 16 8x8 stride 4, conv 32 4x4 stride 2, fully connected 256, all ReLU.
+    case paper
+}
+
+/// Hidden-layer non-linearity of the MLP.
+public enum Activation: String, Sendable, CaseIterable, Codable {
+    case tanh
+    case relu
+
+    var layer: LayerSpec { self == .tanh ? .tanh : .relu }
+}
+
+/// An actor-critic network: a trunk shared by both heads, then one linear layer whose output row is
+/// [policy logits for each action..., state value]. Both heads in one product: one GEMM, not two.
+public struct ActorCriticModel: Sendable {
+    public let network: NetworkSpec
+    public let actionCount: Int
+    public let architecture: NetworkArchitecture
+
+    /// Builds the named architecture for the given observation shape and action count.
+    public init(
+        architecture: NetworkArchitecture, observationShape: [Int], actionCount: Int,
+        hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh
+    ) throws(NetworkShapeError) {
+        guard actionCount >= 2 else { throw NetworkShapeError("an actor-critic needs at least 2 actions") }
+        var layers: [LayerSpec] = []
+        switch architecture {
+        case .mlp:
+            guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ $0 > 0 }) else {
+                throw NetworkShapeError("the MLP needs at least one hidden layer of positive size")
+            }
+            if observationShape.count > 1 { layers.append(.flatten) }
+            for size in hiddenSizes { layers += [.linear(outputs: size), activation.layer] }
+        case .paper:
+            guard observationShape.count == 3 else {
+                throw NetworkShapeError(
+                    "the paper network needs image observations [height, width, frames], got \(observationShape)")
+            }
+            layers = [
+                .conv2d(filters: 16, kernel: 8, stride: 4, padding: 0), .relu,
+                .conv2d(filters: 32, kernel: 4, stride: 2, padding: 0), .relu,
+                .flatten, .linear(outputs: 256), .relu,
+            ]
+        }
+        layers.append(.linear(outputs: actionCount + 1))
+        guard observationShape.allSatisfy({ $0 > 0 }), !observationShape.isEmpty else {
+            throw NetworkShapeError("invalid observation shape \(observationShape)")
+        }
+        network = try NetworkSpec(inputShape: Shape(observationShape), layers: layers)
+        self.actionCount = actionCount
+        self.architecture = architecture
+    }
+
+    /// Number of parameters.
+    public var parameterCount: Int { network.parameterCount }
+
+    /// Orthogonal weights, zero biases; gain sqrt(2) for hidden layers, 0.01 for the policy rows of
+    /// the head (a near-uniform first policy) and 1 for its value row.
+    public func initialize(_ parameters: UnsafeMutablePointer<Float>, seed: UInt64) {
+        var rng = Xoshiro256(seed: seed, stream: 0xC0FFEE)
+        let headIndex = network.layers.count - 1
+        let actionCount = actionCount
+        Initialization.initialize(network, parameters: parameters, rng: &rng) { layer, row in
+            if layer == headIndex { return row < actionCount ? 0.01 : 1 }
+            return Float(2).squareRoot()
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Synchronization
+
+/// One finished training episode.
+public struct EpisodeRecord: Sendable, Hashable {
+    /// Global environment steps when it ended.
+    public var globalStep: Int
+    /// Seconds since training started.
+    public var wallSeconds: Double
+    public var worker: Int
+    /// Undiscounted sum of rewards.
+    public var episodeReturn: Double
+    public var length: Int
+}
+
+/// Collects finished episodes from all workers and keeps the mean of the last 100 returns.
+/// Concurrency: every method takes a mutex; workers call it once per episode, so it never contends.
+public final class EpisodeTracker: Sendable {
+    /// Episodes in the moving window (Gymnasium's convention for "solved").
+    public static let window = 100
+
+    private struct State {
+        var recent = [Double](repeating: 0, count: EpisodeTracker.window)
+        var next = 0
+        var count = 0
+        var bestMean = -Double.infinity
+        var history: [EpisodeRecord] = []
+    }
+
+    private let state = Mutex(State())
+    private let keepHistory: Bool
+
+    /// `keepHistory` stores every record (tests, summaries); otherwise only the window is kept.
+    public init(keepHistory: Bool = true) { self.keepHistory = keepHistory }
+
+    /// Adds an episode; returns the mean of the last 100 returns once there are 100, else nil.
+    @discardableResult
+    public func record(_ episode: EpisodeRecord) -> Double? {
+        state.withLock { state in
+            state.recent[state.next] = episode.episodeReturn
+            state.next = (state.next + 1) % Self.window
+            state.count += 1
+            if keepHistory { state.history.append(episode) }
+            guard state.count >= Self.window else { return nil }
+            let mean = state.recent.reduce(0, +) / Double(Self.window)
+            state.bestMean = max(state.bestMean, mean)
+            return mean
+        }
+    }
+
+    /// Episodes finished so far.
+    public var count: Int { state.withLock { $0.count } }
+
+    /// Mean return of the last min(count, 100) episodes; nil before the first.
+    public var recentMean: Double? {
+        state.withLock { state in
+            let n = min(state.count, Self.window)
+            guard n > 0 else { return nil }
+            var sum = 0.0
+            for i in 0..<n { sum += state.recent[(state.next - 1 - i + Self.window) % Self.window] }
+            return sum / Double(n)
+        }
+    }
+
+    /// Best mean over any full window of 100; nil before there are 100 episodes.
+    public var bestMean: Double? { state.withLock { $0.count >= Self.window ? $0.bestMean : nil } }
+
+    /// Every episode, in the order they finished (empty unless `keepHistory`).
+    public var history: [EpisodeRecord] { state.withLock { $0.history } }
+}

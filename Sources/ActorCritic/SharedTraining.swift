@@ -1,0 +1,69 @@
+import Atomics
+import Environments
+import NeuralNet
+import Synchronization
+
+/// What all workers share: the global parameters, the optimizer with its statistics, the step and
+/// update counters, the episode tracker and the stop flag.
+///
+/// Concurrency: parameters and optimizer state are written lock-free by every worker (Hogwild);
+/// counters and the flag are atomics; the tracker and the failure slot take mutexes.
+final class SharedTraining: Sendable {
+    let config: TrainingConfig
+    let model: ActorCriticModel
+    let environment: EnvironmentSpec
+    let parameters: FloatBuffer
+    let optimizer: any SharedOptimizer
+    let schedule: LinearSchedule
+    let targetReturn: Double?
+    let tracker: EpisodeTracker
+    let steps = ManagedAtomic<Int>(0)
+    let updates = ManagedAtomic<Int>(0)
+    let stopRequested = ManagedAtomic<Bool>(false)
+    let solved = ManagedAtomic<Bool>(false)
+    let startTime: ContinuousClock.Instant
+    private let firstFailure = Mutex<String?>(nil)
+
+    init(
+        config: TrainingConfig, model: ActorCriticModel, environment: EnvironmentSpec,
+        parameters: FloatBuffer, optimizer: any SharedOptimizer, targetReturn: Double?, tracker: EpisodeTracker
+    ) {
+        self.config = config
+        self.model = model
+        self.environment = environment
+        self.parameters = parameters
+        self.optimizer = optimizer
+        self.schedule = LinearSchedule(initial: config.learningRate, totalSteps: config.totalSteps)
+        self.targetReturn = targetReturn
+        self.tracker = tracker
+        self.startTime = .now
+    }
+
+    var elapsedSeconds: Double {
+        let duration = ContinuousClock.now - startTime
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
+    var shouldStop: Bool { stopRequested.load(ordering: .relaxed) }
+
+    func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+
+    /// Records a finished episode and stops training when the 100-episode mean reaches the target.
+    func finishEpisode(worker: Int, episodeReturn: Double, length: Int) {
+        let record = EpisodeRecord(
+            globalStep: steps.load(ordering: .relaxed), wallSeconds: elapsedSeconds, worker: worker,
+            episodeReturn: episodeReturn, length: length)
+        if let mean = tracker.record(record), let targetReturn, mean >= targetReturn {
+            solved.store(true, ordering: .relaxed)
+            requestStop()
+        }
+    }
+
+    /// Remembers the first worker failure and stops everyone.
+    func fail(_ message: String) {
+        firstFailure.withLock { if $0 == nil { $0 = message } }
+        requestStop()
+    }
+
+    var failure: String? { firstFailure.withLock { $0 } }
+}

@@ -1,0 +1,83 @@
+import NeuralNet
+
+/// Every hyper-parameter of a training run. Defaults are the ones `a3c train` uses.
+public struct TrainingConfig: Sendable, Codable, Hashable {
+    /// Gymnasium id of the environment.
+    public var environmentID = "CartPole-v1"
+    /// Actor-learner threads.
+    public var workers = TrainingConfig.defaultWorkers
+    /// Budget of environment steps, all workers together; the learning rate reaches 0 there.
+    public var totalSteps = 1_000_000
+    /// Seeds the network, every worker's environment and sampling.
+    public var seed: UInt64 = 1
+    /// Initial learning rate (annealed linearly to 0 over `totalSteps`).
+    public var learningRate: Float = 3e-3
+    /// Steps per rollout before an update (the paper's t_max).
+    public var tMax = 8
+    /// Discount factor.
+    public var gamma: Float = 0.99
+    /// Entropy bonus weight β.
+    public var entropyBeta: Float = 0.01
+    /// Value-loss weight c_v in c_v (R - V)².
+    public var valueCoefficient: Float = 0.25
+    /// Global-norm gradient clipping threshold (0 turns clipping off).
+    public var maxGradNorm: Float = 40
+    /// GAE λ; nil uses plain n-step returns.
+    public var gaeLambda: Float? = nil
+    /// Shared optimizer.
+    public var optimizer: OptimizerKind = .rmsprop
+    /// RMSProp decay α (paper: 0.99).
+    public var rmspropAlpha: Float = 0.99
+    /// RMSProp ε, inside the square root (paper: 0.1).
+    public var rmspropEpsilon: Float = 0.1
+    /// Adam ε.
+    public var adamEpsilon: Float = 1e-8
+    /// Stop once the mean return of the last 100 episodes reaches this; nil uses the environment's
+    /// reward threshold (475 for CartPole-v1), and no threshold means run the whole budget.
+    public var targetReturn: Double? = nil
+    /// Network family.
+    public var network: NetworkArchitecture = .mlp
+    /// Hidden layer sizes of the MLP.
+    public var hiddenSizes = [64, 64]
+    /// Non-linearity of the MLP.
+    public var activation: Activation = .tanh
+
+    public init() {}
+
+    /// One worker per core.
+    public static var defaultWorkers: Int { max(1, ProcessInfoCores.count) }
+
+    /// Checks every value; the message names the option and the allowed range.
+    public func validate() throws(ConfigurationError) {
+        func check(_ condition: Bool, _ message: String) throws(ConfigurationError) {
+            if !condition { throw ConfigurationError(message) }
+        }
+        try check(!environmentID.isEmpty, "--env must name an environment")
+        try check(workers >= 1 && workers <= 1024, "--workers must be between 1 and 1024, got \(workers)")
+        try check(totalSteps >= 1, "--steps must be at least 1, got \(totalSteps)")
+        try check(learningRate > 0 && learningRate.isFinite, "--lr must be positive, got \(learningRate)")
+        try check(tMax >= 1 && tMax <= 10_000, "--t-max must be between 1 and 10000, got \(tMax)")
+        try check(gamma > 0 && gamma <= 1, "--gamma must be in (0, 1], got \(gamma)")
+        try check(entropyBeta >= 0 && entropyBeta.isFinite, "--entropy-beta must be non-negative, got \(entropyBeta)")
+        try check(
+            valueCoefficient >= 0 && valueCoefficient.isFinite,
+            "--value-coef must be non-negative, got \(valueCoefficient)")
+        try check(maxGradNorm >= 0 && maxGradNorm.isFinite, "--max-grad-norm must be non-negative, got \(maxGradNorm)")
+        if let gaeLambda {
+            try check(gaeLambda >= 0 && gaeLambda <= 1, "--gae-lambda must be in [0, 1], got \(gaeLambda)")
+        }
+        try check(rmspropAlpha >= 0 && rmspropAlpha < 1, "--rmsprop-alpha must be in [0, 1), got \(rmspropAlpha)")
+        try check(rmspropEpsilon > 0, "--rmsprop-epsilon must be positive, got \(rmspropEpsilon)")
+        try check(adamEpsilon > 0, "--adam-epsilon must be positive, got \(adamEpsilon)")
+        if let targetReturn { try check(targetReturn.isFinite, "--target-return must be a finite number") }
+        try check(
+            !hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 && $0 <= 65536 },
+            "--hidden must list positive layer sizes, got \(hiddenSizes)")
+    }
+}
+
+/// A hyper-parameter outside its range.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,85 @@
+/// A reinforcement-learning environment, modelled on Gymnasium's `Env`: `reset` with an optional
+/// seed, `step` returning reward, terminated and truncated, and observation and action spaces.
+///
+/// Observations are written into a caller-owned buffer of `observationSpace.count` Floats, so
+/// stepping allocates nothing. Actions are indices into a discrete action space.
+/// Not thread-safe: each worker owns its environment.
+public protocol Environment: AnyObject {
+    /// The Gymnasium id this environment answers to, e.g. "CartPole-v1".
+    var id: String { get }
+    /// What observations look like.
+    var observationSpace: BoxSpace { get }
+    /// Number of discrete actions.
+    var actionCount: Int { get }
+
+    /// Starts a new episode and writes its first observation. A seed restarts the environment's
+    /// random stream (as `reset(seed=...)` does in Gymnasium); nil continues it.
+    func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>)
+
+    /// Applies `action` and writes the next observation.
+    func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) -> StepResult
+
+    /// Releases what the environment holds (processes, files). Stepping afterwards is an error.
+    func close()
+}
+
+extension Environment {
+    public func close() {}
+
+    /// Resets and returns the first observation as a new array (convenient; allocates).
+    public func reset(seed: UInt64? = nil) -> [Float] {
+        var observation = [Float](repeating: 0, count: observationSpace.count)
+        observation.withUnsafeMutableBufferPointer { reset(seed: seed, into: $0) }
+        return observation
+    }
+
+    /// Steps and returns the observation as a new array (convenient; allocates).
+    public func step(_ action: Int) -> (observation: [Float], result: StepResult) {
+        var observation = [Float](repeating: 0, count: observationSpace.count)
+        let result = observation.withUnsafeMutableBufferPointer { step(action, into: $0) }
+        return (observation, result)
+    }
+}
+
+/// What one step returned, besides the observation.
+public struct StepResult: Sendable, Hashable {
+    /// The reward for this step.
+    public var reward: Double
+    /// The episode reached a terminal state of the task (no bootstrapping past it).
+    public var terminated: Bool
+    /// The episode was cut short from outside (a time limit): the state is not terminal.
+    public var truncated: Bool
+
+    public init(reward: Double, terminated: Bool, truncated: Bool) {
+        self.reward = reward
+        self.terminated = terminated
+        self.truncated = truncated
+    }
+
+    /// The episode is over, either way.
+    @inlinable public var isDone: Bool { terminated || truncated }
+}
+
+/// A box of Float observations (Gymnasium's `Box`): shape and per-element bounds.
+public struct BoxSpace: Sendable, Hashable {
+    /// Dimensions of one observation, outermost first; images are [height, width, channels].
+    public let shape: [Int]
+    public let low: [Float]
+    public let high: [Float]
+
+    public init(shape: [Int], low: [Float], high: [Float]) {
+        precondition(low.count == shape.reduce(1, *) && high.count == low.count, "bounds do not match the shape")
+        self.shape = shape
+        self.low = low
+        self.high = high
+    }
+
+    /// The same bounds for every element.
+    public init(shape: [Int], low: Float, high: Float) {
+        let count = shape.reduce(1, *)
+        self.init(shape: shape, low: [Float](repeating: low, count: count), high: [Float](repeating: high, count: count))
+    }
+
+    /// Number of Floats in one observation.
+    public var count: Int { shape.reduce(1, *) }
+}

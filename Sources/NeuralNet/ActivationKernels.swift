@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// max(0, x), elementwise.
+final class ReLUKernel: LayerKernel {
+    let width: Int
+    init(width: Int) { self.width = width }
+
+    func forward(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        first: Int, count: Int, parameters: UnsafePointer<Float>
+    ) {
+        for i in 0..<(count * width) { output[i] = max(input[i], 0) }
+    }
+
+    func backward(
+        input: UnsafePointer<Float>, output: UnsafePointer<Float>,
+        outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+        count: Int, parameters: UnsafePointer<Float>, parameterGradient: UnsafeMutablePointer<Float>
+    ) {
+        guard let inputGradient else { return }
+        for i in 0..<(count * width) { inputGradient[i] = output[i] > 0 ? outputGradient[i] : 0 }
+    }
+}
+
+/// tanh(x), elementwise.
+final class TanhKernel: LayerKernel {
+    let width: Int
+    init(width: Int) { self.width = width }
+
+    func forward(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        first: Int, count: Int, parameters: UnsafePointer<Float>
+    ) {
+        for i in 0..<(count * width) { output[i] = tanhf(input[i]) }
+    }
+
+    func backward(
+        input: UnsafePointer<Float>, output: UnsafePointer<Float>,
+        outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+        count: Int, parameters: UnsafePointer<Float>, parameterGradient: UnsafeMutablePointer<Float>
+    ) {
+        guard let inputGradient else { return }
+        for i in 0..<(count * width) {
+            let y = output[i]
+            inputGradient[i] = outputGradient[i] * (1 - y * y)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// Global-norm gradient clipping: if ||g|| > maxNorm, g ← g · maxNorm / ||g||.
+public enum GradientClipping {
+    /// Clips `gradient` in place and returns its norm before clipping.
+    @discardableResult
+    public static func clipGlobalNorm(_ gradient: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float) -> Float {
+        var sum: Float = 0
+        for i in 0..<count { sum += gradient[i] * gradient[i] }
+        let norm = sum.squareRoot()
+        if norm > maxNorm && norm > 0 {
+            let scale = maxNorm / norm
+            for i in 0..<count { gradient[i] *= scale }
+        }
+        return norm
+    }
+}
+
+/// A learning rate falling linearly from `initial` to 0 over `totalSteps` environment steps.
+public struct LinearSchedule: Sendable, Hashable {
+    public let initial: Float
+    public let totalSteps: Int
+
+    public init(initial: Float, totalSteps: Int) {
+        self.initial = initial
+        self.totalSteps = totalSteps
+    }
+
+    /// The rate after `step` steps (0 once the budget is spent).
+    @inlinable
+    public func value(at step: Int) -> Float {
+        guard totalSteps > 0 else { return initial }
+        return initial * max(0, 1 - Float(step) / Float(totalSteps))
+    }
+}

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Atomics
+
+/// Adam (Kingma and Ba 2015) with moments and step count shared by all workers, as pytorch-a3c's
+/// SharedAdam: each `apply` takes the next step number atomically and uses it for bias correction.
+///
+/// Concurrency: `apply` from any number of threads at once, lock-free; the moment updates may
+/// interleave (Hogwild), the step counter does not.
+public final class SharedAdam: SharedOptimizer, @unchecked Sendable {
+    public let parameterCount: Int
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    /// First moment (mean of gradients).
+    public let firstMoment: FloatBuffer
+    /// Second moment (mean of squared gradients).
+    public let secondMoment: FloatBuffer
+    /// Updates applied so far, by all workers.
+    public let stepCount = ManagedAtomic<Int>(0)
+
+    public init(parameterCount: Int, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        precondition(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)")
+        precondition(epsilon > 0, "Adam epsilon must be positive")
+        self.parameterCount = parameterCount
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        firstMoment = FloatBuffer(count: parameterCount)
+        secondMoment = FloatBuffer(count: parameterCount)
+    }
+
+    public func apply(gradient: UnsafePointer<Float>, to parameters: UnsafeMutablePointer<Float>, learningRate: Float) {
+        let step = stepCount.wrappingIncrementThenLoad(ordering: .relaxed)
+        let correction1 = 1 - pow(Double(beta1), Double(step))
+        let correction2 = 1 - pow(Double(beta2), Double(step))
+        let stepSize = Float(Double(learningRate) * correction2.squareRoot() / correction1)
+        let scaledEpsilon = epsilon * Float(correction2.squareRoot())
+        let m = firstMoment.pointer, v = secondMoment.pointer
+        let beta1 = beta1, beta2 = beta2
+        let oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
+        for i in 0..<parameterCount {
+            let g = gradient[i]
+            let mi = beta1 * m[i] + oneMinusBeta1 * g
+            let vi = beta2 * v[i] + oneMinusBeta2 * g * g
+            m[i] = mi
+            v[i] = vi
+            // lr * m_hat / (sqrt(v_hat) + eps), with both corrections folded into the step size
+            parameters[i] -= stepSize * mi / (vi.squareRoot() + scaledEpsilon)
+        }
+    }
+
+    public var stateBuffers: [(name: String, buffer: FloatBuffer)] {
+        [("adam.first_moment", firstMoment), ("adam.second_moment", secondMoment)]
+    }
+}

@@ -1,0 +1,34 @@
+/// RMSProp with one set of statistics shared by all workers, as in the A3C paper (Mnih et al. 2016,
+/// section 4 and algorithm S3): g = alpha g + (1 - alpha) dθ², θ ← θ - η dθ / sqrt(g + ε),
+/// with ε inside the square root. The paper's values: alpha 0.99, ε 0.1.
+///
+/// Concurrency: `apply` from any number of threads at once, lock-free; updates may interleave (Hogwild).
+public final class SharedRMSProp: SharedOptimizer, @unchecked Sendable {
+    public let parameterCount: Int
+    public let alpha: Float
+    public let epsilon: Float
+    /// Running average of squared gradients, one per parameter.
+    public let squareAverage: FloatBuffer
+
+    public init(parameterCount: Int, alpha: Float = 0.99, epsilon: Float = 0.1) {
+        precondition(alpha >= 0 && alpha < 1, "RMSProp alpha must be in [0, 1)")
+        precondition(epsilon > 0, "RMSProp epsilon must be positive")
+        self.parameterCount = parameterCount
+        self.alpha = alpha
+        self.epsilon = epsilon
+        squareAverage = FloatBuffer(count: parameterCount)
+    }
+
+    public func apply(gradient: UnsafePointer<Float>, to parameters: UnsafeMutablePointer<Float>, learningRate: Float) {
+        let average = squareAverage.pointer
+        let alpha = alpha, oneMinusAlpha = 1 - alpha, epsilon = epsilon
+        for i in 0..<parameterCount {
+            let g = gradient[i]
+            let s = alpha * average[i] + oneMinusAlpha * g * g
+            average[i] = s
+            parameters[i] -= learningRate * g / (s + epsilon).squareRoot()
+        }
+    }
+
+    public var stateBuffers: [(name: String, buffer: FloatBuffer)] { [("rmsprop.square_average", squareAverage)] }
+}

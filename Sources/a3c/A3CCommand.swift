@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `a3c` command: train, list environments, benchmark.
+struct A3CCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "a3c",
+        abstract: "Asynchronous Advantage Actor-Critic (Mnih et al. 2016) on CPU threads, in Swift.",
+        version: PackageVersion.current,
+        subcommands: [TrainCommand.self, EnvsCommand.self, BenchCommand.self])
+}
+
+/// The package's version, recorded in run summaries.
+enum PackageVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Foundation
+
+// Parse and run by hand so that every failure is one line on stderr with a non-zero exit,
+// while --help and --version still print in full.
+do {
+    var command = try A3CCommand.parseAsRoot()
+    try command.run()
+} catch {
+    let code = A3CCommand.exitCode(for: error)
+    if code == .success {
+        print(A3CCommand.fullMessage(for: error))
+        exit(0)
+    }
+    let message = A3CCommand.message(for: error)
+        .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        .filter { !$0.isEmpty }.joined(separator: " ")
+    FileHandle.standardError.write(Data("a3c: error: \(message)\n".utf8))
+    exit(code.rawValue == 0 ? 1 : code.rawValue)
+}
