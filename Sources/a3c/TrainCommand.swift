@@ -59,7 +59,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("rmsprop-epsilon"), help: "RMSProp epsilon, inside the square root.")
     var rmspropEpsilon = defaults.rmspropEpsilon
 
-    @Option(name: .customLong("target-return"), help: "Stop when the 100-episode mean return reaches this (default: the environment's threshold).")
+    @Option(name: .customLong("target-return"), parsing: .unconditional, help: "Stop when the 100-episode mean return reaches this (default: the environment's threshold).")
     var targetReturn: Double?
 
     @Option(name: .long, help: "Network: mlp (vector observations) or paper (84x84 frame stacks).")

@@ -1,0 +1,99 @@
+import ActorCritic
+import Testing
+
+@Suite("A3C training")
+struct TrainingTests {
+    @Test func oneWorkerRunsAreBitIdentical() throws {
+        func run() throws -> (parameters: [Float], returns: [Double], steps: Int) {
+            var config = TrainingConfig()
+            config.workers = 1
+            config.seed = 7
+            config.totalSteps = 30_000
+            config.targetReturn = 10_000  // never reached: the budget decides
+            let trainer = try Trainer(config: config)
+            let summary = try trainer.run()
+            return (trainer.parameters.array, trainer.episodes.map(\.episodeReturn), summary.steps)
+        }
+        let first = try run(), second = try run()
+        #expect(first.steps >= 30_000)
+        #expect(first.returns.count > 50)
+        #expect(first.steps == second.steps)
+        #expect(first.returns == second.returns)
+        #expect(first.parameters == second.parameters)
+        // A different seed takes a different path.
+        var other = TrainingConfig()
+        other.workers = 1
+        other.seed = 8
+        other.totalSteps = 30_000
+        other.targetReturn = 10_000
+        let otherTrainer = try Trainer(config: other)
+        _ = try otherTrainer.run()
+        #expect(otherTrainer.parameters.array != first.parameters)
+    }
+
+    @Test func cartPoleIsSolvedWithTheDefaults() throws {
+        var config = TrainingConfig()
+        config.seed = 3
+        let trainer = try Trainer(config: config)
+        let summary = try trainer.run()
+        #expect(summary.solved, "mean of the last 100 returns: \(summary.meanReturn100 ?? -1)")
+        #expect(summary.stopReason == "solved")
+        #expect((summary.meanReturn100 ?? 0) >= 475)
+        #expect(summary.steps < config.totalSteps)
+        // The 100-episode mean is the mean of the last 100 recorded episodes.
+        let last = trainer.episodes.suffix(100).map(\.episodeReturn)
+        #expect(abs(last.reduce(0, +) / 100 - summary.meanReturn100!) < 1e-9)
+    }
+
+    @Test func gaeAndAdamAlsoLearn() throws {
+        var config = TrainingConfig()
+        config.seed = 4
+        config.gaeLambda = 0.95
+        config.optimizer = .adam
+        config.learningRate = 1e-3
+        config.totalSteps = 150_000
+        config.targetReturn = 150
+        let summary = try Trainer(config: config).run()
+        #expect(summary.solved, "mean of the last 100 returns: \(summary.meanReturn100 ?? -1)")
+    }
+
+    @Test func acrobotIsSolvedWithReLUAndLongerRollouts() throws {
+        // Acrobot's -1 rewards push the shared tanh trunk into saturation; ReLU, a lower rate and
+        // 16-step rollouts solve it (seeds 5, 6, 7: 70k-110k steps).
+        var config = TrainingConfig()
+        config.environmentID = "Acrobot-v1"
+        config.seed = 6
+        config.activation = .relu
+        config.learningRate = 1e-3
+        config.tMax = 16
+        config.totalSteps = 400_000
+        let summary = try Trainer(config: config).run()
+        #expect(summary.solved, "mean of the last 100 returns: \(summary.meanReturn100 ?? -1)")
+    }
+
+    @Test func impossibleSettingsAreRejected() {
+        func rejects(_ change: (inout TrainingConfig) -> Void, mentioning option: String) {
+            var config = TrainingConfig()
+            change(&config)
+            do {
+                try config.validate()
+                Issue.record("accepted a bad \(option)")
+            } catch {
+                #expect(error.description.contains(option))
+            }
+        }
+        rejects({ $0.workers = 0 }, mentioning: "--workers")
+        rejects({ $0.gamma = 1.5 }, mentioning: "--gamma")
+        rejects({ $0.learningRate = -1 }, mentioning: "--lr")
+        rejects({ $0.tMax = 0 }, mentioning: "--t-max")
+        rejects({ $0.gaeLambda = 2 }, mentioning: "--gae-lambda")
+        rejects({ $0.entropyBeta = -0.1 }, mentioning: "--entropy-beta")
+        rejects({ $0.totalSteps = 0 }, mentioning: "--steps")
+    }
+
+    @Test func unknownEnvironmentFailsBeforeTraining() {
+        var config = TrainingConfig()
+        config.environmentID = "Nope-v0"
+        #expect(throws: (any Error).self) { try Trainer(config: config) }
+    }
+}

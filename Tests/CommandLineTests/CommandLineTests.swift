@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// Runs the built `a3c` executable as a user would.
+@Suite("a3c command line")
+struct CommandLineTests {
+    struct Result {
+        let status: Int32
+        let standardOutput: String
+        let standardError: String
+    }
+
+    /// The `a3c` binary next to the test bundle (SwiftPM builds it first: the tests depend on it).
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["A3C_BINARY"] { return URL(fileURLWithPath: path) }
+        var directory = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("a3c")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("a3c")
+    }
+
+    func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
+            standardError: String(decoding: errData, as: UTF8.self))
+    }
+
+    @Test(arguments: [
+        ["train", "--env", "NoSuchEnv-v0"],
+        ["train", "--workers", "0"],
+        ["train", "--gamma", "2"],
+        ["train", "--lr", "abc"],
+        ["train", "--hidden", "64,x"],
+        ["train", "--optimizer", "sgd"],
+        ["train", "--bogus"],
+        ["frobnicate"],
+    ])
+    func badInputIsOneLineAndNonZero(arguments: [String]) throws {
+        let result = try run(arguments)
+        #expect(result.status != 0)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.standardError)")
+        #expect(lines.first?.hasPrefix("a3c: error:") == true)
+        #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test func unknownEnvironmentNamesTheKnownOnes() throws {
+        let result = try run(["train", "--env", "NoSuchEnv-v0"])
+        #expect(result.standardError.contains("CartPole-v1"))
+    }
+
+    @Test func helpDocumentsEveryOptionAndItsDefault() throws {
+        let result = try run(["train", "--help"])
+        #expect(result.status == 0)
+        // Help wraps to the terminal's width: compare with whitespace runs collapsed.
+        let help = result.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for option in [
+            "--env", "--workers", "--steps", "--seed", "--lr", "--t-max", "--gamma", "--entropy-beta",
+            "--target-return", "--summary-json", "--optimizer", "--gae-lambda", "--value-coef", "--max-grad-norm",
+        ] {
+            #expect(help.contains(option), "help lacks \(option)")
+        }
+        #expect(help.contains("default: CartPole-v1"))
+        #expect(help.contains("(default: 0.99)"))
+        #expect(help.contains("(default: 1000000)"))
+    }
+
+    @Test func envsListsTheNativeEnvironments() throws {
+        let result = try run(["envs"])
+        #expect(result.status == 0)
+        for id in ["CartPole-v1", "Acrobot-v1", "MountainCar-v0"] { #expect(result.standardOutput.contains(id)) }
+    }
+
+    @Test func trainWritesTheSummaryJSON() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-summary-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: path) }
+        let result = try run(["train", "--seed", "2", "--summary-json", path.path])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        #expect(result.standardOutput.contains("steps/s"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as! [String: Any]
+        #expect(json["env"] as? String == "CartPole-v1")
+        #expect(json["solved"] as? Bool == true)
+        #expect((json["mean_return_100"] as? Double ?? 0) >= 475)
+        for key in ["steps", "episodes", "wall_seconds"] { #expect(json[key] != nil, "missing \(key)") }
+    }
+}

@@ -1,0 +1,92 @@
+import Environments
+import Testing
+
+@Suite("Registry, seeding, reset distributions, time limits")
+struct EnvironmentBehaviourTests {
+    @Test func unknownIdListsTheKnownOnes() {
+        do {
+            _ = try EnvironmentRegistry.make("CartPole-v9")
+            Issue.record("expected an error")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("CartPole-v9"))
+            for id in ["CartPole-v1", "Acrobot-v1", "MountainCar-v0"] { #expect(message.contains(id)) }
+            #expect(!message.contains("\n"))
+        }
+    }
+
+    @Test func registryCarriesGymnasiumsLimitsAndThresholds() throws {
+        let cartPole = try EnvironmentRegistry.spec("CartPole-v1")
+        #expect(cartPole.maxEpisodeSteps == 500 && cartPole.rewardThreshold == 475)
+        let acrobot = try EnvironmentRegistry.spec("Acrobot-v1")
+        #expect(acrobot.maxEpisodeSteps == 500 && acrobot.rewardThreshold == -100)
+        let mountainCar = try EnvironmentRegistry.spec("MountainCar-v0")
+        #expect(mountainCar.maxEpisodeSteps == 200 && mountainCar.rewardThreshold == -110)
+    }
+
+    @Test(arguments: ["CartPole-v1", "Acrobot-v1", "MountainCar-v0"])
+    func sameSeedSameEpisode(id: String) throws {
+        func rollout(_ seed: UInt64) throws -> [[Float]] {
+            let env = try EnvironmentRegistry.make(id)
+            var observations = [env.reset(seed: seed)]
+            for t in 0..<50 {
+                let (observation, result) = env.step(t % env.actionCount)
+                observations.append(observation)
+                if result.isDone { break }
+            }
+            return observations
+        }
+        #expect(try rollout(42) == rollout(42))
+        #expect(try rollout(42) != rollout(43))
+    }
+
+    @Test func resetDistributionsMatchGymnasiums() {
+        let cartPole = CartPole(), acrobot = Acrobot(), mountainCar = MountainCar()
+        var cartPoleExtremes: (Double, Double) = (1, -1)
+        for seed in 0..<2000 as Range<UInt64> {
+            _ = cartPole.reset(seed: seed)
+            for value in cartPole.state {
+                #expect(value >= -0.05 && value < 0.05)
+                cartPoleExtremes = (min(cartPoleExtremes.0, value), max(cartPoleExtremes.1, value))
+            }
+            _ = acrobot.reset(seed: seed)
+            for value in acrobot.state {
+                #expect(value >= -0.1 && value <= 0.1)
+                #expect(Double(Float(value)) == value, "Gymnasium draws Acrobot's start state in float32")
+            }
+            _ = mountainCar.reset(seed: seed)
+            #expect(mountainCar.state[0] >= -0.6 && mountainCar.state[0] < -0.4 && mountainCar.state[1] == 0)
+        }
+        // Uniform over the whole interval, not a corner of it.
+        #expect(cartPoleExtremes.0 < -0.049 && cartPoleExtremes.1 > 0.049)
+    }
+
+    @Test func timeLimitTruncatesAndResets() throws {
+        let env = try EnvironmentRegistry.make("MountainCar-v0")
+        _ = env.reset(seed: 1)
+        var steps = 0
+        var last = StepResult(reward: 0, terminated: false, truncated: false)
+        while !last.isDone {
+            last = env.step(1).result  // doing nothing never reaches the goal
+            steps += 1
+        }
+        #expect(steps == 200 && last.truncated && !last.terminated)
+        _ = env.reset(seed: nil)
+        #expect(!env.step(1).result.truncated)
+    }
+
+    @Test func observationsFitTheirSpaces() throws {
+        for spec in EnvironmentRegistry.native {
+            let env = try spec.make()
+            let space = env.observationSpace
+            var observation = env.reset(seed: 3)
+            for t in 0..<300 {
+                #expect(observation.count == space.count)
+                for i in 0..<space.count { #expect(observation[i] >= space.low[i] && observation[i] <= space.high[i]) }
+                let step = env.step(t % env.actionCount)
+                observation = step.observation
+                if step.result.isDone { observation = env.reset(seed: nil) }
+            }
+        }
+    }
+}
