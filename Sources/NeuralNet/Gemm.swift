@@ -57,3 +57,19 @@ func getenvString(_ name: String) -> String? {
     guard let value = getenv(name) else { return nil }
     return String(cString: value)
 }
+
+extension Gemm {
+    /// The library and kernels behind `backend`, e.g. "oneDNN 2.6.3" or "OpenBLAS 0.3.21 (Haswell kernels)".
+    public static func describe(_ backend: GemmBackend) -> String {
+        switch backend {
+        case .oneDNN:
+            guard let version = dnnl_version()?.pointee else { return "oneDNN" }
+            return "oneDNN \(version.major).\(version.minor).\(version.patch)"
+        case .openBLAS:
+            let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"
+            let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+            let version = config.split(separator: " ").prefix(2).joined(separator: " ")
+            return "\(version) (\(core) kernels)"
+        }
+    }
+}
