@@ -8,10 +8,13 @@ let package = Package(
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "Environments", targets: ["Environments"]),
         .library(name: "ActorCritic", targets: ["ActorCritic"]),
+        .library(name: "RunArtifacts", targets: ["RunArtifacts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // OpenBLAS and oneDNN's sgemm, from Debian (libopenblas-dev, libdnnl-dev).
@@ -31,17 +34,28 @@ let package = Package(
                 "NeuralNet", "Environments", "Randomness",
                 .product(name: "Atomics", package: "swift-atomics"),
             ]),
+        // What a run leaves behind: config, metrics, TensorBoard events, safetensors checkpoints, media.
+        .target(
+            name: "RunArtifacts",
+            dependencies: [
+                "ActorCritic", "NeuralNet", "Environments",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["Proto/tensorboard_event.proto"]),
         // The command-line tool.
         .executableTarget(
             name: "a3c",
             dependencies: [
-                "ActorCritic", "NeuralNet", "Environments",
+                "ActorCritic", "NeuralNet", "Environments", "RunArtifacts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Atomics", package: "swift-atomics"),
             ]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ActorCriticTests", dependencies: ["ActorCritic", "NeuralNet", "Environments"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["a3c"]),
+        .testTarget(name: "RunArtifactsTests", dependencies: ["RunArtifacts", "ActorCritic", "NeuralNet"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["a3c", "RunArtifacts"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,6 +24,7 @@ public final class EpisodeTracker: Sendable {
         var count = 0
         var bestMean = -Double.infinity
         var history: [EpisodeRecord] = []
+        var pending: [EpisodeRecord] = []
     }
 
     private let state = Mutex(State())
@@ -40,6 +41,7 @@ public final class EpisodeTracker: Sendable {
             state.next = (state.next + 1) % Self.window
             state.count += 1
             if keepHistory { state.history.append(episode) }
+            state.pending.append(episode)
             guard state.count >= Self.window else { return nil }
             let mean = state.recent.reduce(0, +) / Double(Self.window)
             state.bestMean = max(state.bestMean, mean)
@@ -66,4 +68,31 @@ public final class EpisodeTracker: Sendable {
 
     /// Every episode, in the order they finished (empty unless `keepHistory`).
     public var history: [EpisodeRecord] { state.withLock { $0.history } }
+
+    /// Episodes finished since the last call (for logs), oldest first.
+    public func drainPending() -> [EpisodeRecord] {
+        state.withLock { state in
+            defer { state.pending.removeAll(keepingCapacity: true) }
+            return state.pending
+        }
+    }
+
+    /// The returns in the moving window, oldest first (for checkpoints).
+    public var recentReturns: [Double] {
+        state.withLock { state in
+            let n = min(state.count, Self.window)
+            return (0..<n).map { state.recent[(state.next - n + $0 + Self.window) % Self.window] }
+        }
+    }
+
+    /// Continues from a checkpoint: `count` episodes so far, the last of whose returns are `recentReturns`.
+    public func restore(count: Int, recentReturns: [Double], bestMean: Double?) {
+        state.withLock { state in
+            let kept = recentReturns.suffix(Self.window)
+            for (i, value) in kept.enumerated() { state.recent[i] = value }
+            state.next = kept.count % Self.window
+            state.count = max(count, kept.count)
+            state.bestMean = bestMean ?? -Double.infinity
+        }
+    }
 }

@@ -21,12 +21,16 @@ final class SharedTraining: Sendable {
     let updates = ManagedAtomic<Int>(0)
     let stopRequested = ManagedAtomic<Bool>(false)
     let solved = ManagedAtomic<Bool>(false)
+    let updateStatistics = UpdateAccumulator()
     let startTime: ContinuousClock.Instant
+    /// Wall time of earlier sessions of a resumed run.
+    let earlierSeconds: Double
     private let firstFailure = Mutex<String?>(nil)
 
     init(
         config: TrainingConfig, model: ActorCriticModel, environment: EnvironmentSpec,
-        parameters: FloatBuffer, optimizer: any SharedOptimizer, targetReturn: Double?, tracker: EpisodeTracker
+        parameters: FloatBuffer, optimizer: any SharedOptimizer, targetReturn: Double?, tracker: EpisodeTracker,
+        earlierSeconds: Double
     ) {
         self.config = config
         self.model = model
@@ -37,11 +41,13 @@ final class SharedTraining: Sendable {
         self.targetReturn = targetReturn
         self.tracker = tracker
         self.startTime = .now
+        self.earlierSeconds = earlierSeconds
     }
 
+    /// Seconds of training, earlier sessions included.
     var elapsedSeconds: Double {
         let duration = ContinuousClock.now - startTime
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        return earlierSeconds + Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     var shouldStop: Bool { stopRequested.load(ordering: .relaxed) }

@@ -2,9 +2,9 @@ import Environments
 import Foundation
 import NeuralNet
 
-/// Runs A3C: builds the global model and shared optimizer, starts one thread per worker, reports
-/// progress from the calling thread, and returns when the target is reached, the step budget is
-/// spent or `requestStop()` is called.
+/// Runs A3C: builds the global model and shared optimizer, starts one thread per worker, calls a
+/// monitor on the calling thread while they run, and returns when the target is reached, the step
+/// budget is spent or `requestStop()` is called.
 public final class Trainer: Sendable {
     public let config: TrainingConfig
     public let model: ActorCriticModel
@@ -16,8 +16,9 @@ public final class Trainer: Sendable {
     public let optimizer: any SharedOptimizer
     private let shared: SharedTraining
 
-    /// Checks the configuration, looks the environment up and builds the model.
-    public init(config: TrainingConfig) throws {
+    /// Checks the configuration, looks the environment up and builds the model; with `state`,
+    /// continues that run (parameters, optimizer, counters, recent returns).
+    public init(config: TrainingConfig, resumingFrom state: TrainingState? = nil) throws {
         try config.validate()
         self.config = config
         environment = try EnvironmentRegistry.spec(config.environmentID)
@@ -27,8 +28,9 @@ public final class Trainer: Sendable {
             architecture: config.network, observationShape: probe.observationSpace.shape,
             actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation)
         targetReturn = config.targetReturn ?? environment.rewardThreshold
-        parameters = FloatBuffer(count: model.parameterCount)
-        model.initialize(parameters.pointer, seed: config.seed)
+        let parameters = FloatBuffer(count: model.parameterCount)
+        self.parameters = parameters
+        let optimizer: any SharedOptimizer
         switch config.optimizer {
         case .rmsprop:
             optimizer = SharedRMSProp(
@@ -36,16 +38,52 @@ public final class Trainer: Sendable {
         case .adam:
             optimizer = SharedAdam(parameterCount: model.parameterCount, epsilon: config.adamEpsilon)
         }
+        self.optimizer = optimizer
+        let tracker = EpisodeTracker(keepHistory: state == nil)
+        if let state {
+            guard state.parameters.count == model.parameterCount else {
+                throw TrainingError(
+                    "the checkpoint holds \(state.parameters.count) parameters but this network has \(model.parameterCount)")
+            }
+            state.parameters.withUnsafeBufferPointer { parameters.pointer.update(from: $0.baseAddress!, count: $0.count) }
+            for (name, buffer) in optimizer.stateBuffers {
+                guard let values = state.optimizerState[name], values.count == buffer.count else {
+                    throw TrainingError("the checkpoint has no \(name) of \(buffer.count) values for the \(config.optimizer.rawValue) optimizer")
+                }
+                values.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: $0.count) }
+            }
+            (optimizer as? SharedAdam)?.stepCount.store(state.optimizerSteps, ordering: .relaxed)
+            tracker.restore(count: state.episodes, recentReturns: state.recentReturns, bestMean: state.bestMeanReturn100)
+        } else {
+            model.initialize(parameters.pointer, seed: config.seed)
+        }
         shared = SharedTraining(
             config: config, model: model, environment: environment, parameters: parameters,
-            optimizer: optimizer, targetReturn: targetReturn, tracker: EpisodeTracker())
+            optimizer: optimizer, targetReturn: targetReturn, tracker: tracker,
+            earlierSeconds: state?.wallSeconds ?? 0)
+        if let state {
+            shared.steps.store(state.steps, ordering: .relaxed)
+            shared.updates.store(state.updates, ordering: .relaxed)
+        }
     }
 
-    /// Every finished episode so far.
+    /// Every finished episode of this session (empty for a resumed run, which keeps only the window).
     public var episodes: [EpisodeRecord] { shared.tracker.history }
 
-    /// Asks the workers to stop after their current update (safe from any thread or a signal handler's queue).
+    /// Episodes finished since the last call, oldest first.
+    public func drainEpisodes() -> [EpisodeRecord] { shared.tracker.drainPending() }
+
+    /// Mean loss terms of the updates since the last call.
+    public func drainUpdateStatistics() -> UpdateStatistics { shared.updateStatistics.drain() }
+
+    /// The learning rate in force now.
+    public var learningRate: Float { shared.schedule.value(at: shared.steps.load(ordering: .relaxed)) }
+
+    /// Asks the workers to stop after their current update. Safe from any thread.
     public func requestStop() { shared.requestStop() }
+
+    /// The target was reached.
+    public var isSolved: Bool { shared.solved.load(ordering: .relaxed) }
 
     /// A snapshot of the counters.
     public var progress: TrainingProgress {
@@ -55,13 +93,32 @@ public final class Trainer: Sendable {
             meanReturn100: shared.tracker.recentMean, elapsedSeconds: shared.elapsedSeconds)
     }
 
-    /// Trains to the end. `report` is called on this thread about every `reportInterval` seconds.
+    /// Best 100-episode mean so far.
+    public var bestMeanReturn100: Double? { shared.tracker.bestMean }
+
+    /// A copy of everything needed to continue. While workers run, parameters and statistics may be
+    /// mid-update (as any Hogwild reader sees them); after `run` returns it is exact.
+    public func snapshot() -> TrainingState {
+        var optimizerState: [String: [Float]] = [:]
+        for (name, buffer) in optimizer.stateBuffers { optimizerState[name] = buffer.array }
+        return TrainingState(
+            parameters: parameters.array, optimizerState: optimizerState,
+            optimizerSteps: (optimizer as? SharedAdam)?.stepCount.load(ordering: .relaxed) ?? 0,
+            steps: shared.steps.load(ordering: .relaxed), updates: shared.updates.load(ordering: .relaxed),
+            episodes: shared.tracker.count, wallSeconds: shared.elapsedSeconds,
+            recentReturns: shared.tracker.recentReturns, bestMeanReturn100: shared.tracker.bestMean)
+    }
+
+    /// Trains to the end. `monitor` runs on this thread about every `monitorInterval` seconds
+    /// (progress lines, logs, checkpoints) and once more after the workers have stopped.
     public func run(
-        reportInterval: Double = 1, report: ((TrainingProgress) -> Void)? = nil
+        monitorInterval: Double = 1, monitor: ((Trainer) -> Void)? = nil
     ) throws -> TrainingSummary {
         let started = shared.elapsedSeconds
+        let stepsAtStart = shared.steps.load(ordering: .relaxed)
         let finished = DispatchSemaphore(value: 0)
         let shared = shared
+        if shared.steps.load(ordering: .relaxed) >= config.totalSteps { shared.requestStop() }
         var threads: [Thread] = []
         for index in 0..<config.workers {
             let thread = Thread {
@@ -80,34 +137,36 @@ public final class Trainer: Sendable {
         threads.forEach { $0.start() }
 
         var running = config.workers
-        var nextReport = started + reportInterval
+        var nextCall = started + monitorInterval
         while running > 0 {
-            let wait = max(0.001, min(0.05, nextReport - shared.elapsedSeconds))
+            let wait = max(0.001, min(0.05, nextCall - shared.elapsedSeconds))
             if finished.wait(timeout: .now() + wait) == .success {
                 running -= 1
                 continue
             }
-            if let report, shared.elapsedSeconds >= nextReport {
-                report(progress)
-                nextReport += reportInterval
+            if shared.elapsedSeconds >= nextCall {
+                monitor?(self)
+                nextCall = shared.elapsedSeconds + monitorInterval
             }
         }
+        monitor?(self)
         if let failure = shared.failure { throw TrainingError(failure) }
 
         let steps = shared.steps.load(ordering: .relaxed)
         let wall = shared.elapsedSeconds - started
-        let solved = shared.solved.load(ordering: .relaxed)
+        let solved = isSolved
         return TrainingSummary(
             env: config.environmentID, steps: steps, episodes: shared.tracker.count,
             updates: shared.updates.load(ordering: .relaxed), wallSeconds: wall,
             meanReturn100: shared.tracker.recentMean, bestMeanReturn100: shared.tracker.bestMean,
-            targetReturn: targetReturn, solved: solved, stepsPerSecond: wall > 0 ? Double(steps) / wall : 0,
+            targetReturn: targetReturn, solved: solved,
+            stepsPerSecond: wall > 0 ? Double(steps - stepsAtStart) / wall : 0,
             seed: config.seed, workers: config.workers,
             stopReason: solved ? "solved" : (steps >= config.totalSteps ? "step budget" : "interrupted"))
     }
 }
 
-/// A worker could not run (its environment failed, for instance).
+/// A worker could not run (its environment failed, for instance), or a run cannot continue.
 public struct TrainingError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }

@@ -44,6 +44,54 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
 
     public init() {}
 
+    /// Keys in config files and `config.json`: the long option names of `a3c train`.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case environmentID = "env"
+        case workers
+        case totalSteps = "steps"
+        case seed
+        case learningRate = "lr"
+        case tMax = "t-max"
+        case gamma
+        case entropyBeta = "entropy-beta"
+        case valueCoefficient = "value-coef"
+        case maxGradNorm = "max-grad-norm"
+        case gaeLambda = "gae-lambda"
+        case optimizer
+        case rmspropAlpha = "rmsprop-alpha"
+        case rmspropEpsilon = "rmsprop-epsilon"
+        case adamEpsilon = "adam-epsilon"
+        case targetReturn = "target-return"
+        case network
+        case hiddenSizes = "hidden"
+        case activation
+    }
+
+    /// Missing keys keep their defaults; unknown keys are the caller's to reject (see `CodingKeys`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainingConfig()
+        environmentID = try c.decodeIfPresent(String.self, forKey: .environmentID) ?? d.environmentID
+        workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
+        totalSteps = try c.decodeIfPresent(Int.self, forKey: .totalSteps) ?? d.totalSteps
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? d.learningRate
+        tMax = try c.decodeIfPresent(Int.self, forKey: .tMax) ?? d.tMax
+        gamma = try c.decodeIfPresent(Float.self, forKey: .gamma) ?? d.gamma
+        entropyBeta = try c.decodeIfPresent(Float.self, forKey: .entropyBeta) ?? d.entropyBeta
+        valueCoefficient = try c.decodeIfPresent(Float.self, forKey: .valueCoefficient) ?? d.valueCoefficient
+        maxGradNorm = try c.decodeIfPresent(Float.self, forKey: .maxGradNorm) ?? d.maxGradNorm
+        gaeLambda = try c.decodeIfPresent(Float.self, forKey: .gaeLambda)
+        optimizer = try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? d.optimizer
+        rmspropAlpha = try c.decodeIfPresent(Float.self, forKey: .rmspropAlpha) ?? d.rmspropAlpha
+        rmspropEpsilon = try c.decodeIfPresent(Float.self, forKey: .rmspropEpsilon) ?? d.rmspropEpsilon
+        adamEpsilon = try c.decodeIfPresent(Float.self, forKey: .adamEpsilon) ?? d.adamEpsilon
+        targetReturn = try c.decodeIfPresent(Double.self, forKey: .targetReturn)
+        network = try c.decodeIfPresent(NetworkArchitecture.self, forKey: .network) ?? d.network
+        hiddenSizes = try c.decodeIfPresent([Int].self, forKey: .hiddenSizes) ?? d.hiddenSizes
+        activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? d.activation
+    }
+
     /// One worker per core.
     public static var defaultWorkers: Int { max(1, ProcessInfoCores.count) }
 

@@ -33,8 +33,7 @@ final class Worker {
 
     var episodeReturn = 0.0
     var episodeLength = 0
-    /// Loss terms of the latest update (for logs).
-    private(set) var lastTerms = ActorCriticLoss.Terms()
+    private var lastTerms = ActorCriticLoss.Terms()
 
     init(index: Int, shared: SharedTraining) throws {
         self.index = index
@@ -85,6 +84,7 @@ final class Worker {
             // Act for up to t_max steps, keeping every activation for the backward pass.
             var count = 0
             var episodeEnded = false
+            var gameOver = false
             var terminated = false
             while count < tMax {
                 network.forward(parameters: local, first: count, count: 1)
@@ -98,11 +98,12 @@ final class Worker {
                 actions[count] = Int32(action)
                 let result = environment.step(action, into: observationRow(count + 1))
                 rewards.pointer[count] = Float(result.reward)
-                episodeReturn += result.reward
+                episodeReturn += result.score
                 episodeLength += 1
                 count += 1
                 if result.isDone {
                     episodeEnded = true
+                    gameOver = result.gameOver
                     terminated = result.terminated
                     break
                 }
@@ -130,9 +131,9 @@ final class Worker {
                 entropies: entropies.pointer, actions: actions, returns: returns.pointer,
                 advantages: advantages.pointer, count: count, actionCount: actionCount)
             network.backward(parameters: local, gradient: gradient.pointer, count: count)
-            if config.maxGradNorm > 0 {
-                GradientClipping.clipGlobalNorm(gradient.pointer, count: parameterCount, maxNorm: config.maxGradNorm)
-            }
+            let gradientNorm = GradientClipping.clipGlobalNorm(
+                gradient.pointer, count: parameterCount, maxNorm: config.maxGradNorm > 0 ? config.maxGradNorm : .infinity)
+            shared.updateStatistics.add(lastTerms, gradientNorm: gradientNorm)
             let stepsSoFar = shared.steps.wrappingIncrementThenLoad(by: count, ordering: .relaxed)
             shared.optimizer.apply(
                 gradient: gradient.pointer, to: shared.parameters.pointer,
@@ -140,9 +141,12 @@ final class Worker {
             shared.updates.wrappingIncrement(ordering: .relaxed)
 
             if episodeEnded {
-                shared.finishEpisode(worker: index, episodeReturn: episodeReturn, length: episodeLength)
-                episodeReturn = 0
-                episodeLength = 0
+                // Logs count whole games with their real score; a lost life only restarts the rollout.
+                if gameOver {
+                    shared.finishEpisode(worker: index, episodeReturn: episodeReturn, length: episodeLength)
+                    episodeReturn = 0
+                    episodeLength = 0
+                }
                 environment.reset(seed: nil, into: observationRow(0))
             } else {
                 observationRow(0).baseAddress!.update(from: network.input(row: count), count: observationCount)

@@ -21,10 +21,14 @@ public protocol Environment: AnyObject {
 
     /// Releases what the environment holds (processes, files). Stepping afterwards is an error.
     func close()
+
+    /// The current state as a colour picture, if the environment can draw itself.
+    func render() -> RGBFrame?
 }
 
 extension Environment {
     public func close() {}
+    public func render() -> RGBFrame? { nil }
 
     /// Resets and returns the first observation as a new array (convenient; allocates).
     public func reset(seed: UInt64? = nil) -> [Float] {
@@ -42,18 +46,28 @@ extension Environment {
 }
 
 /// What one step returned, besides the observation.
+///
+/// A training episode (what `terminated` and `truncated` end) can be shorter than a game: Atari
+/// agents learn as if a lost life ended the episode while the game goes on. `score` and `gameOver`
+/// describe the game itself, which is what evaluations and logs report.
 public struct StepResult: Sendable, Hashable {
-    /// The reward for this step.
+    /// The reward to learn from (clipped, for Atari).
     public var reward: Double
     /// The episode reached a terminal state of the task (no bootstrapping past it).
     public var terminated: Bool
     /// The episode was cut short from outside (a time limit): the state is not terminal.
     public var truncated: Bool
+    /// The game's own reward for this step (unclipped).
+    public var score: Double
+    /// The whole game is over (not just a life).
+    public var gameOver: Bool
 
-    public init(reward: Double, terminated: Bool, truncated: Bool) {
+    public init(reward: Double, terminated: Bool, truncated: Bool, score: Double? = nil, gameOver: Bool? = nil) {
         self.reward = reward
         self.terminated = terminated
         self.truncated = truncated
+        self.score = score ?? reward
+        self.gameOver = gameOver ?? (terminated || truncated)
     }
 
     /// The episode is over, either way.

@@ -24,9 +24,13 @@ public final class TimeLimit: Environment {
     public func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) -> StepResult {
         var result = wrapped.step(action, into: observation)
         elapsedSteps += 1
-        if elapsedSteps >= maxEpisodeSteps { result.truncated = true }
+        if elapsedSteps >= maxEpisodeSteps {
+            result.truncated = true
+            result.gameOver = true
+        }
         return result
     }
 
     public func close() { wrapped.close() }
+    public func render() -> RGBFrame? { wrapped.render() }
 }

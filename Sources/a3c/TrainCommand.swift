@@ -3,8 +3,9 @@ import ArgumentParser
 import Environments
 import Foundation
 import NeuralNet
+import RunArtifacts
 
-/// `a3c train`: runs A3C and prints progress and a summary.
+/// `a3c train`: runs A3C, writes the run directory, prints progress and a summary.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -12,64 +13,87 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Stops when the mean return of the last 100 training episodes reaches the target \
             (by default the environment's reward threshold: 475 for CartPole-v1) or when the step \
-            budget is spent. The learning rate falls linearly to 0 over the budget.
+            budget is spent. The learning rate falls linearly to 0 over the budget. Options given \
+            here override those of --config; when resuming, they override the run's own config. \
+            Ctrl-C (SIGINT) or SIGTERM stops the workers, writes a checkpoint and exits with status 0; \
+            a second one exits at once.
             """)
 
     private static let defaults = TrainingConfig()
 
-    @Option(name: .long, help: "Environment id (see `a3c envs`).")
-    var env = defaults.environmentID
+    @Option(name: .long, help: "Environment id (see `a3c envs`). (default: \(defaults.environmentID))")
+    var env: String?
 
-    @Option(name: .long, help: "Actor-learner threads (default: one per core, \(TrainingConfig.defaultWorkers) here).")
+    @Option(name: .long, help: "Actor-learner threads. (default: one per core, \(TrainingConfig.defaultWorkers) here)")
     var workers: Int?
 
-    @Option(name: .long, help: "Budget of environment steps, all workers together.")
-    var steps = defaults.totalSteps
+    @Option(name: .long, help: "Budget of environment steps, all workers together. (default: \(defaults.totalSteps))")
+    var steps: Int?
 
-    @Option(name: .long, help: "Seed for the network, the environments and sampling (default: drawn at random and reported).")
+    @Option(name: .long, help: "Seed for the network, the environments and sampling. (default: drawn at random and reported)")
     var seed: UInt64?
 
-    @Option(name: .long, help: "Initial learning rate, annealed linearly to 0 over the budget.")
-    var lr = defaults.learningRate
+    @Option(name: .long, help: "Initial learning rate, annealed linearly to 0 over the budget. (default: \(defaults.learningRate))")
+    var lr: Float?
 
-    @Option(name: .customLong("t-max"), help: "Steps per rollout before each update.")
-    var tMax = defaults.tMax
+    @Option(name: .customLong("t-max"), help: "Steps per rollout before each update. (default: \(defaults.tMax))")
+    var tMax: Int?
 
-    @Option(name: .long, help: "Discount factor.")
-    var gamma = defaults.gamma
+    @Option(name: .long, help: "Discount factor. (default: \(defaults.gamma))")
+    var gamma: Float?
 
-    @Option(name: .customLong("entropy-beta"), help: "Weight of the entropy bonus.")
-    var entropyBeta = defaults.entropyBeta
+    @Option(name: .customLong("entropy-beta"), help: "Weight of the entropy bonus. (default: \(defaults.entropyBeta))")
+    var entropyBeta: Float?
 
-    @Option(name: .customLong("value-coef"), help: "Weight c_v of the value loss c_v (R - V)^2.")
-    var valueCoefficient = defaults.valueCoefficient
+    @Option(name: .customLong("value-coef"), help: "Weight c_v of the value loss c_v (R - V)^2. (default: \(defaults.valueCoefficient))")
+    var valueCoefficient: Float?
 
-    @Option(name: .customLong("max-grad-norm"), help: "Clip each update's gradient to this global norm (0: off).")
-    var maxGradNorm = defaults.maxGradNorm
+    @Option(name: .customLong("max-grad-norm"), help: "Clip each update's gradient to this global norm, 0 for no clipping. (default: \(defaults.maxGradNorm))")
+    var maxGradNorm: Float?
 
-    @Option(name: .customLong("gae-lambda"), help: "Use GAE with this lambda instead of n-step returns (default: off).")
+    @Option(name: .customLong("gae-lambda"), help: "Use GAE with this lambda instead of n-step returns. (default: off)")
     var gaeLambda: Float?
 
-    @Option(name: .long, help: "Shared optimizer: rmsprop (the paper's) or adam.")
-    var optimizer = defaults.optimizer
+    @Option(name: .long, help: "Shared optimizer: rmsprop (the paper's) or adam. (default: \(defaults.optimizer.rawValue))")
+    var optimizer: OptimizerKind?
 
-    @Option(name: .customLong("rmsprop-alpha"), help: "RMSProp decay.")
-    var rmspropAlpha = defaults.rmspropAlpha
+    @Option(name: .customLong("rmsprop-alpha"), help: "RMSProp decay. (default: \(defaults.rmspropAlpha))")
+    var rmspropAlpha: Float?
 
-    @Option(name: .customLong("rmsprop-epsilon"), help: "RMSProp epsilon, inside the square root.")
-    var rmspropEpsilon = defaults.rmspropEpsilon
+    @Option(name: .customLong("rmsprop-epsilon"), help: "RMSProp epsilon, inside the square root. (default: \(defaults.rmspropEpsilon))")
+    var rmspropEpsilon: Float?
 
-    @Option(name: .customLong("target-return"), parsing: .unconditional, help: "Stop when the 100-episode mean return reaches this (default: the environment's threshold).")
+    @Option(name: .customLong("adam-epsilon"), help: "Adam epsilon. (default: \(defaults.adamEpsilon))")
+    var adamEpsilon: Float?
+
+    @Option(
+        name: .customLong("target-return"), parsing: .unconditional,
+        help: "Stop when the 100-episode mean return reaches this. (default: the environment's reward threshold)")
     var targetReturn: Double?
 
-    @Option(name: .long, help: "Network: mlp (vector observations) or paper (84x84 frame stacks).")
-    var network = defaults.network
+    @Option(name: .long, help: "Network: mlp (vector observations) or paper (84x84 frame stacks). (default: \(defaults.network.rawValue))")
+    var network: NetworkArchitecture?
 
-    @Option(name: .long, help: "Hidden layer sizes of the MLP, comma-separated.")
-    var hidden = defaults.hiddenSizes.map(String.init).joined(separator: ",")
+    @Option(name: .long, help: "Hidden layer sizes of the MLP, comma-separated. (default: \(defaults.hiddenSizes.map(String.init).joined(separator: ",")))")
+    var hidden: String?
 
-    @Option(name: .long, help: "Non-linearity of the MLP: tanh or relu.")
-    var activation = defaults.activation
+    @Option(name: .long, help: "Non-linearity of the MLP: tanh or relu. (default: \(defaults.activation.rawValue))")
+    var activation: Activation?
+
+    @Option(name: .long, help: "YAML file of settings; keys are these options' long names (env, lr, t-max, ...).")
+    var config: String?
+
+    @Option(name: .long, help: "Run directory. (default: runs/<env>-<date>-<time>)")
+    var out: String?
+
+    @Option(name: .long, help: "Continue the run in this directory from its latest checkpoint.")
+    var resume: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "Write checkpoints/latest.safetensors every this many steps. (default: 100000)")
+    var checkpointEvery = 100_000
+
+    @Option(name: .customLong("log-every"), help: "Seconds between update rows in metrics.csv and TensorBoard. (default: 1)")
+    var logEvery = 1.0
 
     @Option(name: .customLong("summary-json"), help: "Also write the summary to this JSON file.")
     var summaryJSON: String?
@@ -78,74 +102,176 @@ struct TrainCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        do {
-            try makeConfig(seed: 1).validate()
-        } catch {
-            throw ValidationError(error.description)
+        guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive, got \(checkpointEvery)") }
+        guard logEvery > 0 && logEvery.isFinite else { throw ValidationError("--log-every must be positive, got \(logEvery)") }
+        if resume != nil && (config != nil || out != nil) {
+            throw ValidationError("--resume continues a run in its own directory with its own config: drop --config and --out")
+        }
+        if let hidden, parseHidden(hidden) == nil {
+            throw ValidationError("--hidden must be comma-separated integers, got '\(hidden)'")
         }
     }
 
-    func makeConfig(seed: UInt64) throws(ConfigurationError) -> TrainingConfig {
-        var config = TrainingConfig()
-        config.environmentID = env
-        config.workers = workers ?? TrainingConfig.defaultWorkers
-        config.totalSteps = steps
-        config.seed = seed
-        config.learningRate = lr
-        config.tMax = tMax
-        config.gamma = gamma
-        config.entropyBeta = entropyBeta
-        config.valueCoefficient = valueCoefficient
-        config.maxGradNorm = maxGradNorm
-        config.gaeLambda = gaeLambda
-        config.optimizer = optimizer
-        config.rmspropAlpha = rmspropAlpha
-        config.rmspropEpsilon = rmspropEpsilon
-        config.targetReturn = targetReturn
-        config.network = network
-        config.activation = activation
-        let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil }) else {
-            throw ConfigurationError("--hidden must be comma-separated integers, got '\(hidden)'")
-        }
-        config.hiddenSizes = sizes.map { $0! }
-        return config
+    private func parseHidden(_ text: String) -> [Int]? {
+        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil }) else { return nil }
+        return sizes.map { $0! }
+    }
+
+    /// `base` with every option given on the command line applied.
+    private func applyingOptions(to base: TrainingConfig) -> TrainingConfig {
+        var c = base
+        if let env { c.environmentID = env }
+        if let workers { c.workers = workers }
+        if let steps { c.totalSteps = steps }
+        if let seed { c.seed = seed }
+        if let lr { c.learningRate = lr }
+        if let tMax { c.tMax = tMax }
+        if let gamma { c.gamma = gamma }
+        if let entropyBeta { c.entropyBeta = entropyBeta }
+        if let valueCoefficient { c.valueCoefficient = valueCoefficient }
+        if let maxGradNorm { c.maxGradNorm = maxGradNorm }
+        if let gaeLambda { c.gaeLambda = gaeLambda }
+        if let optimizer { c.optimizer = optimizer }
+        if let rmspropAlpha { c.rmspropAlpha = rmspropAlpha }
+        if let rmspropEpsilon { c.rmspropEpsilon = rmspropEpsilon }
+        if let adamEpsilon { c.adamEpsilon = adamEpsilon }
+        if let targetReturn { c.targetReturn = targetReturn }
+        if let network { c.network = network }
+        if let hidden, let sizes = parseHidden(hidden) { c.hiddenSizes = sizes }
+        if let activation { c.activation = activation }
+        return c
     }
 
     func run() throws {
-        let config = try makeConfig(seed: seed ?? UInt64.random(in: 1...999_999))
-        let trainer = try Trainer(config: config)
+        // Everything is checked before the run directory is touched: bad input leaves it as it was.
+        let trainer: Trainer
+        let run: RunDirectory
+        let resuming = resume != nil
+        if let resume {
+            run = RunDirectory(url: URL(fileURLWithPath: resume))
+            let saved = try run.readConfig()
+            let checkpoint = try Checkpoint.read(try run.latestCheckpoint())
+            let config = applyingOptions(to: saved.config)
+            let candidate = try Trainer(config: config, resumingFrom: checkpoint.state)
+            try checkpoint.verifyShapes(match: candidate.model)
+            trainer = candidate
+        } else {
+            var base = TrainingConfig()
+            var seedFromFile = false
+            if let config {
+                let loaded = try TrainingConfigFile.load(URL(fileURLWithPath: config))
+                base = loaded.config
+                seedFromFile = loaded.keys.contains("seed")
+            }
+            var resolved = applyingOptions(to: base)
+            if seed == nil && !seedFromFile { resolved.seed = UInt64.random(in: 1...999_999) }
+            trainer = try Trainer(config: resolved)
+            run = RunDirectory(url: out.map { URL(fileURLWithPath: $0) } ?? Self.freshDefaultURL(for: resolved.environmentID))
+            try run.create()
+            try run.writeConfig(
+                RunDirectory.ConfigFile(
+                    packageVersion: PackageVersion.current, created: ISO8601DateFormatter().string(from: Date()),
+                    resolvedTargetReturn: trainer.targetReturn, parameterCount: trainer.model.parameterCount,
+                    config: trainer.config))
+        }
+        try train(trainer, in: run, resuming: resuming)
+    }
+
+    /// `runs/<env>-<time>`, with `-2`, `-3`... when runs start within the same second.
+    private static func freshDefaultURL(for environmentID: String) -> URL {
+        let base = RunDirectory.defaultURL(environmentID: environmentID)
+        var candidate = base
+        var suffix = 2
+        while FileManager.default.fileExists(atPath: candidate.path) {
+            candidate = URL(fileURLWithPath: base.path + "-\(suffix)")
+            suffix += 1
+        }
+        return candidate
+    }
+
+    private func train(_ trainer: Trainer, in run: RunDirectory, resuming: Bool) throws {
+        let config = trainer.config
+        let logger = try RunLogger(run: run)
+        let interrupt = InterruptHandler()
+        defer { interrupt.restore() }
+        let progress = ProgressDisplay(enabled: !quiet, totalSteps: config.totalSteps)
+        let startWallClock = Date().timeIntervalSince1970 - trainer.progress.elapsedSeconds
         if !quiet {
-            print(
-                "a3c: \(config.environmentID), \(config.workers) workers, \(config.network.rawValue) network "
-                    + "(\(formatCount(trainer.model.parameterCount)) parameters), seed \(config.seed), "
-                    + "target \(trainer.targetReturn.map { formatNumber($0) } ?? "none"), "
-                    + "budget \(formatCount(config.totalSteps)) steps")
+            let verb = resuming ? "resuming" : "training"
+            progress.message(
+                "a3c: \(verb) \(config.environmentID) in \(run.url.path): \(config.workers) workers, "
+                    + "\(config.network.rawValue) network (\(formatCount(trainer.model.parameterCount)) parameters), "
+                    + "seed \(config.seed), target \(trainer.targetReturn.map { formatNumber($0) } ?? "none"), "
+                    + "budget \(formatCount(config.totalSteps)) steps"
+                    + (resuming ? ", from step \(formatCount(trainer.progress.steps))" : ""))
         }
-        var lastSteps = 0
-        var lastTime = 0.0
-        let summary = try trainer.run { progress in
-            guard !quiet else { return }
-            let rate = Double(progress.steps - lastSteps) / max(progress.elapsedSeconds - lastTime, 1e-9)
-            lastSteps = progress.steps
-            lastTime = progress.elapsedSeconds
-            print(
-                "steps \(formatCount(progress.steps))  \(formatCount(Int(rate))) steps/s  "
-                    + "episodes \(formatCount(progress.episodes))  "
-                    + "mean100 \(progress.meanReturn100.map { formatNumber($0, decimals: 1) } ?? "-")  "
-                    + "\(formatNumber(progress.elapsedSeconds, decimals: 1)) s")
-            flushStandardOutput()
+
+        var nextCheckpoint = (trainer.progress.steps / checkpointEvery + 1) * checkpointEvery
+        var bestWritten = trainer.bestMeanReturn100 ?? -Double.infinity
+        var lastLog = (steps: trainer.progress.steps, seconds: trainer.progress.elapsedSeconds)
+        var failure: (any Error)?
+        func checkpoint(_ url: URL) {
+            do {
+                try Checkpoint.write(
+                    trainer.snapshot(), config: config, model: trainer.model, packageVersion: PackageVersion.current, to: url)
+            } catch {
+                failure = failure ?? error
+                trainer.requestStop()
+            }
         }
+
+        let summary = try trainer.run(monitorInterval: 0.25) { trainer in
+            if interrupt.received != nil { trainer.requestStop() }
+            let now = trainer.progress
+            do {
+                try logger.log(episodes: trainer.drainEpisodes(), startWallClock: startWallClock)
+                if now.elapsedSeconds - lastLog.seconds >= logEvery {
+                    let rate = Double(now.steps - lastLog.steps) / max(now.elapsedSeconds - lastLog.seconds, 1e-9)
+                    try logger.log(
+                        updates: trainer.drainUpdateStatistics(), step: now.steps, wallSeconds: now.elapsedSeconds,
+                        learningRate: trainer.learningRate, stepsPerSecond: rate, meanReturn100: now.meanReturn100)
+                    try logger.flush()
+                    lastLog = (now.steps, now.elapsedSeconds)
+                }
+            } catch {
+                failure = failure ?? error
+                trainer.requestStop()
+            }
+            if now.steps >= nextCheckpoint {
+                checkpoint(run.latestCheckpointURL)
+                nextCheckpoint = (now.steps / checkpointEvery + 1) * checkpointEvery
+            }
+            if let best = trainer.bestMeanReturn100, best > bestWritten {
+                checkpoint(run.bestCheckpointURL)
+                bestWritten = best
+            }
+            progress.update(now)
+        }
+        progress.finish()
+        // The workers have stopped: this checkpoint is exact, whatever ended the run.
+        checkpoint(run.latestCheckpointURL)
+        try logger.flush()
+        if let failure { throw failure }
+
+        var final = summary
+        if let signal = interrupt.received {
+            final.stopReason = "interrupted (\(signal))"
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let json = try encoder.encode(final)
+        try AtomicFile.write(json, to: run.summaryURL)
+        if let summaryJSON { try writeAtomically(json, to: summaryJSON) }
+
         print(
-            "\(summary.solved ? "solved" : "not solved"): \(summary.env) mean100 "
-                + "\(summary.meanReturn100.map { formatNumber($0, decimals: 1) } ?? "-") after "
-                + "\(formatCount(summary.steps)) steps, \(formatCount(summary.episodes)) episodes, "
-                + "\(formatNumber(summary.wallSeconds)) s (\(formatCount(Int(summary.stepsPerSecond))) steps/s); "
-                + "stopped: \(summary.stopReason)")
-        if let summaryJSON {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try writeAtomically(try encoder.encode(summary), to: summaryJSON)
+            "\(final.solved ? "solved" : "not solved"): \(final.env) mean100 "
+                + "\(final.meanReturn100.map { formatNumber($0, decimals: 1) } ?? "-") after "
+                + "\(formatCount(final.steps)) steps, \(formatCount(final.episodes)) episodes, "
+                + "\(formatNumber(final.wallSeconds)) s (\(formatCount(Int(final.stepsPerSecond))) steps/s); "
+                + "stopped: \(final.stopReason)")
+        if interrupt.received != nil {
+            print("checkpoint: \(run.latestCheckpointURL.path); continue with: a3c train --resume \(run.url.path)")
         }
     }
 }

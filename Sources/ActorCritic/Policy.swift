@@ -1,0 +1,91 @@
+import Environments
+import NeuralNet
+import Randomness
+
+/// A trained actor acting one observation at a time: sampled from π (as in training) or greedy.
+/// Not thread-safe: one per thread.
+public final class Policy {
+    public let model: ActorCriticModel
+    private let network: Network
+    private let parameters: FloatBuffer
+    private let probabilities: FloatBuffer
+    private let logProbabilities: FloatBuffer
+
+    public init(model: ActorCriticModel, parameters: [Float]) {
+        precondition(parameters.count == model.parameterCount, "parameter count does not match the model")
+        self.model = model
+        network = Network(spec: model.network, maxBatch: 1)
+        self.parameters = FloatBuffer(parameters)
+        probabilities = FloatBuffer(count: model.actionCount)
+        logProbabilities = FloatBuffer(count: model.actionCount)
+    }
+
+    /// Where the next observation goes.
+    public var observation: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: network.input(row: 0), count: model.network.inputShape.count)
+    }
+
+    /// The action for the observation in `observation`.
+    public func act(greedy: Bool, rng: inout Xoshiro256) -> Int {
+        network.forward(parameters: parameters.pointer, count: 1)
+        let output = network.output(row: 0)
+        if greedy { return Categorical.argmax(output, count: model.actionCount) }
+        _ = Categorical.evaluate(
+            logits: output, count: model.actionCount, probabilities: probabilities.pointer,
+            logProbabilities: logProbabilities.pointer)
+        return Categorical.sample(probabilities: probabilities.pointer, count: model.actionCount, uniform: rng.nextUnitFloat())
+    }
+
+    /// The critic's value of the observation in `observation`.
+    public func value() -> Float {
+        network.forward(parameters: parameters.pointer, count: 1)
+        return network.output(row: 0)[model.actionCount]
+    }
+}
+
+/// Scores of whole games played by a policy.
+public struct EvaluationResult: Sendable, Codable {
+    public var scores: [Double]
+    public var lengths: [Int]
+
+    public var mean: Double { scores.reduce(0, +) / Double(Swift.max(scores.count, 1)) }
+    /// Population standard deviation.
+    public var standardDeviation: Double {
+        let m = mean
+        return (scores.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(Swift.max(scores.count, 1))).squareRoot()
+    }
+    public var min: Double { scores.min() ?? .nan }
+    public var max: Double { scores.max() ?? .nan }
+}
+
+/// Plays games with a policy and reports their real scores (unclipped, whole games).
+public enum Evaluator {
+    /// Plays `episodes` games on `environment`. `frame` is called with each picture when given
+    /// (the first before any step).
+    public static func evaluate(
+        policy: Policy, environment: any Environment, episodes: Int, greedy: Bool, seed: UInt64,
+        frame: ((RGBFrame) -> Void)? = nil
+    ) -> EvaluationResult {
+        var rng = Xoshiro256(seed: seed, stream: 77)
+        var result = EvaluationResult(scores: [], lengths: [])
+        let observation = policy.observation
+        environment.reset(seed: seed, into: observation)
+        for _ in 0..<episodes {
+            var score = 0.0, length = 0
+            if let frame, let picture = environment.render() { frame(picture) }
+            while true {
+                let step = environment.step(policy.act(greedy: greedy, rng: &rng), into: observation)
+                score += step.score
+                length += 1
+                if let frame, let picture = environment.render() { frame(picture) }
+                if step.isDone {
+                    environment.reset(seed: nil, into: observation)
+                    if step.gameOver { break }
+                }
+            }
+            result.scores.append(score)
+            result.lengths.append(length)
+        }
+        return result
+    }
+}

@@ -1,0 +1,32 @@
+/// Everything needed to continue a run: parameters, optimizer state, counters and the recent
+/// episode returns. A checkpoint is this, plus the configuration.
+public struct TrainingState: Sendable {
+    public var parameters: [Float]
+    /// The optimizer's buffers by name (`SharedOptimizer.stateBuffers`).
+    public var optimizerState: [String: [Float]]
+    /// Adam's shared step count (0 for RMSProp).
+    public var optimizerSteps: Int
+    public var steps: Int
+    public var updates: Int
+    public var episodes: Int
+    /// Wall time spent training so far, over every session of the run.
+    public var wallSeconds: Double
+    /// The last (up to) 100 episode returns, oldest first.
+    public var recentReturns: [Double]
+    public var bestMeanReturn100: Double?
+
+    public init(
+        parameters: [Float], optimizerState: [String: [Float]], optimizerSteps: Int, steps: Int, updates: Int,
+        episodes: Int, wallSeconds: Double, recentReturns: [Double], bestMeanReturn100: Double?
+    ) {
+        self.parameters = parameters
+        self.optimizerState = optimizerState
+        self.optimizerSteps = optimizerSteps
+        self.steps = steps
+        self.updates = updates
+        self.episodes = episodes
+        self.wallSeconds = wallSeconds
+        self.recentReturns = recentReturns
+        self.bestMeanReturn100 = bestMeanReturn100
+    }
+}

@@ -1,0 +1,48 @@
+import Synchronization
+
+/// Means of the loss terms over a span of updates, for logs.
+public struct UpdateStatistics: Sendable, Hashable {
+    /// Updates in the span.
+    public var updates = 0
+    public var policyLoss = 0.0
+    public var valueLoss = 0.0
+    public var entropy = 0.0
+    /// Mean largest action probability (how deterministic the policy has become).
+    public var maxProbability = 0.0
+    /// Mean gradient norm before clipping.
+    public var gradientNorm = 0.0
+    public init() {}
+}
+
+/// Sums loss terms from all workers until the monitor takes them.
+/// Concurrency: a mutex per update; with a handful of workers it is never contended for long.
+final class UpdateAccumulator: Sendable {
+    private let sums = Mutex(UpdateStatistics())
+
+    func add(_ terms: ActorCriticLoss.Terms, gradientNorm: Float) {
+        sums.withLock { s in
+            s.updates += 1
+            s.policyLoss += Double(terms.policyLoss)
+            s.valueLoss += Double(terms.valueLoss)
+            s.entropy += Double(terms.entropy)
+            s.maxProbability += Double(terms.maxProbability)
+            s.gradientNorm += Double(gradientNorm)
+        }
+    }
+
+    /// The means since the last call, and a fresh start.
+    func drain() -> UpdateStatistics {
+        var s = sums.withLock { s in
+            defer { s = UpdateStatistics() }
+            return s
+        }
+        guard s.updates > 0 else { return s }
+        let n = Double(s.updates)
+        s.policyLoss /= n
+        s.valueLoss /= n
+        s.entropy /= n
+        s.maxProbability /= n
+        s.gradientNorm /= n
+        return s
+    }
+}

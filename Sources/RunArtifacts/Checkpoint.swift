@@ -1,0 +1,149 @@
+import ActorCritic
+import Foundation
+import NeuralNet
+
+/// A training checkpoint as a safetensors file.
+///
+/// Tensors: the network's parameters per layer, named like a PyTorch `Sequential`
+/// (`network.<layer>.weight` with shape [outputs, inputs] or [filters, kernel, kernel, channels],
+/// `network.<layer>.bias`; the last layer's last row is the value head, the rows before it the
+/// policy logits), and the optimizer's state as flat tensors laid out like the parameters
+/// (`optimizer.rmsprop.square_average`, `optimizer.adam.first_moment`, ...).
+/// Metadata: the configuration (JSON), step and episode counters, wall time, the recent returns.
+public enum Checkpoint {
+    /// Identifies the layout, for readers of other versions.
+    public static let format = "swift-a3c checkpoint 1"
+
+    /// What a checkpoint file holds.
+    public struct Contents: Sendable {
+        public var config: TrainingConfig
+        public var state: TrainingState
+        public var packageVersion: String
+        /// Shape of every network tensor, by name.
+        public var tensorShapes: [String: [Int]]
+
+        /// Throws unless the checkpoint's tensors have exactly `model`'s names and shapes.
+        public func verifyShapes(match model: ActorCriticModel) throws {
+            let expected = Checkpoint.parameterTensors(model)
+            for (name, _, shape) in expected {
+                guard let found = tensorShapes[name] else {
+                    throw ArtifactError("the checkpoint has no tensor \(name): it was made for another network")
+                }
+                guard found == shape else {
+                    throw ArtifactError("the checkpoint's \(name) has shape \(found), this network needs \(shape)")
+                }
+            }
+            guard expected.count == tensorShapes.count else {
+                throw ArtifactError("the checkpoint has \(tensorShapes.count) network tensors, this network has \(expected.count)")
+            }
+        }
+    }
+
+    /// Writes `state` atomically to `url`.
+    public static func write(
+        _ state: TrainingState, config: TrainingConfig, model: ActorCriticModel, packageVersion: String, to url: URL
+    ) throws {
+        var tensors: [(name: String, tensor: SafeTensors.Tensor)] = []
+        for (name, range, shape) in parameterTensors(model) {
+            tensors.append((name, SafeTensors.Tensor(shape: shape, values: Array(state.parameters[range]))))
+        }
+        for name in state.optimizerState.keys.sorted() {
+            let values = state.optimizerState[name]!
+            tensors.append(("optimizer.\(name)", SafeTensors.Tensor(shape: [values.count], values: values)))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let metadata: [String: String] = [
+            "format": format,
+            "package_version": packageVersion,
+            "config": String(decoding: try encoder.encode(config), as: UTF8.self),
+            "env": config.environmentID,
+            "network": config.network.rawValue,
+            "parameter_count": "\(model.parameterCount)",
+            "steps": "\(state.steps)",
+            "updates": "\(state.updates)",
+            "episodes": "\(state.episodes)",
+            "optimizer_steps": "\(state.optimizerSteps)",
+            "wall_seconds": "\(state.wallSeconds)",
+            "recent_returns": String(decoding: try JSONEncoder().encode(state.recentReturns), as: UTF8.self),
+            "best_mean_return_100": state.bestMeanReturn100.map { "\($0)" } ?? "",
+        ]
+        try SafeTensors.write(SafeTensors.File(tensors: tensors, metadata: metadata), to: url)
+    }
+
+    /// Reads a checkpoint; a missing, truncated or foreign file is a one-line error.
+    public static func read(_ url: URL) throws -> Contents {
+        let file = try SafeTensors.read(url)
+        let metadata = file.metadata
+        func field(_ key: String) throws -> String {
+            guard let value = metadata[key] else {
+                throw ArtifactError("\(url.path) is not a swift-a3c checkpoint: no \(key) in its metadata")
+            }
+            return value
+        }
+        guard try field("format") == format else {
+            throw ArtifactError("\(url.path) has checkpoint format '\(metadata["format"] ?? "")', expected '\(format)'")
+        }
+        let config: TrainingConfig
+        do {
+            config = try JSONDecoder().decode(TrainingConfig.self, from: Data(try field("config").utf8))
+        } catch let error as ArtifactError {
+            throw error
+        } catch {
+            throw ArtifactError("\(url.path) has an unreadable config in its metadata")
+        }
+        guard let steps = Int(try field("steps")), let updates = Int(try field("updates")),
+            let episodes = Int(try field("episodes")), let optimizerSteps = Int(try field("optimizer_steps")),
+            let wallSeconds = Double(try field("wall_seconds")),
+            let recentReturns = try? JSONDecoder().decode([Double].self, from: Data(try field("recent_returns").utf8)),
+            let parameterCount = Int(try field("parameter_count"))
+        else { throw ArtifactError("\(url.path) has unreadable counters in its metadata") }
+
+        var parameters: [Float] = []
+        parameters.reserveCapacity(parameterCount)
+        var optimizerState: [String: [Float]] = [:]
+        var shapes: [String: [Int]] = [:]
+        for (name, tensor) in file.tensors {
+            if name.hasPrefix("network.") {
+                parameters += tensor.values
+                shapes[name] = tensor.shape
+            } else if name.hasPrefix("optimizer.") {
+                optimizerState[String(name.dropFirst("optimizer.".count))] = tensor.values
+            }
+        }
+        guard parameters.count == parameterCount else {
+            throw ArtifactError("\(url.path) holds \(parameters.count) parameters, its metadata says \(parameterCount)")
+        }
+        let state = TrainingState(
+            parameters: parameters, optimizerState: optimizerState, optimizerSteps: optimizerSteps, steps: steps,
+            updates: updates, episodes: episodes, wallSeconds: wallSeconds, recentReturns: recentReturns,
+            bestMeanReturn100: Double(metadata["best_mean_return_100"] ?? ""))
+        return Contents(
+            config: config, state: state, packageVersion: metadata["package_version"] ?? "unknown", tensorShapes: shapes)
+    }
+
+    /// Each layer's weight and bias: name, range in the flat parameters, shape.
+    static func parameterTensors(_ model: ActorCriticModel) -> [(String, Range<Int>, [Int])] {
+        let spec = model.network
+        var result: [(String, Range<Int>, [Int])] = []
+        for (index, layer) in spec.layers.enumerated() {
+            let input = spec.shapes[index]
+            let offset = spec.parameterOffsets[index]
+            let weightShape: [Int], outputs: Int
+            switch layer {
+            case .linear(let count):
+                outputs = count
+                weightShape = [count, input.count]
+            case .conv2d(let filters, let kernel, _, _):
+                outputs = filters
+                weightShape = [filters, kernel, kernel, input.dimensions[2]]
+            case .relu, .tanh, .flatten:
+                continue
+            }
+            let weightCount = weightShape.reduce(1, *)
+            result.append(("network.\(index).weight", offset..<(offset + weightCount), weightShape))
+            result.append(("network.\(index).bias", (offset + weightCount)..<(offset + weightCount + outputs), [outputs]))
+        }
+        return result
+    }
+}

@@ -1,0 +1,94 @@
+import ActorCritic
+import Foundation
+
+/// The folder a training run writes: `config.json`, `metrics.csv`, TensorBoard event files,
+/// `checkpoints/latest.safetensors` and `checkpoints/best.safetensors`, `summary.json`.
+public struct RunDirectory: Sendable {
+    public let url: URL
+
+    public init(url: URL) { self.url = url }
+
+    /// `runs/<env>-<yyyyMMdd-HHmmss>`, with `/` in the id replaced (ALE/Pong-v5 -> ALE_Pong-v5).
+    public static func defaultURL(environmentID: String, date: Date = Date()) -> URL {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let name = environmentID.replacingOccurrences(of: "/", with: "_") + "-" + formatter.string(from: date)
+        return URL(fileURLWithPath: "runs").appendingPathComponent(name)
+    }
+
+    public var configURL: URL { url.appendingPathComponent("config.json") }
+    public var metricsURL: URL { url.appendingPathComponent("metrics.csv") }
+    public var summaryURL: URL { url.appendingPathComponent("summary.json") }
+    public var checkpointsURL: URL { url.appendingPathComponent("checkpoints") }
+    public var latestCheckpointURL: URL { checkpointsURL.appendingPathComponent("latest.safetensors") }
+    public var bestCheckpointURL: URL { checkpointsURL.appendingPathComponent("best.safetensors") }
+
+    /// Creates the folders for a new run; refuses a folder that already holds a run.
+    public func create() throws {
+        if FileManager.default.fileExists(atPath: configURL.path) {
+            throw ArtifactError("\(url.path) already holds a run; use --resume \(url.path) to continue it, or another --out")
+        }
+        do {
+            try FileManager.default.createDirectory(at: checkpointsURL, withIntermediateDirectories: true)
+        } catch {
+            throw ArtifactError("cannot create \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// What `config.json` holds.
+    public struct ConfigFile: Codable, Sendable {
+        public var packageVersion: String
+        public var created: String
+        /// The target in force (the config's, else the environment's reward threshold).
+        public var resolvedTargetReturn: Double?
+        public var parameterCount: Int
+        public var config: TrainingConfig
+
+        public init(
+            packageVersion: String, created: String, resolvedTargetReturn: Double?, parameterCount: Int,
+            config: TrainingConfig
+        ) {
+            self.packageVersion = packageVersion
+            self.created = created
+            self.resolvedTargetReturn = resolvedTargetReturn
+            self.parameterCount = parameterCount
+            self.config = config
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case packageVersion = "package_version"
+            case created
+            case resolvedTargetReturn = "resolved_target_return"
+            case parameterCount = "parameter_count"
+            case config
+        }
+    }
+
+    /// Writes `config.json` (atomically).
+    public func writeConfig(_ file: ConfigFile) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(file), to: configURL)
+    }
+
+    /// Reads `config.json` of an existing run.
+    public func readConfig() throws -> ConfigFile {
+        guard let data = try? Data(contentsOf: configURL) else {
+            throw ArtifactError("\(url.path) is not a run directory: no readable config.json")
+        }
+        do {
+            return try JSONDecoder().decode(ConfigFile.self, from: data)
+        } catch {
+            throw ArtifactError("\(configURL.path) is not a valid run config")
+        }
+    }
+
+    /// The checkpoint to continue from: `checkpoints/latest.safetensors`.
+    public func latestCheckpoint() throws -> URL {
+        guard FileManager.default.fileExists(atPath: latestCheckpointURL.path) else {
+            throw ArtifactError("\(url.path) has no checkpoint to resume from (\(latestCheckpointURL.path) is missing)")
+        }
+        return latestCheckpointURL
+    }
+}

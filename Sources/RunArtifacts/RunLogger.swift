@@ -1,0 +1,81 @@
+import ActorCritic
+import Foundation
+
+/// Writes a run's metrics twice: rows in `metrics.csv` and scalars in TensorBoard event files.
+///
+/// `metrics.csv` has one row per finished episode (`kind` = episode: global step, wall time, worker,
+/// return, length) and one row per logging interval summarising the updates in it (`kind` = update:
+/// mean losses, entropy, largest action probability and gradient norm, the learning rate, steps/s).
+/// Not thread-safe: the trainer's monitor thread owns it.
+public final class RunLogger {
+    public static let csvHeader = [
+        "kind", "global_step", "wall_seconds", "worker", "episode_return", "episode_length", "updates",
+        "policy_loss", "value_loss", "entropy", "max_probability", "gradient_norm", "learning_rate",
+        "steps_per_second", "mean_return_100",
+    ]
+
+    private let csv: FileHandle
+    private let tensorBoard: TensorBoardWriter
+    private var pending = ""
+
+    /// Opens (or, resuming, appends to) the run's metrics and starts a new event file.
+    public init(run: RunDirectory) throws {
+        let path = run.metricsURL.path
+        let isNew = !FileManager.default.fileExists(atPath: path)
+        if isNew {
+            guard FileManager.default.createFile(atPath: path, contents: Data((Self.csvHeader.joined(separator: ",") + "\n").utf8))
+            else { throw ArtifactError("cannot create \(path)") }
+        }
+        csv = try FileHandle(forWritingTo: run.metricsURL)
+        try csv.seekToEnd()
+        tensorBoard = try TensorBoardWriter(directory: run.url)
+    }
+
+    deinit { try? csv.close() }
+
+    /// One row and three scalars per episode.
+    public func log(episodes: [EpisodeRecord], startWallClock: Double) throws {
+        for e in episodes {
+            pending += "episode,\(e.globalStep),\(format(e.wallSeconds)),\(e.worker),\(format(e.episodeReturn)),\(e.length),,,,,,,,,\n"
+            try tensorBoard.addScalars(
+                [("episode/return", e.episodeReturn), ("episode/length", Double(e.length))],
+                step: e.globalStep, wallTime: startWallClock + e.wallSeconds)
+        }
+    }
+
+    /// One row and a set of scalars for the updates of the last interval.
+    public func log(
+        updates s: UpdateStatistics, step: Int, wallSeconds: Double, learningRate: Float, stepsPerSecond: Double,
+        meanReturn100: Double?
+    ) throws {
+        var scalars: [(tag: String, value: Double)] = [
+            ("train/learning_rate", Double(learningRate)), ("train/steps_per_second", stepsPerSecond),
+        ]
+        if let meanReturn100 { scalars.append(("episode/mean_return_100", meanReturn100)) }
+        if s.updates > 0 {
+            scalars += [
+                ("loss/policy", s.policyLoss), ("loss/value", s.valueLoss), ("policy/entropy", s.entropy),
+                ("policy/max_probability", s.maxProbability), ("train/gradient_norm", s.gradientNorm),
+            ]
+        }
+        try tensorBoard.addScalars(scalars, step: step)
+        let losses = s.updates > 0
+            ? "\(format(s.policyLoss)),\(format(s.valueLoss)),\(format(s.entropy)),\(format(s.maxProbability)),\(format(s.gradientNorm))"
+            : ",,,,"
+        pending += "update,\(step),\(format(wallSeconds)),,,,\(s.updates),\(losses),\(format(Double(learningRate))),"
+            + "\(format(stepsPerSecond)),\(meanReturn100.map(format) ?? "")\n"
+    }
+
+    /// Writes buffered rows and events to disk.
+    public func flush() throws {
+        if !pending.isEmpty {
+            try csv.write(contentsOf: Data(pending.utf8))
+            pending.removeAll(keepingCapacity: true)
+        }
+        try tensorBoard.flush()
+    }
+
+    private func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.6g", value)
+    }
+}

@@ -1,0 +1,76 @@
+import ActorCritic
+import ArgumentParser
+import Environments
+import Foundation
+import RunArtifacts
+
+/// A checkpoint named on the command line: a `.safetensors` file, or a run directory (its latest checkpoint).
+struct LoadedCheckpoint {
+    let url: URL
+    let contents: Checkpoint.Contents
+    let model: ActorCriticModel
+    let environment: EnvironmentSpec
+
+    init(path: String) throws {
+        var url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            url = try RunDirectory(url: url).latestCheckpoint()
+        }
+        self.url = url
+        contents = try Checkpoint.read(url)
+        let config = contents.config
+        environment = try EnvironmentRegistry.spec(config.environmentID)
+        let probe = try environment.make()
+        defer { probe.close() }
+        model = try ActorCriticModel(
+            architecture: config.network, observationShape: probe.observationSpace.shape,
+            actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation)
+        try contents.verifyShapes(match: model)
+    }
+
+    func makePolicy() -> Policy { Policy(model: model, parameters: contents.state.parameters) }
+}
+
+/// `a3c eval`: plays games with a trained agent and prints statistics of the real score.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Play games with a trained agent; print mean, std, min and max of the score.")
+
+    @Argument(help: "A checkpoint (.safetensors) or a run directory (its latest checkpoint).")
+    var checkpoint: String
+
+    @Option(name: .long, help: "Games to play.")
+    var episodes = 10
+
+    @Flag(name: .long, help: "Take the most likely action instead of sampling from the policy.")
+    var greedy = false
+
+    @Option(name: .long, help: "Seed of the environment and of action sampling.")
+    var seed: UInt64 = 12345
+
+    @Option(name: .long, help: "Also write the scores as JSON to this file.")
+    var json: String?
+
+    func validate() throws {
+        guard episodes >= 1 && episodes <= 1_000_000 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
+    }
+
+    func run() throws {
+        let loaded = try LoadedCheckpoint(path: checkpoint)
+        let environment = try loaded.environment.make()
+        defer { environment.close() }
+        let result = Evaluator.evaluate(
+            policy: loaded.makePolicy(), environment: environment, episodes: episodes, greedy: greedy, seed: seed)
+        print(
+            "\(loaded.contents.config.environmentID), \(episodes) episode\(episodes == 1 ? "" : "s") "
+                + "(\(greedy ? "greedy" : "sampled") actions, checkpoint at step \(formatCount(loaded.contents.state.steps))): "
+                + "mean \(formatNumber(result.mean)), std \(formatNumber(result.standardDeviation)), "
+                + "min \(formatNumber(result.min)), max \(formatNumber(result.max))")
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writeAtomically(try encoder.encode(result), to: json)
+        }
+    }
+}

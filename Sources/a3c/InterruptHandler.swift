@@ -1,0 +1,56 @@
+import Atomics
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The first SIGINT or SIGTERM asks training to stop (the monitor polls `received` and stops the
+/// workers, then the command writes its checkpoint); a second one exits at once, leaving the last
+/// complete checkpoint. The handler is installed with sigaction, so it also takes over a SIGINT
+/// that a non-interactive shell set to "ignore" for a background job: `kill -INT` then still works.
+final class InterruptHandler {
+    private static let signals: [Int32] = [SIGINT, SIGTERM]
+
+    init() {
+        for number in Self.signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = interruptSignalHandler
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
+        }
+    }
+
+    /// The signal that asked training to stop, if one did.
+    var received: String? {
+        switch receivedSignal.load(ordering: .relaxed) {
+        case 0: return nil
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        case let other: return "signal \(other)"
+        }
+    }
+
+    /// Back to the default behaviour.
+    func restore() {
+        for number in Self.signals { signal(number, SIG_DFL) }
+    }
+}
+
+// State the handler may touch: lock-free atomics only (async-signal-safe).
+private let receivedSignal = ManagedAtomic<Int32>(0)
+private let signalCount = ManagedAtomic<Int>(0)
+
+private func interruptSignalHandler(_ number: Int32) {
+    if signalCount.wrappingIncrementThenLoad(ordering: .relaxed) == 1 {
+        receivedSignal.store(number, ordering: .relaxed)
+        let message: StaticString = "\na3c: stopping the workers and writing a checkpoint (signal again to quit at once)\n"
+        _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
+    } else {
+        let message: StaticString = "a3c: quitting without a final checkpoint\n"
+        _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
+        _exit(130)
+    }
+}
