@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian 12 machine lacks to build and test swift-a3c:
-# OpenBLAS and oneDNN (the matrix-product backends). Safe to run again; does nothing when all is there.
+# Installs what a fresh Debian 12 machine lacks to build, run and test swift-a3c. Safe to run
+# again; does nothing when all is there.
+#   Debian packages: OpenBLAS and oneDNN (matrix products), zlib, librsvg2-bin (PNG plots).
+#   .venv: the Python packages of requirements-test.txt, pinned, which the tests read our files with.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-packages=(libopenblas-dev libdnnl-dev)
+packages=(libopenblas-dev libdnnl-dev zlib1g-dev librsvg2-bin fonts-dejavu-core python3-venv)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+# python3-venv is only needed when this Python lacks a working venv module.
+if python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
+    missing=("${missing[@]/python3-venv}")
+fi
+missing=(${missing[@]+"${missing[@]}"})
 
 if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]}" >&2
@@ -18,3 +26,13 @@ if ((${#missing[@]})); then
 fi
 
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6 is needed)" >&2; exit 1; }
+
+if [ "${1:-}" != "--no-python" ]; then
+    stamp=.venv/.requirements-test.txt
+    if [ ! -x .venv/bin/python ] || ! cmp -s requirements-test.txt "$stamp"; then
+        echo "setup: preparing .venv (requirements-test.txt)" >&2
+        python3 -m venv .venv
+        .venv/bin/pip install -q --disable-pip-version-check -r requirements-test.txt
+        cp requirements-test.txt "$stamp"
+    fi
+fi

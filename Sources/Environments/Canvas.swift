@@ -22,8 +22,11 @@ public struct Canvas {
     /// Fills the convex polygon through `points` (any winding).
     public mutating func fillPolygon(_ points: [(Double, Double)], _ color: Color) {
         guard points.count >= 3 else { return }
-        let minY = Int(points.map(\.1).min()!.rounded(.down)), maxY = Int(points.map(\.1).max()!.rounded(.up))
-        for y in max(minY, 0)...min(maxY, frame.height - 1) {
+        guard points.allSatisfy({ $0.0.isFinite && $0.1.isFinite }) else { return }
+        let minY = max(Int(points.map(\.1).min()!.rounded(.down)), 0)
+        let maxY = min(Int(points.map(\.1).max()!.rounded(.up)), frame.height - 1)
+        guard minY <= maxY else { return }
+        for y in minY...maxY {
             let scan = Double(y) + 0.5
             var low = Double.infinity, high = -Double.infinity
             for i in points.indices {
@@ -34,7 +37,9 @@ public struct Canvas {
                 high = max(high, x)
             }
             guard low <= high else { continue }
-            for x in Int((low - 0.5).rounded(.up))...Int((high - 0.5).rounded(.down)) { plot(x, y, color) }
+            let first = max(Int((low - 0.5).rounded(.up)), 0), last = min(Int((high - 0.5).rounded(.down)), frame.width - 1)
+            guard first <= last else { continue }
+            for x in first...last { plot(x, y, color) }
         }
     }
 
@@ -45,9 +50,13 @@ public struct Canvas {
 
     /// Fills a circle.
     public mutating func fillCircle(_ cx: Double, _ cy: Double, _ radius: Double, _ color: Color) {
+        guard cx.isFinite, cy.isFinite, radius > 0 else { return }
         let r2 = radius * radius
-        for y in Int((cy - radius).rounded(.down))...Int((cy + radius).rounded(.up)) {
-            for x in Int((cx - radius).rounded(.down))...Int((cx + radius).rounded(.up)) {
+        let top = max(Int((cy - radius).rounded(.down)), 0), bottom = min(Int((cy + radius).rounded(.up)), frame.height - 1)
+        let left = max(Int((cx - radius).rounded(.down)), 0), right = min(Int((cx + radius).rounded(.up)), frame.width - 1)
+        guard top <= bottom, left <= right else { return }
+        for y in top...bottom {
+            for x in left...right {
                 let dx = Double(x) + 0.5 - cx, dy = Double(y) + 0.5 - cy
                 if dx * dx + dy * dy <= r2 { plot(x, y, color) }
             }

@@ -96,7 +96,7 @@ public enum LearningCurvePlot {
     }
 
     /// About five round tick values covering [low, high].
-    static func niceTicks(_ low: Double, _ high: Double) -> [Double] {
+    public static func niceTicks(_ low: Double, _ high: Double) -> [Double] {
         let span = max(high - low, 1e-9)
         let raw = span / 5
         let magnitude = pow(10, (log10(raw)).rounded(.down))

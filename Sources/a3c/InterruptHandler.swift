@@ -9,11 +9,16 @@ import Darwin
 /// The first SIGINT or SIGTERM asks training to stop (the monitor polls `received` and stops the
 /// workers, then the command writes its checkpoint); a second one exits at once, leaving the last
 /// complete checkpoint. The handler is installed with sigaction, so it also takes over a SIGINT
-/// that a non-interactive shell set to "ignore" for a background job: `kill -INT` then still works.
+/// that a non-interactive shell set to "ignore" for a background job, and unblocks both signals,
+/// which a parent may have left blocked: `kill -INT` then always works.
 final class InterruptHandler {
     private static let signals: [Int32] = [SIGINT, SIGTERM]
 
     init() {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for number in Self.signals { sigaddset(&unblock, number) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for number in Self.signals {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = interruptSignalHandler

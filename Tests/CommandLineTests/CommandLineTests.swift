@@ -87,7 +87,9 @@ struct CommandLineTests {
     @Test func trainWritesTheSummaryJSON() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-summary-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: path) }
-        let result = try run(["train", "--seed", "2", "--summary-json", path.path])
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-run-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try run(["train", "--seed", "2", "--summary-json", path.path, "--out", out.path])
         #expect(result.status == 0, "stderr: \(result.standardError)")
         #expect(result.standardOutput.contains("steps/s"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as! [String: Any]

@@ -90,3 +90,35 @@ struct EnvironmentBehaviourTests {
         }
     }
 }
+
+@Suite("Rendering")
+struct RenderingTests {
+    @Test(arguments: [("CartPole-v1", 600, 400), ("Acrobot-v1", 500, 500), ("MountainCar-v0", 600, 400)])
+    func framesHaveGymnasiumsSizeAndShowSomething(id: String, width: Int, height: Int) throws {
+        let env = try EnvironmentRegistry.make(id)
+        _ = env.reset(seed: 5)
+        var frames = 0
+        for t in 0..<200 {
+            let frame = try #require(env.render())
+            #expect(frame.width == width && frame.height == height)
+            let background = frame.pixels.filter { $0 == 255 }.count
+            #expect(background < frame.pixels.count, "frame \(t) is blank")
+            frames += 1
+            if env.step(t % env.actionCount).result.isDone { _ = env.reset(seed: nil) }
+        }
+        #expect(frames == 200)
+    }
+
+    @Test func statesOffTheScreenDoNotBreakDrawing() {
+        let cartPole = CartPole()
+        for state in [[10.0, 0, 3, 0], [-50, 0, -2, 0], [2.5, 0, 0.3, 0], [0, 0, .pi, 0]] {
+            cartPole.state = state
+            #expect(cartPole.render() != nil)
+        }
+        let mountainCar = MountainCar()
+        for position in [-1.2, 0.6, -5, 5] {
+            mountainCar.state = [position, 0]
+            #expect(mountainCar.render() != nil)
+        }
+    }
+}

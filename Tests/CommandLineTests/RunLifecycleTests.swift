@@ -1,0 +1,172 @@
+import Foundation
+import RunArtifacts
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The life of a run as a user lives it: train, Ctrl-C, look at the files with the reference tools,
+/// resume to the target, evaluate, record, plot; and broken input that must leave the run alone.
+@Suite("Run directories end to end", .serialized)
+struct RunLifecycleTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    func python(_ kind: String, _ path: String) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = Self.root.appendingPathComponent(".venv/bin/python")
+        process.arguments = [Self.root.appendingPathComponent("scripts/read_artifacts.py").path, kind, path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "read_artifacts.py \(kind) \(path)")
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+
+    func json(_ url: URL) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] ?? [:]
+    }
+
+    /// Every file under `directory` with its contents, to show that nothing changed.
+    func snapshot(_ directory: URL) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: directory.path)
+        while let path = enumerator?.nextObject() as? String {
+            let url = directory.appendingPathComponent(path)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                result[path] = try Data(contentsOf: url)
+            }
+        }
+        return result
+    }
+
+    @Test func interruptResumeEvaluateRecordPlot() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-run-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let run = base.appendingPathComponent("cartpole")
+
+        // 1. Train with a target that cannot be reached, and interrupt it mid-run.
+        let process = Process()
+        process.executableURL = CommandLineTests.binary
+        process.arguments = ["train", "--seed", "4", "--steps", "100000000", "--target-return", "100000", "--out", run.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let metrics = run.appendingPathComponent("metrics.csv")
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let text = (try? String(contentsOf: metrics, encoding: .utf8)) ?? ""
+            if text.components(separatedBy: "\nupdate,").count >= 3 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        kill(process.processIdentifier, SIGINT)
+        let stopDeadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < stopDeadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!process.isRunning, "a3c did not stop after SIGINT")
+        if process.isRunning {
+            process.terminate()
+            return
+        }
+        #expect(process.terminationStatus == 0)
+        let interrupted = try json(run.appendingPathComponent("summary.json"))
+        #expect((interrupted["stop_reason"] as? String)?.contains("SIGINT") == true)
+        let stoppedAt = try #require(interrupted["steps"] as? Int)
+        #expect(stoppedAt > 0 && stoppedAt < 100_000_000)
+
+        // 2. The checkpoint is there, complete, and Python's safetensors reads it.
+        let checkpoint = run.appendingPathComponent("checkpoints/latest.safetensors")
+        let loaded = try python("safetensors", checkpoint.path)
+        let metadata = try #require(loaded["metadata"] as? [String: String])
+        #expect(metadata["steps"] == "\(stoppedAt)")
+        let tensors = try #require(loaded["tensors"] as? [String: [String: Any]])
+        #expect(tensors["network.0.weight"]?["shape"] as? [Int] == [64, 4])
+        #expect(tensors.keys.contains("optimizer.rmsprop.square_average"))
+
+        // 3. TensorBoard's reader gets the scalars.
+        let board = try python("tensorboard", run.path)
+        let scalars = try #require(board["scalars"] as? [String: [[Double]]])
+        for tag in ["episode/return", "episode/length", "loss/policy", "loss/value", "policy/entropy",
+                    "policy/max_probability", "train/learning_rate", "train/steps_per_second"] {
+            #expect(!(scalars[tag] ?? []).isEmpty, "no \(tag)")
+        }
+        let csv = try String(contentsOf: metrics, encoding: .utf8)
+        let episodeRows = csv.split(separator: "\n").filter { $0.hasPrefix("episode,") }
+        #expect(scalars["episode/return"]?.count == episodeRows.count)
+
+        // 4. Resume: the same step count, then on to the target.
+        let resumed = try CommandLineTests().run(["train", "--resume", run.path, "--target-return", "475"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("from step \(formatted(stoppedAt))"), "\(resumed.standardOutput)")
+        let final = try json(run.appendingPathComponent("summary.json"))
+        #expect(final["solved"] as? Bool == true)
+        #expect((final["steps"] as? Int ?? 0) >= stoppedAt)
+        let config = try json(run.appendingPathComponent("config.json"))
+        #expect((config["config"] as? [String: Any])?["seed"] as? Int == 4)
+
+        // 5. Evaluate, record, plot.
+        let evaluation = try CommandLineTests().run(["eval", run.path, "--episodes", "5", "--greedy"])
+        #expect(evaluation.status == 0)
+        for word in ["mean", "std", "min", "max"] { #expect(evaluation.standardOutput.contains(word)) }
+        let gif = base.appendingPathComponent("cartpole.gif")
+        let recorded = try CommandLineTests().run(["record", run.path, "--out", gif.path, "--greedy", "--max-frames", "200"])
+        #expect(recorded.status == 0, "\(recorded.standardError)")
+        let picture = try python("gif", gif.path)
+        #expect(picture["frames"] as? Int == 200)
+        #expect(picture["size"] as? [Int] == [600, 400])
+        for ext in ["svg", "png"] {
+            let image = base.appendingPathComponent("curve.\(ext)")
+            let plotted = try CommandLineTests().run(["plot", run.path, "--out", image.path])
+            #expect(plotted.status == 0, "\(plotted.standardError)")
+            let bytes = try Data(contentsOf: image)
+            #expect(ext == "svg" ? String(decoding: bytes.prefix(4), as: UTF8.self) == "<svg" : bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        }
+
+        // 6. Broken input: one line, non-zero, and the run directory exactly as it was.
+        let before = try snapshot(run)
+        let truncated = base.appendingPathComponent("truncated.safetensors")
+        let bytes = try Data(contentsOf: checkpoint)
+        try bytes.prefix(bytes.count / 2).write(to: truncated)
+        for arguments in [
+            ["eval", truncated.path],
+            ["eval", base.appendingPathComponent("missing.safetensors").path],
+            ["train", "--resume", run.path, "--hidden", "32,32"],
+            ["train", "--resume", run.path, "--gamma", "7"],
+            ["train", "--resume", base.appendingPathComponent("nothing-here").path],
+        ] {
+            let result = try CommandLineTests().run(arguments)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
+        }
+        #expect(try snapshot(run) == before)
+    }
+
+    @Test func badConfigCreatesNoRunDirectory() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: base) }
+        let config = base.appendingPathComponent("bad.yaml")
+        try "env: CartPole-v1\nlearning-rate: 0.1\n".write(to: config, atomically: true, encoding: .utf8)
+        let out = base.appendingPathComponent("run")
+        let result = try CommandLineTests().run(["train", "--config", config.path, "--out", out.path])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("learning-rate"))
+        let outOfRange = try CommandLineTests().run(["train", "--lr", "-1", "--out", out.path])
+        #expect(outOfRange.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    private func formatted(_ value: Int) -> String {
+        let digits = String(value)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return out
+    }
+}

@@ -1,0 +1,102 @@
+import ActorCritic
+import Foundation
+import RunArtifacts
+import Testing
+
+@Suite("safetensors checkpoints")
+struct CheckpointTests {
+    /// A briefly trained CartPole agent, so that parameters and optimizer state are not trivial.
+    static func trainedState() throws -> (Trainer, TrainingState) {
+        var config = TrainingConfig()
+        config.workers = 1
+        config.seed = 9
+        config.totalSteps = 5000
+        config.targetReturn = 10_000
+        let trainer = try Trainer(config: config)
+        _ = try trainer.run()
+        return (trainer, trainer.snapshot())
+    }
+
+    @Test func pythonSafetensorsReadsEveryTensorAndTheMetadata() throws {
+        let (trainer, state) = try Self.trainedState()
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("checkpoint.safetensors")
+        try Checkpoint.write(state, config: trainer.config, model: trainer.model, packageVersion: "test", to: url)
+
+        let json = try PythonReader.read("safetensors", url.path)
+        let tensors = try #require(json["tensors"] as? [String: [String: Any]])
+        let metadata = try #require(json["metadata"] as? [String: String])
+        #expect(metadata["steps"] == "\(state.steps)")
+        #expect(metadata["env"] == "CartPole-v1")
+        // Layers 0, 2, 4 of the 4-64-64-3 MLP: PyTorch-style names and shapes.
+        #expect(tensors["network.0.weight"]?["shape"] as? [Int] == [64, 4])
+        #expect(tensors["network.2.weight"]?["shape"] as? [Int] == [64, 64])
+        #expect(tensors["network.4.weight"]?["shape"] as? [Int] == [3, 64])
+        #expect(tensors["network.4.bias"]?["shape"] as? [Int] == [3])
+        var flat: [Float] = []
+        for name in ["network.0.weight", "network.0.bias", "network.2.weight", "network.2.bias", "network.4.weight", "network.4.bias"] {
+            #expect(tensors[name]?["dtype"] as? String == "float32")
+            flat += (tensors[name]?["values"] as? [Double] ?? []).map(Float.init)
+        }
+        #expect(flat == state.parameters)
+        let square = (tensors["optimizer.rmsprop.square_average"]?["values"] as? [Double] ?? []).map(Float.init)
+        #expect(square == state.optimizerState["rmsprop.square_average"])
+        #expect(square.contains { $0 > 0 })
+    }
+
+    @Test func roundTripRestoresEverything() throws {
+        let (trainer, state) = try Self.trainedState()
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("c.safetensors")
+        try Checkpoint.write(state, config: trainer.config, model: trainer.model, packageVersion: "test", to: url)
+        let contents = try Checkpoint.read(url)
+        #expect(contents.config == trainer.config)
+        #expect(contents.state.parameters == state.parameters)
+        #expect(contents.state.optimizerState == state.optimizerState)
+        #expect(contents.state.steps == state.steps && contents.state.episodes == state.episodes)
+        #expect(contents.state.recentReturns == state.recentReturns)
+        try contents.verifyShapes(match: trainer.model)
+        // No temporary files left behind by the atomic write.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["c.safetensors"])
+    }
+
+    @Test func anotherNetworkShapeIsRefused() throws {
+        let (trainer, state) = try Self.trainedState()
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("c.safetensors")
+        try Checkpoint.write(state, config: trainer.config, model: trainer.model, packageVersion: "test", to: url)
+        let other = try ActorCriticModel(architecture: .mlp, observationShape: [4], actionCount: 2, hiddenSizes: [32, 32])
+        #expect(throws: ArtifactError.self) { try Checkpoint.read(url).verifyShapes(match: other) }
+    }
+
+    @Test func truncatedAndCorruptFilesAreOneLineErrors() throws {
+        let (trainer, state) = try Self.trainedState()
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("c.safetensors")
+        try Checkpoint.write(state, config: trainer.config, model: trainer.model, packageVersion: "test", to: url)
+        let bytes = try Data(contentsOf: url)
+        let cases: [(String, Data)] = [
+            ("truncated in the data", bytes.prefix(bytes.count - 100)),
+            ("truncated in the header", bytes.prefix(40)),
+            ("empty", Data()),
+            ("garbage header", Data([16, 0, 0, 0, 0, 0, 0, 0]) + Data(repeating: 0x7B, count: 16)),
+            ("absurd header length", Data([255, 255, 255, 255, 255, 255, 255, 127]) + bytes.dropFirst(8)),
+        ]
+        for (label, data) in cases {
+            let broken = directory.appendingPathComponent("broken.safetensors")
+            try data.write(to: broken)
+            do {
+                _ = try Checkpoint.read(broken)
+                Issue.record("\(label): accepted")
+            } catch {
+                #expect(!"\(error)".contains("\n"), "\(label): \(error)")
+                #expect("\(error)".contains(broken.path), "\(label): \(error)")
+            }
+        }
+        #expect(throws: ArtifactError.self) { try Checkpoint.read(directory.appendingPathComponent("missing.safetensors")) }
+    }
+}
