@@ -19,12 +19,14 @@ let package = Package(
     targets: [
         // OpenBLAS and oneDNN's sgemm, from Debian (libopenblas-dev, libdnnl-dev).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        // Element-wise kernels over whole parameter buffers (optimizers, norms), AVX-512/AVX2 chosen at run time.
+        .target(name: "CKernels"),
         // Seedable, fast random numbers shared by the engine, the environments and the workers.
         .target(name: "Randomness"),
         // Neural-network engine: flat parameters, layers with hand-written backward passes, optimizers.
         .target(
             name: "NeuralNet",
-            dependencies: ["CBLAS", "Randomness", .product(name: "Atomics", package: "swift-atomics")]),
+            dependencies: ["CBLAS", "CKernels", "Randomness", .product(name: "Atomics", package: "swift-atomics")]),
         // Gymnasium-like environments: protocol, native classic control, wrappers, registry.
         .target(name: "Environments", dependencies: ["Randomness"]),
         // The algorithm: actor-critic model, rollouts, returns, workers, trainer.

@@ -3,6 +3,8 @@ import Randomness
 
 /// The network families `--network` names.
 public enum NetworkArchitecture: String, Sendable, CaseIterable, Codable {
+    /// `paper` for picture observations ([height, width, frames]), `mlp` for vectors.
+    case auto
     /// Fully connected trunk for vector observations.
     case mlp
     /// The A3C paper's network for 84x84 frame stacks (Mnih et al. 2016, after Mnih et al. 2013):
@@ -32,8 +34,9 @@ public struct ActorCriticModel: Sendable {
     ) throws(NetworkShapeError) {
         guard actionCount >= 2 else { throw NetworkShapeError("an actor-critic needs at least 2 actions") }
         var layers: [LayerSpec] = []
-        switch architecture {
-        case .mlp:
+        let resolved = architecture == .auto ? (observationShape.count == 3 ? .paper : .mlp) : architecture
+        switch resolved {
+        case .mlp, .auto:
             guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ $0 > 0 }) else {
                 throw NetworkShapeError("the MLP needs at least one hidden layer of positive size")
             }
@@ -56,7 +59,7 @@ public struct ActorCriticModel: Sendable {
         }
         network = try NetworkSpec(inputShape: Shape(observationShape), layers: layers)
         self.actionCount = actionCount
-        self.architecture = architecture
+        self.architecture = resolved
     }
 
     /// Number of parameters.

@@ -65,21 +65,21 @@ public enum Evaluator {
     public static func evaluate(
         policy: Policy, environment: any Environment, episodes: Int, greedy: Bool, seed: UInt64,
         frame: ((RGBFrame) -> Void)? = nil
-    ) -> EvaluationResult {
+    ) throws -> EvaluationResult {
         var rng = Xoshiro256(seed: seed, stream: 77)
         var result = EvaluationResult(scores: [], lengths: [])
         let observation = policy.observation
-        environment.reset(seed: seed, into: observation)
+        try environment.reset(seed: seed, into: observation)
         for _ in 0..<episodes {
             var score = 0.0, length = 0
             if let frame, let picture = environment.render() { frame(picture) }
             while true {
-                let step = environment.step(policy.act(greedy: greedy, rng: &rng), into: observation)
+                let step = try environment.step(policy.act(greedy: greedy, rng: &rng), into: observation)
                 score += step.score
                 length += 1
                 if let frame, let picture = environment.render() { frame(picture) }
                 if step.isDone {
-                    environment.reset(seed: nil, into: observation)
+                    try environment.reset(seed: nil, into: observation)
                     if step.gameOver { break }
                 }
             }

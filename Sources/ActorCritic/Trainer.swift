@@ -21,7 +21,7 @@ public final class Trainer: Sendable {
     public init(config: TrainingConfig, resumingFrom state: TrainingState? = nil) throws {
         try config.validate()
         self.config = config
-        environment = try EnvironmentRegistry.spec(config.environmentID)
+        environment = try EnvironmentRegistry.spec(config.environmentID, options: config.environmentOptions)
         let probe = try environment.make()
         defer { probe.close() }
         model = try ActorCriticModel(
@@ -124,7 +124,7 @@ public final class Trainer: Sendable {
             let thread = Thread {
                 do {
                     let worker = try Worker(index: index, shared: shared)
-                    worker.run()
+                    try worker.run()
                 } catch {
                     shared.fail("worker \(index): \(error)")
                 }

@@ -1,3 +1,4 @@
+import Environments
 import NeuralNet
 
 /// Every hyper-parameter of a training run. Defaults are the ones `a3c train` uses.
@@ -35,14 +36,50 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// Stop once the mean return of the last 100 episodes reaches this; nil uses the environment's
     /// reward threshold (475 for CartPole-v1), and no threshold means run the whole budget.
     public var targetReturn: Double? = nil
-    /// Network family.
-    public var network: NetworkArchitecture = .mlp
+    /// Network family (auto: the paper's conv net for pictures, an MLP for vectors).
+    public var network: NetworkArchitecture = .auto
     /// Hidden layer sizes of the MLP.
     public var hiddenSizes = [64, 64]
     /// Non-linearity of the MLP.
     public var activation: Activation = .tanh
+    /// Picture observations: [height, width] after resizing (Atari: 84x84 as in the paper).
+    public var frameSize = [84, 84]
+    /// Frames stacked as channels.
+    public var frameStack = 4
+    /// Emulator frames per agent step (Atari; ViZDoom tics).
+    public var frameSkip = 4
+    /// Up to this many random no-ops after each Atari reset.
+    public var noopMax = 30
+    /// Atari sticky actions: 0 (default) or 0.25.
+    public var stickyActions = 0.0
+    /// Clip Atari rewards to [-1, 1] for learning.
+    public var clipRewards = true
+    /// A lost Atari life ends the training episode (not the game).
+    public var episodicLife = true
+    /// Press FIRE on reset in Atari games that need it.
+    public var fireReset = true
+    /// Rows and columns cut from pictures before resizing: [top, bottom, left, right].
+    public var crop = [0, 0, 0, 0]
 
     public init() {}
+
+    /// What the environment registry needs from this config.
+    public var environmentOptions: EnvironmentOptions {
+        var options = EnvironmentOptions()
+        options.atari.frameSkip = frameSkip
+        options.atari.noopMax = noopMax
+        options.atari.frameSize = frameSize[0]
+        options.atari.frameStack = frameStack
+        options.atari.clipRewards = clipRewards
+        options.atari.episodicLife = episodicLife
+        options.atari.fireReset = fireReset
+        options.atari.repeatActionProbability = stickyActions
+        options.frameHeight = frameSize[0]
+        options.frameWidth = frameSize.count > 1 ? frameSize[1] : frameSize[0]
+        options.doomFrameSkip = frameSkip
+        options.crop = FramePipeline.Crop(top: crop[0], bottom: crop[1], left: crop[2], right: crop[3])
+        return options
+    }
 
     /// Keys in config files and `config.json`: the long option names of `a3c train`.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -65,6 +102,15 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         case network
         case hiddenSizes = "hidden"
         case activation
+        case frameSize = "frame-size"
+        case frameStack = "frame-stack"
+        case frameSkip = "frame-skip"
+        case noopMax = "noop-max"
+        case stickyActions = "sticky-actions"
+        case clipRewards = "clip-rewards"
+        case episodicLife = "episodic-life"
+        case fireReset = "fire-reset"
+        case crop
     }
 
     /// Missing keys keep their defaults; unknown keys are the caller's to reject (see `CodingKeys`).
@@ -90,6 +136,15 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         network = try c.decodeIfPresent(NetworkArchitecture.self, forKey: .network) ?? d.network
         hiddenSizes = try c.decodeIfPresent([Int].self, forKey: .hiddenSizes) ?? d.hiddenSizes
         activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? d.activation
+        frameSize = try c.decodeIfPresent([Int].self, forKey: .frameSize) ?? d.frameSize
+        frameStack = try c.decodeIfPresent(Int.self, forKey: .frameStack) ?? d.frameStack
+        frameSkip = try c.decodeIfPresent(Int.self, forKey: .frameSkip) ?? d.frameSkip
+        noopMax = try c.decodeIfPresent(Int.self, forKey: .noopMax) ?? d.noopMax
+        stickyActions = try c.decodeIfPresent(Double.self, forKey: .stickyActions) ?? d.stickyActions
+        clipRewards = try c.decodeIfPresent(Bool.self, forKey: .clipRewards) ?? d.clipRewards
+        episodicLife = try c.decodeIfPresent(Bool.self, forKey: .episodicLife) ?? d.episodicLife
+        fireReset = try c.decodeIfPresent(Bool.self, forKey: .fireReset) ?? d.fireReset
+        crop = try c.decodeIfPresent([Int].self, forKey: .crop) ?? d.crop
     }
 
     /// One worker per core.
@@ -121,6 +176,14 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         try check(
             !hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 && $0 <= 65536 },
             "--hidden must list positive layer sizes, got \(hiddenSizes)")
+        try check(
+            (frameSize.count == 1 || frameSize.count == 2) && frameSize.allSatisfy { $0 >= 8 && $0 <= 1024 },
+            "--frame-size must be one side or HEIGHTxWIDTH, each 8 to 1024, got \(frameSize)")
+        try check(frameStack >= 1 && frameStack <= 64, "--frame-stack must be between 1 and 64, got \(frameStack)")
+        try check(frameSkip >= 1 && frameSkip <= 64, "--frame-skip must be between 1 and 64, got \(frameSkip)")
+        try check(noopMax >= 0 && noopMax <= 1000, "--noop-max must be between 0 and 1000, got \(noopMax)")
+        try check(stickyActions >= 0 && stickyActions < 1, "--sticky-actions must be in [0, 1), got \(stickyActions)")
+        try check(crop.count == 4 && crop.allSatisfy { $0 >= 0 }, "--crop must be four non-negative numbers: top,bottom,left,right")
     }
 }
 

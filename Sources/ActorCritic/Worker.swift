@@ -72,9 +72,10 @@ final class Worker {
         UnsafeMutableBufferPointer(start: network.input(row: row), count: observationCount)
     }
 
-    /// Runs until the shared stop flag is raised or the step budget is spent.
-    func run() {
-        environment.reset(seed: environmentSeed, into: observationRow(0))
+    /// Runs until the shared stop flag is raised or the step budget is spent; throws what the
+    /// environment throws.
+    func run() throws {
+        try environment.reset(seed: environmentSeed, into: observationRow(0))
         let config = shared.config
         let parameterCount = localParameters.count
         while !shared.shouldStop {
@@ -96,7 +97,7 @@ final class Worker {
                 values.pointer[count] = output[actionCount]
                 let action = Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat())
                 actions[count] = Int32(action)
-                let result = environment.step(action, into: observationRow(count + 1))
+                let result = try environment.step(action, into: observationRow(count + 1))
                 rewards.pointer[count] = Float(result.reward)
                 episodeReturn += result.score
                 episodeLength += 1
@@ -147,7 +148,7 @@ final class Worker {
                     episodeReturn = 0
                     episodeLength = 0
                 }
-                environment.reset(seed: nil, into: observationRow(0))
+                try environment.reset(seed: nil, into: observationRow(0))
             } else {
                 observationRow(0).baseAddress!.update(from: network.input(row: count), count: observationCount)
             }

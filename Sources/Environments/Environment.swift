@@ -13,11 +13,12 @@ public protocol Environment: AnyObject {
     var actionCount: Int { get }
 
     /// Starts a new episode and writes its first observation. A seed restarts the environment's
-    /// random stream (as `reset(seed=...)` does in Gymnasium); nil continues it.
-    func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>)
+    /// random stream (as `reset(seed=...)` does in Gymnasium); nil continues it. Throws when the
+    /// environment cannot go on (a host process that died, say); native ones never throw.
+    func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) throws
 
     /// Applies `action` and writes the next observation.
-    func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) -> StepResult
+    func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult
 
     /// Releases what the environment holds (processes, files). Stepping afterwards is an error.
     func close()
@@ -31,16 +32,16 @@ extension Environment {
     public func render() -> RGBFrame? { nil }
 
     /// Resets and returns the first observation as a new array (convenient; allocates).
-    public func reset(seed: UInt64? = nil) -> [Float] {
+    public func reset(seed: UInt64? = nil) throws -> [Float] {
         var observation = [Float](repeating: 0, count: observationSpace.count)
-        observation.withUnsafeMutableBufferPointer { reset(seed: seed, into: $0) }
+        try observation.withUnsafeMutableBufferPointer { try reset(seed: seed, into: $0) }
         return observation
     }
 
     /// Steps and returns the observation as a new array (convenient; allocates).
-    public func step(_ action: Int) -> (observation: [Float], result: StepResult) {
+    public func step(_ action: Int) throws -> (observation: [Float], result: StepResult) {
         var observation = [Float](repeating: 0, count: observationSpace.count)
-        let result = observation.withUnsafeMutableBufferPointer { step(action, into: $0) }
+        let result = try observation.withUnsafeMutableBufferPointer { try step(action, into: $0) }
         return (observation, result)
     }
 }

@@ -34,9 +34,17 @@ public struct EnvironmentSpec: Sendable {
 public struct UnknownEnvironmentError: Error, CustomStringConvertible, Sendable {
     public let id: String
     public let known: [String]
+    public var detail: String?
+
+    public init(id: String, known: [String], detail: String? = nil) {
+        self.id = id
+        self.known = known
+        self.detail = detail
+    }
 
     public var description: String {
-        "unknown environment '\(id)'; known environments: \(known.joined(separator: ", "))"
+        "unknown environment '\(id)'\(detail.map { " (\($0))" } ?? ""); native environments: \(known.joined(separator: ", ")); "
+            + "and every Gymnasium id, such as ALE/Pong-v5 or VizdoomDefendCenter-v1 (see `a3c envs`)"
     }
 }
 
@@ -58,19 +66,47 @@ public enum EnvironmentRegistry {
             factory: { MountainCar() }),
     ]
 
-    /// Every known spec.
+    /// Every native spec.
     public static var all: [EnvironmentSpec] { native }
 
-    /// The spec registered under `id`.
-    public static func spec(_ id: String) throws(UnknownEnvironmentError) -> EnvironmentSpec {
-        guard let spec = all.first(where: { $0.id == id }) else {
-            throw UnknownEnvironmentError(id: id, known: all.map(\.id))
+    /// The spec for `id`: a native environment, or one the Gymnasium bridge hosts: `ALE/<Game>-v5`
+    /// with the paper's Atari preprocessing, `Vizdoom*` ids with their screen as grey stacked frames,
+    /// and any other Gymnasium id (`gym:<id>` forces the bridge for an id that is also native).
+    public static func spec(_ id: String, options: EnvironmentOptions = EnvironmentOptions()) throws -> EnvironmentSpec {
+        if let spec = all.first(where: { $0.id == id }) { return spec }
+        let known = all.map(\.id)
+        guard !id.isEmpty, !id.contains(" ") else { throw UnknownEnvironmentError(id: id, known: known) }
+        func bridged(_ make: @escaping @Sendable () throws -> any Environment) -> @Sendable () throws -> any Environment {
+            {
+                do {
+                    return try make()
+                } catch let error as BridgeError
+                    where ["NameNotFound", "VersionNotFound", "NamespaceNotFound", "doesn't exist"].contains(where: error.description.contains)
+                {
+                    throw UnknownEnvironmentError(id: id, known: known, detail: "Gymnasium does not know it either")
+                }
+            }
         }
-        return spec
+        if id.hasPrefix("ALE/") {
+            return EnvironmentSpec(
+                id: id, maxEpisodeSteps: nil, rewardThreshold: nil,
+                summary: "Atari through Gymnasium and ale-py, the paper's preprocessing",
+                factory: bridged { try AtariEnvironment(id: id, options: options.atari) })
+        }
+        let gymnasiumID = id.hasPrefix("gym:") ? String(id.dropFirst(4)) : id
+        let doomFrameSkip = gymnasiumID.hasPrefix("Vizdoom") ? options.doomFrameSkip : nil
+        let frames = GymnasiumEnvironment.FrameOptions(
+            height: options.frameHeight, width: options.frameWidth, stack: options.atari.frameStack, crop: options.crop)
+        return EnvironmentSpec(
+            id: id, maxEpisodeSteps: nil, rewardThreshold: nil, summary: "through the Gymnasium bridge",
+            factory: bridged {
+                try GymnasiumEnvironment(
+                    id: gymnasiumID, makeArguments: doomFrameSkip.map { ["frame_skip": $0] } ?? [:], frames: frames)
+            })
     }
 
     /// A new environment for `id`, time limit included.
-    public static func make(_ id: String) throws -> any Environment {
-        try spec(id).make()
+    public static func make(_ id: String, options: EnvironmentOptions = EnvironmentOptions()) throws -> any Environment {
+        try spec(id, options: options).make()
     }
 }

@@ -16,13 +16,13 @@ public final class TimeLimit: Environment {
     public var observationSpace: BoxSpace { wrapped.observationSpace }
     public var actionCount: Int { wrapped.actionCount }
 
-    public func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
+    public func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) throws {
         elapsedSteps = 0
-        wrapped.reset(seed: seed, into: observation)
+        try wrapped.reset(seed: seed, into: observation)
     }
 
-    public func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) -> StepResult {
-        var result = wrapped.step(action, into: observation)
+    public func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult {
+        var result = try wrapped.step(action, into: observation)
         elapsedSteps += 1
         if elapsedSteps >= maxEpisodeSteps {
             result.truncated = true

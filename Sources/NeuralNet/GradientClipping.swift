@@ -1,17 +1,19 @@
+import CKernels
+
 /// Global-norm gradient clipping: if ||g|| > maxNorm, g ← g · maxNorm / ||g||.
 public enum GradientClipping {
     /// Clips `gradient` in place and returns its norm before clipping.
     @discardableResult
     public static func clipGlobalNorm(_ gradient: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float) -> Float {
-        var sum: Float = 0
-        for i in 0..<count { sum += gradient[i] * gradient[i] }
-        let norm = sum.squareRoot()
+        let norm = Float(a3c_sum_of_squares(gradient, count).squareRoot())
         if norm > maxNorm && norm > 0 {
-            let scale = maxNorm / norm
-            for i in 0..<count { gradient[i] *= scale }
+            a3c_scale(gradient, count, maxNorm / norm)
         }
         return norm
     }
+
+    /// The instruction set the element-wise kernels use here ("avx512", "avx2" or "portable").
+    public static var kernelInstructionSet: String { String(cString: a3c_kernels_isa()) }
 }
 
 /// A learning rate falling linearly from `initial` to 0 over `totalSteps` environment steps.

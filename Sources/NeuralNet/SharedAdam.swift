@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Atomics
+import CKernels
 
 /// Adam (Kingma and Ba 2015) with moments and step count shared by all workers, as pytorch-a3c's
 /// SharedAdam: each `apply` takes the next step number atomically and uses it for bias correction.
@@ -39,18 +40,10 @@ public final class SharedAdam: SharedOptimizer, @unchecked Sendable {
         let correction2 = 1 - pow(Double(beta2), Double(step))
         let stepSize = Float(Double(learningRate) * correction2.squareRoot() / correction1)
         let scaledEpsilon = epsilon * Float(correction2.squareRoot())
-        let m = firstMoment.pointer, v = secondMoment.pointer
-        let beta1 = beta1, beta2 = beta2
-        let oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
-        for i in 0..<parameterCount {
-            let g = gradient[i]
-            let mi = beta1 * m[i] + oneMinusBeta1 * g
-            let vi = beta2 * v[i] + oneMinusBeta2 * g * g
-            m[i] = mi
-            v[i] = vi
-            // lr * m_hat / (sqrt(v_hat) + eps), with both corrections folded into the step size
-            parameters[i] -= stepSize * mi / (vi.squareRoot() + scaledEpsilon)
-        }
+        // lr * m_hat / (sqrt(v_hat) + eps), with both corrections folded into the step size and epsilon.
+        a3c_adam_step(
+            parameters, gradient, firstMoment.pointer, secondMoment.pointer, parameterCount, stepSize, beta1, beta2,
+            scaledEpsilon)
     }
 
     public var stateBuffers: [(name: String, buffer: FloatBuffer)] {

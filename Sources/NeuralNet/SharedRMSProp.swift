@@ -1,3 +1,5 @@
+import CKernels
+
 /// RMSProp with one set of statistics shared by all workers, as in the A3C paper (Mnih et al. 2016,
 /// section 4 and algorithm S3): g = alpha g + (1 - alpha) dθ², θ ← θ - η dθ / sqrt(g + ε),
 /// with ε inside the square root. The paper's values: alpha 0.99, ε 0.1.
@@ -20,14 +22,7 @@ public final class SharedRMSProp: SharedOptimizer, @unchecked Sendable {
     }
 
     public func apply(gradient: UnsafePointer<Float>, to parameters: UnsafeMutablePointer<Float>, learningRate: Float) {
-        let average = squareAverage.pointer
-        let alpha = alpha, oneMinusAlpha = 1 - alpha, epsilon = epsilon
-        for i in 0..<parameterCount {
-            let g = gradient[i]
-            let s = alpha * average[i] + oneMinusAlpha * g * g
-            average[i] = s
-            parameters[i] -= learningRate * g / (s + epsilon).squareRoot()
-        }
+        a3c_rmsprop_step(parameters, gradient, squareAverage.pointer, parameterCount, learningRate, alpha, epsilon)
     }
 
     public var stateBuffers: [(name: String, buffer: FloatBuffer)] { [("rmsprop.square_average", squareAverage)] }

@@ -58,7 +58,7 @@ public enum Checkpoint {
             "package_version": packageVersion,
             "config": String(decoding: try encoder.encode(config), as: UTF8.self),
             "env": config.environmentID,
-            "network": config.network.rawValue,
+            "network": model.architecture.rawValue,
             "parameter_count": "\(model.parameterCount)",
             "steps": "\(state.steps)",
             "updates": "\(state.updates)",

@@ -111,7 +111,7 @@ public enum SafeTensors {
         for entry in entries {
             let count = (entry.end - entry.begin) / 4
             var values = [Float](repeating: 0, count: count)
-            values.withUnsafeMutableBytes { target in
+            _ = values.withUnsafeMutableBytes { target in
                 data.copyBytes(to: target, from: (dataStart + entry.begin)..<(dataStart + entry.end))
             }
             tensors.append((entry.name, Tensor(shape: entry.shape, values: values)))

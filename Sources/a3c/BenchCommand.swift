@@ -54,7 +54,7 @@ struct BenchCommand: ParsableCommand {
         print()
 
         if !skipSolve { try timeToSolve(seeds: parsedSeeds!) }
-        environmentSpeed()
+        try environmentSpeed()
         networkSpeed(backends: backends)
     }
 
@@ -96,7 +96,7 @@ struct BenchCommand: ParsableCommand {
 
     // MARK: environments
 
-    private func environmentSpeed() {
+    private func environmentSpeed() throws {
         print("## Environment steps/s (one thread, uniform random actions, resets included)")
         print()
         print("| environment | steps/s |")
@@ -105,12 +105,12 @@ struct BenchCommand: ParsableCommand {
             guard let environment = try? spec.make() else { continue }
             var observation = [Float](repeating: 0, count: environment.observationSpace.count)
             var rng = Xoshiro256(seed: 1)
-            let rate = observation.withUnsafeMutableBufferPointer { buffer -> Double in
-                environment.reset(seed: 1, into: buffer)
-                return measureRate(seconds: seconds, batch: 10_000) {
+            let rate = try observation.withUnsafeMutableBufferPointer { buffer -> Double in
+                try environment.reset(seed: 1, into: buffer)
+                return try measureRate(seconds: seconds, batch: 10_000) {
                     for _ in 0..<10_000 {
-                        if environment.step(rng.nextInt(below: environment.actionCount), into: buffer).isDone {
-                            environment.reset(seed: nil, into: buffer)
+                        if try environment.step(rng.nextInt(below: environment.actionCount), into: buffer).isDone {
+                            try environment.reset(seed: nil, into: buffer)
                         }
                     }
                 }
@@ -194,15 +194,15 @@ struct BenchCommand: ParsableCommand {
 
 /// Repetitions of `body` (each worth `batch` units) per second: the median of 5 timings of about
 /// `seconds` each, after a warm-up.
-func measureRate(seconds: Double, batch: Int, _ body: () -> Void) -> Double {
-    body()
+func measureRate(seconds: Double, batch: Int, _ body: () throws -> Void) rethrows -> Double {
+    try body()
     var rates: [Double] = []
     for _ in 0..<5 {
         var repetitions = 0
         let start = ContinuousClock.now
         var elapsed = 0.0
         repeat {
-            body()
+            try body()
             repetitions += 1
             elapsed = (ContinuousClock.now - start).seconds
         } while elapsed < seconds

@@ -20,7 +20,7 @@ struct LoadedCheckpoint {
         self.url = url
         contents = try Checkpoint.read(url)
         let config = contents.config
-        environment = try EnvironmentRegistry.spec(config.environmentID)
+        environment = try EnvironmentRegistry.spec(config.environmentID, options: config.environmentOptions)
         let probe = try environment.make()
         defer { probe.close() }
         model = try ActorCriticModel(
@@ -60,7 +60,7 @@ struct EvalCommand: ParsableCommand {
         let loaded = try LoadedCheckpoint(path: checkpoint)
         let environment = try loaded.environment.make()
         defer { environment.close() }
-        let result = Evaluator.evaluate(
+        let result = try Evaluator.evaluate(
             policy: loaded.makePolicy(), environment: environment, episodes: episodes, greedy: greedy, seed: seed)
         print(
             "\(loaded.contents.config.environmentID), \(episodes) episode\(episodes == 1 ? "" : "s") "

@@ -48,7 +48,7 @@ struct RecordCommand: ParsableCommand {
         var frameCount = 0
         var size = (0, 0)
         var failure: (any Error)?
-        let result = Evaluator.evaluate(
+        let result = try Evaluator.evaluate(
             policy: loaded.makePolicy(), environment: environment, episodes: episodes, greedy: greedy, seed: seed
         ) { frame in
             guard frameCount < maxFrames, failure == nil else { return }

@@ -71,7 +71,7 @@ struct TrainCommand: ParsableCommand {
         help: "Stop when the 100-episode mean return reaches this. (default: the environment's reward threshold)")
     var targetReturn: Double?
 
-    @Option(name: .long, help: "Network: mlp (vector observations) or paper (84x84 frame stacks). (default: \(defaults.network.rawValue))")
+    @Option(name: .long, help: "Network: paper (the A3C paper's conv net, for pictures), mlp (vectors) or auto. (default: auto)")
     var network: NetworkArchitecture?
 
     @Option(name: .long, help: "Hidden layer sizes of the MLP, comma-separated. (default: \(defaults.hiddenSizes.map(String.init).joined(separator: ",")))")
@@ -79,6 +79,33 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "Non-linearity of the MLP: tanh or relu. (default: \(defaults.activation.rawValue))")
     var activation: Activation?
+
+    @Option(name: .customLong("frame-size"), help: "Pictures resized to SIDE or HEIGHTxWIDTH: 84 (the paper), 42, 80, 100x160, ... (default: 84)")
+    var frameSize: String?
+
+    @Option(name: .customLong("frame-stack"), help: "Frames stacked as the observation. (default: \(defaults.frameStack))")
+    var frameStack: Int?
+
+    @Option(name: .customLong("frame-skip"), help: "Emulator frames (ViZDoom tics) per agent step; Atari max-pools the last two. (default: \(defaults.frameSkip))")
+    var frameSkip: Int?
+
+    @Option(name: .customLong("noop-max"), help: "Atari: up to this many random no-ops after reset. (default: \(defaults.noopMax))")
+    var noopMax: Int?
+
+    @Option(name: .customLong("sticky-actions"), help: "Atari repeat_action_probability: 0 or 0.25. (default: 0)")
+    var stickyActions: Double?
+
+    @Flag(name: .customLong("clip-rewards"), inversion: .prefixedNo, help: "Atari: clip rewards to [-1, 1] for learning. (default: on)")
+    var clipRewards: Bool?
+
+    @Flag(name: .customLong("episodic-life"), inversion: .prefixedNo, help: "Atari: a lost life ends the training episode. (default: on)")
+    var episodicLife: Bool?
+
+    @Flag(name: .customLong("fire-reset"), inversion: .prefixedNo, help: "Atari: press FIRE on reset where the game needs it. (default: on)")
+    var fireReset: Bool?
+
+    @Option(name: .long, help: "Cut TOP,BOTTOM,LEFT,RIGHT pixels off pictures before resizing (seed 002 crops ViZDoom). (default: 0,0,0,0)")
+    var crop: String?
 
     @Option(name: .long, help: "YAML file of settings; keys are these options' long names (env, lr, t-max, ...).")
     var config: String?
@@ -110,6 +137,18 @@ struct TrainCommand: ParsableCommand {
         if let hidden, parseHidden(hidden) == nil {
             throw ValidationError("--hidden must be comma-separated integers, got '\(hidden)'")
         }
+        if let frameSize, Self.parseFrameSize(frameSize) == nil {
+            throw ValidationError("--frame-size must be SIDE or HEIGHTxWIDTH, got '\(frameSize)'")
+        }
+        if let crop, parseHidden(crop)?.count != 4 {
+            throw ValidationError("--crop must be TOP,BOTTOM,LEFT,RIGHT, got '\(crop)'")
+        }
+    }
+
+    static func parseFrameSize(_ text: String) -> [Int]? {
+        let parts = text.lowercased().split(separator: "x").map { Int($0) }
+        guard parts.count == 1 || parts.count == 2, parts.allSatisfy({ $0 != nil }) else { return nil }
+        return parts.count == 1 ? [parts[0]!, parts[0]!] : [parts[0]!, parts[1]!]
     }
 
     private func parseHidden(_ text: String) -> [Int]? {
@@ -140,6 +179,15 @@ struct TrainCommand: ParsableCommand {
         if let network { c.network = network }
         if let hidden, let sizes = parseHidden(hidden) { c.hiddenSizes = sizes }
         if let activation { c.activation = activation }
+        if let frameSize, let size = Self.parseFrameSize(frameSize) { c.frameSize = size }
+        if let frameStack { c.frameStack = frameStack }
+        if let frameSkip { c.frameSkip = frameSkip }
+        if let noopMax { c.noopMax = noopMax }
+        if let stickyActions { c.stickyActions = stickyActions }
+        if let clipRewards { c.clipRewards = clipRewards }
+        if let episodicLife { c.episodicLife = episodicLife }
+        if let fireReset { c.fireReset = fireReset }
+        if let crop, let values = parseHidden(crop) { c.crop = values }
         return c
     }
 
@@ -201,7 +249,7 @@ struct TrainCommand: ParsableCommand {
             let verb = resuming ? "resuming" : "training"
             progress.message(
                 "a3c: \(verb) \(config.environmentID) in \(run.url.path): \(config.workers) workers, "
-                    + "\(config.network.rawValue) network (\(formatCount(trainer.model.parameterCount)) parameters), "
+                    + "\(trainer.model.architecture.rawValue) network (\(formatCount(trainer.model.parameterCount)) parameters), "
                     + "seed \(config.seed), target \(trainer.targetReturn.map { formatNumber($0) } ?? "none"), "
                     + "budget \(formatCount(config.totalSteps)) steps"
                     + (resuming ? ", from step \(formatCount(trainer.progress.steps))" : ""))

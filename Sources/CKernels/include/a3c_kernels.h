@@ -1,0 +1,26 @@
+#ifndef A3C_KERNELS_H
+#define A3C_KERNELS_H
+
+// Element-wise kernels on the parameter-sized buffers that every update sweeps: the shared
+// optimizers and the gradient norm. Each has AVX-512, AVX2 and portable versions; the fastest one
+// this CPU runs is picked at the first call (Swift alone cannot use these instruction sets without
+// compiler flags that SwiftPM forbids for packages others depend on).
+
+/// RMSProp as in the A3C paper: avg = alpha avg + (1 - alpha) g^2; p -= lr g / sqrt(avg + eps).
+void a3c_rmsprop_step(float *params, const float *grad, float *avg, long count, float lr, float alpha, float eps);
+
+/// Adam with both bias corrections folded into step_size and eps:
+/// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= step_size m / (sqrt(v) + eps).
+void a3c_adam_step(float *params, const float *grad, float *m, float *v, long count, float step_size,
+                   float beta1, float beta2, float eps);
+
+/// Sum of squares (for the global gradient norm), accumulated in double precision.
+double a3c_sum_of_squares(const float *x, long count);
+
+/// x *= scale.
+void a3c_scale(float *x, long count, float scale);
+
+/// Which instruction set the kernels use: "avx512", "avx2" or "portable".
+const char *a3c_kernels_isa(void);
+
+#endif

@@ -1,0 +1,201 @@
+#include "a3c_kernels.h"
+
+#include <immintrin.h>
+#include <math.h>
+
+// ---- portable ----------------------------------------------------------------------------------
+
+static void rmsprop_portable(float *p, const float *g, float *a, long n, float lr, float alpha, float eps) {
+    const float beta = 1.0f - alpha;
+    for (long i = 0; i < n; i++) {
+        float s = alpha * a[i] + beta * g[i] * g[i];
+        a[i] = s;
+        p[i] -= lr * g[i] / sqrtf(s + eps);
+    }
+}
+
+static void adam_portable(float *p, const float *g, float *m, float *v, long n, float step, float b1, float b2, float eps) {
+    for (long i = 0; i < n; i++) {
+        float mi = b1 * m[i] + (1.0f - b1) * g[i];
+        float vi = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= step * mi / (sqrtf(vi) + eps);
+    }
+}
+
+static double squares_portable(const float *x, long n) {
+    double sum = 0;
+    for (long i = 0; i < n; i++) sum += (double)x[i] * x[i];
+    return sum;
+}
+
+static void scale_portable(float *x, long n, float s) {
+    for (long i = 0; i < n; i++) x[i] *= s;
+}
+
+// ---- AVX2 + FMA --------------------------------------------------------------------------------
+
+__attribute__((target("avx2,fma"))) static void rmsprop_avx2(float *p, const float *g, float *a, long n, float lr,
+                                                              float alpha, float eps) {
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(1.0f - alpha), ve = _mm256_set1_ps(eps),
+                 vl = _mm256_set1_ps(lr);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gi = _mm256_loadu_ps(g + i);
+        __m256 s = _mm256_fmadd_ps(vb, _mm256_mul_ps(gi, gi), _mm256_mul_ps(va, _mm256_loadu_ps(a + i)));
+        _mm256_storeu_ps(a + i, s);
+        __m256 step = _mm256_div_ps(_mm256_mul_ps(vl, gi), _mm256_sqrt_ps(_mm256_add_ps(s, ve)));
+        _mm256_storeu_ps(p + i, _mm256_sub_ps(_mm256_loadu_ps(p + i), step));
+    }
+    rmsprop_portable(p + i, g + i, a + i, n - i, lr, alpha, eps);
+}
+
+__attribute__((target("avx2,fma"))) static void adam_avx2(float *p, const float *g, float *m, float *v, long n,
+                                                           float step, float b1, float b2, float eps) {
+    const __m256 vb1 = _mm256_set1_ps(b1), vc1 = _mm256_set1_ps(1.0f - b1), vb2 = _mm256_set1_ps(b2),
+                 vc2 = _mm256_set1_ps(1.0f - b2), ve = _mm256_set1_ps(eps), vs = _mm256_set1_ps(step);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gi = _mm256_loadu_ps(g + i);
+        __m256 mi = _mm256_fmadd_ps(vc1, gi, _mm256_mul_ps(vb1, _mm256_loadu_ps(m + i)));
+        __m256 vi = _mm256_fmadd_ps(vc2, _mm256_mul_ps(gi, gi), _mm256_mul_ps(vb2, _mm256_loadu_ps(v + i)));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        __m256 update = _mm256_div_ps(_mm256_mul_ps(vs, mi), _mm256_add_ps(_mm256_sqrt_ps(vi), ve));
+        _mm256_storeu_ps(p + i, _mm256_sub_ps(_mm256_loadu_ps(p + i), update));
+    }
+    adam_portable(p + i, g + i, m + i, v + i, n - i, step, b1, b2, eps);
+}
+
+__attribute__((target("avx2,fma"))) static double squares_avx2(const float *x, long n) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 xi = _mm256_loadu_ps(x + i);
+        __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(xi)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(xi, 1));
+        s0 = _mm256_fmadd_pd(lo, lo, s0);
+        s1 = _mm256_fmadd_pd(hi, hi, s1);
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(s0, s1));
+    return lanes[0] + lanes[1] + lanes[2] + lanes[3] + squares_portable(x + i, n - i);
+}
+
+__attribute__((target("avx2,fma"))) static void scale_avx2(float *x, long n, float s) {
+    const __m256 vs = _mm256_set1_ps(s);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), vs));
+    scale_portable(x + i, n - i, s);
+}
+
+// ---- AVX-512 -----------------------------------------------------------------------------------
+
+__attribute__((target("avx512f"))) static void rmsprop_avx512(float *p, const float *g, float *a, long n, float lr,
+                                                               float alpha, float eps) {
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(1.0f - alpha), ve = _mm512_set1_ps(eps),
+                 vl = _mm512_set1_ps(lr);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 gi = _mm512_loadu_ps(g + i);
+        __m512 s = _mm512_fmadd_ps(vb, _mm512_mul_ps(gi, gi), _mm512_mul_ps(va, _mm512_loadu_ps(a + i)));
+        _mm512_storeu_ps(a + i, s);
+        __m512 step = _mm512_div_ps(_mm512_mul_ps(vl, gi), _mm512_sqrt_ps(_mm512_add_ps(s, ve)));
+        _mm512_storeu_ps(p + i, _mm512_sub_ps(_mm512_loadu_ps(p + i), step));
+    }
+    rmsprop_portable(p + i, g + i, a + i, n - i, lr, alpha, eps);
+}
+
+__attribute__((target("avx512f"))) static void adam_avx512(float *p, const float *g, float *m, float *v, long n,
+                                                            float step, float b1, float b2, float eps) {
+    const __m512 vb1 = _mm512_set1_ps(b1), vc1 = _mm512_set1_ps(1.0f - b1), vb2 = _mm512_set1_ps(b2),
+                 vc2 = _mm512_set1_ps(1.0f - b2), ve = _mm512_set1_ps(eps), vs = _mm512_set1_ps(step);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 gi = _mm512_loadu_ps(g + i);
+        __m512 mi = _mm512_fmadd_ps(vc1, gi, _mm512_mul_ps(vb1, _mm512_loadu_ps(m + i)));
+        __m512 vi = _mm512_fmadd_ps(vc2, _mm512_mul_ps(gi, gi), _mm512_mul_ps(vb2, _mm512_loadu_ps(v + i)));
+        _mm512_storeu_ps(m + i, mi);
+        _mm512_storeu_ps(v + i, vi);
+        __m512 update = _mm512_div_ps(_mm512_mul_ps(vs, mi), _mm512_add_ps(_mm512_sqrt_ps(vi), ve));
+        _mm512_storeu_ps(p + i, _mm512_sub_ps(_mm512_loadu_ps(p + i), update));
+    }
+    adam_portable(p + i, g + i, m + i, v + i, n - i, step, b1, b2, eps);
+}
+
+__attribute__((target("avx512f"))) static double squares_avx512(const float *x, long n) {
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 xi = _mm512_loadu_ps(x + i);
+        __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(xi));
+        __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(xi), 1)));
+        s0 = _mm512_fmadd_pd(lo, lo, s0);
+        s1 = _mm512_fmadd_pd(hi, hi, s1);
+    }
+    return _mm512_reduce_add_pd(_mm512_add_pd(s0, s1)) + squares_portable(x + i, n - i);
+}
+
+__attribute__((target("avx512f"))) static void scale_avx512(float *x, long n, float s) {
+    const __m512 vs = _mm512_set1_ps(s);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_loadu_ps(x + i), vs));
+    scale_portable(x + i, n - i, s);
+}
+
+// ---- dispatch ----------------------------------------------------------------------------------
+
+enum isa { ISA_UNKNOWN, ISA_PORTABLE, ISA_AVX2, ISA_AVX512 };
+static enum isa chosen = ISA_UNKNOWN;
+
+static enum isa detect(void) {
+    // A benign race: every thread computes the same answer.
+    if (chosen == ISA_UNKNOWN) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f")) chosen = ISA_AVX512;
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) chosen = ISA_AVX2;
+        else chosen = ISA_PORTABLE;
+    }
+    return chosen;
+}
+
+void a3c_rmsprop_step(float *params, const float *grad, float *avg, long count, float lr, float alpha, float eps) {
+    switch (detect()) {
+    case ISA_AVX512: rmsprop_avx512(params, grad, avg, count, lr, alpha, eps); break;
+    case ISA_AVX2: rmsprop_avx2(params, grad, avg, count, lr, alpha, eps); break;
+    default: rmsprop_portable(params, grad, avg, count, lr, alpha, eps);
+    }
+}
+
+void a3c_adam_step(float *params, const float *grad, float *m, float *v, long count, float step_size, float beta1,
+                   float beta2, float eps) {
+    switch (detect()) {
+    case ISA_AVX512: adam_avx512(params, grad, m, v, count, step_size, beta1, beta2, eps); break;
+    case ISA_AVX2: adam_avx2(params, grad, m, v, count, step_size, beta1, beta2, eps); break;
+    default: adam_portable(params, grad, m, v, count, step_size, beta1, beta2, eps);
+    }
+}
+
+double a3c_sum_of_squares(const float *x, long count) {
+    switch (detect()) {
+    case ISA_AVX512: return squares_avx512(x, count);
+    case ISA_AVX2: return squares_avx2(x, count);
+    default: return squares_portable(x, count);
+    }
+}
+
+void a3c_scale(float *x, long count, float scale) {
+    switch (detect()) {
+    case ISA_AVX512: scale_avx512(x, count, scale); break;
+    case ISA_AVX2: scale_avx2(x, count, scale); break;
+    default: scale_portable(x, count, scale);
+    }
+}
+
+const char *a3c_kernels_isa(void) {
+    switch (detect()) {
+    case ISA_AVX512: return "avx512";
+    case ISA_AVX2: return "avx2";
+    default: return "portable";
+    }
+}

@@ -1,0 +1,21 @@
+/// The Atari preprocessing of the A3C paper and the seeds, each part switchable.
+public struct AtariOptions: Sendable, Hashable, Codable {
+    /// Emulator frames per agent step; the observation is the maximum of the last two.
+    public var frameSkip = 4
+    /// Up to this many random no-op steps after each reset (0: none).
+    public var noopMax = 30
+    /// Side of the square observation: 84 (the paper), 42 or 80 (seeds 003 and 000), or any other.
+    public var frameSize = 84
+    /// Frames stacked as channels.
+    public var frameStack = 4
+    /// Rewards for learning are clipped to [-1, 1] (logs keep the real score).
+    public var clipRewards = true
+    /// A lost life ends the training episode but not the game.
+    public var episodicLife = true
+    /// Press FIRE after reset (and after a lost life) in games that need it to start.
+    public var fireReset = true
+    /// Sticky actions: probability that the emulator repeats the previous action (0 or 0.25).
+    public var repeatActionProbability = 0.0
+
+    public init() {}
+}

@@ -1,0 +1,141 @@
+/// Pictures to network input: grayscale, an optional crop, area resampling to the output size
+/// (as OpenCV's INTER_AREA, which Gymnasium's AtariPreprocessing uses), and a stack of the last
+/// `stackSize` frames as channels (oldest first), scaled from bytes to [0, 1].
+///
+/// Runs in Swift on the worker's thread: the host sends one native-resolution grey (or colour) frame
+/// per step, and the resize is a few microseconds here against a Python round trip of OpenCV.
+/// Not thread-safe: one per environment.
+public final class FramePipeline {
+    public struct Crop: Sendable, Hashable {
+        public var top = 0, bottom = 0, left = 0, right = 0
+        public init(top: Int = 0, bottom: Int = 0, left: Int = 0, right: Int = 0) {
+            self.top = top
+            self.bottom = bottom
+            self.left = left
+            self.right = right
+        }
+    }
+
+    public let inputHeight: Int, inputWidth: Int, inputChannels: Int
+    public let outputHeight: Int, outputWidth: Int
+    public let stackSize: Int
+    public let crop: Crop
+    /// The stacked observation's shape: [height, width, frames].
+    public var observationShape: [Int] { [outputHeight, outputWidth, stackSize] }
+
+    private let gray: UnsafeMutablePointer<Float>
+    private let rows: UnsafeMutablePointer<Float>
+    private let frames: UnsafeMutablePointer<Float>
+    private var newest = 0
+    private let horizontal: [(first: Int, weights: [Float])]
+    private let vertical: [(first: Int, weights: [Float])]
+
+    public init(
+        inputHeight: Int, inputWidth: Int, inputChannels: Int, outputHeight: Int, outputWidth: Int, stackSize: Int,
+        crop: Crop = Crop()
+    ) throws(BridgeError) {
+        let croppedHeight = inputHeight - crop.top - crop.bottom, croppedWidth = inputWidth - crop.left - crop.right
+        guard croppedHeight > 0, croppedWidth > 0, crop.top >= 0, crop.bottom >= 0, crop.left >= 0, crop.right >= 0 else {
+            throw BridgeError("the crop \(crop) leaves nothing of a \(inputHeight)x\(inputWidth) frame")
+        }
+        guard outputHeight > 0, outputWidth > 0, stackSize > 0, inputChannels == 1 || inputChannels == 3 else {
+            throw BridgeError("invalid frame size \(outputHeight)x\(outputWidth)x\(stackSize)")
+        }
+        self.inputHeight = inputHeight
+        self.inputWidth = inputWidth
+        self.inputChannels = inputChannels
+        self.outputHeight = outputHeight
+        self.outputWidth = outputWidth
+        self.stackSize = stackSize
+        self.crop = crop
+        gray = .allocate(capacity: croppedHeight * croppedWidth)
+        rows = .allocate(capacity: croppedHeight * outputWidth)
+        frames = .allocate(capacity: stackSize * outputHeight * outputWidth)
+        frames.initialize(repeating: 0, count: stackSize * outputHeight * outputWidth)
+        horizontal = Self.areaWeights(source: croppedWidth, target: outputWidth)
+        vertical = Self.areaWeights(source: croppedHeight, target: outputHeight)
+    }
+
+    deinit {
+        gray.deallocate()
+        rows.deallocate()
+        frames.deallocate()
+    }
+
+    /// For each output index, the first source index it covers and the weights of the sources it
+    /// covers (fractions of each source pixel, summing to 1).
+    static func areaWeights(source: Int, target: Int) -> [(first: Int, weights: [Float])] {
+        let scale = Double(source) / Double(target)
+        return (0..<target).map { index in
+            let start = Double(index) * scale, end = Double(index + 1) * scale
+            let first = Int(start.rounded(.down))
+            var weights: [Float] = []
+            var position = first
+            while Double(position) < end - 1e-9 && position < source {
+                let covered = min(end, Double(position + 1)) - max(start, Double(position))
+                weights.append(Float(covered / scale))
+                position += 1
+            }
+            return (first, weights)
+        }
+    }
+
+    /// Processes a frame of `inputHeight x inputWidth x inputChannels` bytes into the newest slot;
+    /// `reset` fills every slot with it instead.
+    public func push(_ frame: UnsafePointer<UInt8>, reset: Bool = false) {
+        let croppedHeight = inputHeight - crop.top - crop.bottom, croppedWidth = inputWidth - crop.left - crop.right
+        // Grey level (ITU-R 601 luma, as OpenCV's RGB2GRAY) of the cropped region.
+        for y in 0..<croppedHeight {
+            let source = frame + ((y + crop.top) * inputWidth + crop.left) * inputChannels
+            let target = gray + y * croppedWidth
+            if inputChannels == 1 {
+                for x in 0..<croppedWidth { target[x] = Float(source[x]) }
+            } else {
+                for x in 0..<croppedWidth {
+                    let p = source + 3 * x
+                    target[x] = 0.299 * Float(p[0]) + 0.587 * Float(p[1]) + 0.114 * Float(p[2])
+                }
+            }
+        }
+        // Area resampling, rows then columns.
+        for y in 0..<croppedHeight {
+            let source = gray + y * croppedWidth, target = rows + y * outputWidth
+            for (x, cell) in horizontal.enumerated() {
+                var sum: Float = 0
+                for (k, w) in cell.weights.enumerated() { sum += w * source[cell.first + k] }
+                target[x] = sum
+            }
+        }
+        newest = (newest + 1) % stackSize
+        let slot = frames + newest * outputHeight * outputWidth
+        for (y, cell) in vertical.enumerated() {
+            let target = slot + y * outputWidth
+            for x in 0..<outputWidth { target[x] = 0 }
+            for (k, w) in cell.weights.enumerated() {
+                let source = rows + (cell.first + k) * outputWidth
+                for x in 0..<outputWidth { target[x] += w * source[x] }
+            }
+            // Whole grey levels, as an 8-bit resize would give, then [0, 1].
+            for x in 0..<outputWidth { target[x] = target[x].rounded() * (1 / 255) }
+        }
+        if reset {
+            for s in 0..<stackSize where s != newest {
+                (frames + s * outputHeight * outputWidth).update(from: slot, count: outputHeight * outputWidth)
+            }
+        }
+    }
+
+    /// Writes the stack as [height, width, frames], oldest frame first.
+    public func write(into observation: UnsafeMutableBufferPointer<Float>) {
+        let plane = outputHeight * outputWidth
+        let out = observation.baseAddress!
+        for s in 0..<stackSize {
+            let slot = frames + ((newest + 1 + s) % stackSize) * plane
+            var index = s
+            for i in 0..<plane {
+                out[index] = slot[i]
+                index += stackSize
+            }
+        }
+    }
+}
