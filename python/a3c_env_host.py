@@ -49,6 +49,7 @@ def import_environment_packages():
     try:
         import ale_py
 
+        ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)  # no banner per host
         gymnasium.register_envs(ale_py)
     except ImportError:
         pass

@@ -2,7 +2,8 @@
 # Installs what a fresh Debian 12 machine lacks to build, run and test swift-a3c. Safe to run
 # again; does nothing when all is there.
 #   Debian packages: OpenBLAS and oneDNN (matrix products), zlib, librsvg2-bin (PNG plots).
-#   .venv: the Python packages of requirements-test.txt, pinned, which the tests read our files with.
+#   .venv: the pinned Python packages of requirements.txt (Gymnasium, ale-py with its ROMs, ViZDoom,
+#          Box2D: the bridge's side) and requirements-test.txt (what the tests read our files with).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,11 +29,11 @@ fi
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6 is needed)" >&2; exit 1; }
 
 if [ "${1:-}" != "--no-python" ]; then
-    stamp=.venv/.requirements-test.txt
-    if [ ! -x .venv/bin/python ] || ! cmp -s requirements-test.txt "$stamp"; then
-        echo "setup: preparing .venv (requirements-test.txt)" >&2
+    stamp=.venv/.requirements-stamp
+    if [ ! -x .venv/bin/python ] || ! cat requirements.txt requirements-test.txt | cmp -s - "$stamp"; then
+        echo "setup: preparing .venv (requirements.txt, requirements-test.txt)" >&2
         python3 -m venv .venv
-        .venv/bin/pip install -q --disable-pip-version-check -r requirements-test.txt
-        cp requirements-test.txt "$stamp"
+        .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+        cat requirements.txt requirements-test.txt > "$stamp"
     fi
 fi

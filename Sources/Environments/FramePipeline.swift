@@ -27,8 +27,10 @@ public final class FramePipeline {
     private let rows: UnsafeMutablePointer<Float>
     private let frames: UnsafeMutablePointer<Float>
     private var newest = 0
-    private let horizontal: [(first: Int, weights: [Float])]
-    private let vertical: [(first: Int, weights: [Float])]
+    /// Area-resampling taps per output column and row: `taps` source indices from `first[i]`,
+    /// weights zero-padded to the same count (so the inner loops have a fixed trip count).
+    private let columnFirst: [Int], columnWeights: [Float], columnTaps: Int
+    private let rowFirst: [Int], rowWeights: [Float], rowTaps: Int
 
     public init(
         inputHeight: Int, inputWidth: Int, inputChannels: Int, outputHeight: Int, outputWidth: Int, stackSize: Int,
@@ -52,8 +54,23 @@ public final class FramePipeline {
         rows = .allocate(capacity: croppedHeight * outputWidth)
         frames = .allocate(capacity: stackSize * outputHeight * outputWidth)
         frames.initialize(repeating: 0, count: stackSize * outputHeight * outputWidth)
-        horizontal = Self.areaWeights(source: croppedWidth, target: outputWidth)
-        vertical = Self.areaWeights(source: croppedHeight, target: outputHeight)
+        (columnFirst, columnWeights, columnTaps) = Self.paddedTaps(Self.areaWeights(source: croppedWidth, target: outputWidth), source: croppedWidth)
+        (rowFirst, rowWeights, rowTaps) = Self.paddedTaps(Self.areaWeights(source: croppedHeight, target: outputHeight), source: croppedHeight)
+    }
+
+    /// The same taps with a common count; `first` is moved back where needed to stay inside the source.
+    static func paddedTaps(_ cells: [(first: Int, weights: [Float])], source: Int) -> ([Int], [Float], Int) {
+        let taps = min(cells.map(\.weights.count).max() ?? 1, source)
+        var firsts: [Int] = [], weights: [Float] = []
+        for cell in cells {
+            let first = min(cell.first, source - taps)
+            firsts.append(first)
+            for k in 0..<taps {
+                let index = first + k - cell.first
+                weights.append(index >= 0 && index < cell.weights.count ? cell.weights[index] : 0)
+            }
+        }
+        return (firsts, weights, taps)
     }
 
     deinit {
@@ -98,25 +115,35 @@ public final class FramePipeline {
             }
         }
         // Area resampling, rows then columns.
-        for y in 0..<croppedHeight {
-            let source = gray + y * croppedWidth, target = rows + y * outputWidth
-            for (x, cell) in horizontal.enumerated() {
-                var sum: Float = 0
-                for (k, w) in cell.weights.enumerated() { sum += w * source[cell.first + k] }
-                target[x] = sum
+        columnFirst.withUnsafeBufferPointer { firsts in
+            columnWeights.withUnsafeBufferPointer { weights in
+                for y in 0..<croppedHeight {
+                    let source = gray + y * croppedWidth, target = rows + y * outputWidth
+                    for x in 0..<outputWidth {
+                        let from = source + firsts[x], w = weights.baseAddress! + x * columnTaps
+                        var sum: Float = 0
+                        for k in 0..<columnTaps { sum += w[k] * from[k] }
+                        target[x] = sum
+                    }
+                }
             }
         }
         newest = (newest + 1) % stackSize
         let slot = frames + newest * outputHeight * outputWidth
-        for (y, cell) in vertical.enumerated() {
-            let target = slot + y * outputWidth
-            for x in 0..<outputWidth { target[x] = 0 }
-            for (k, w) in cell.weights.enumerated() {
-                let source = rows + (cell.first + k) * outputWidth
-                for x in 0..<outputWidth { target[x] += w * source[x] }
+        rowFirst.withUnsafeBufferPointer { firsts in
+            rowWeights.withUnsafeBufferPointer { weights in
+                for y in 0..<outputHeight {
+                    let target = slot + y * outputWidth
+                    let w = weights.baseAddress! + y * rowTaps
+                    for x in 0..<outputWidth { target[x] = 0 }
+                    for k in 0..<rowTaps {
+                        let source = rows + (firsts[y] + k) * outputWidth, weight = w[k]
+                        for x in 0..<outputWidth { target[x] += weight * source[x] }
+                    }
+                    // Whole grey levels, as an 8-bit resize would give (values are >= 0), then [0, 1].
+                    for x in 0..<outputWidth { target[x] = Float(Int32(target[x] + 0.5)) * (1 / 255) }
+                }
             }
-            // Whole grey levels, as an 8-bit resize would give, then [0, 1].
-            for x in 0..<outputWidth { target[x] = target[x].rounded() * (1 / 255) }
         }
         if reset {
             for s in 0..<stackSize where s != newest {

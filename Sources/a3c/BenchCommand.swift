@@ -30,12 +30,26 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("skip-solve"), help: "Skip the CartPole time-to-solve runs.")
     var skipSolve = false
 
+    @Option(name: .long, help: "Instead, benchmark training on this Gymnasium environment (ALE/Pong-v5, ...): Gymnasium alone, the bridge alone, and the trainer.")
+    var env: String?
+
+    @Option(name: .customLong("train-seconds"), help: "With --env: seconds of training to measure (after 10 s of warm-up).")
+    var trainSeconds = 60.0
+
+    @Option(name: .long, help: "With --env: workers (default: one per core).")
+    var workers: Int?
+
+    @Option(name: .customLong("summary-json"), help: "With --env: also write the results as JSON (agent_steps_per_second, ...).")
+    var summaryJSON: String?
+
     func validate() throws {
         guard seconds > 0 && seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60]") }
         guard gemm == "all" || GemmBackend(rawValue: gemm) != nil else {
             throw ValidationError("--gemm must be onednn, openblas or all, got '\(gemm)'")
         }
         guard parsedSeeds != nil else { throw ValidationError("--seeds must be comma-separated integers") }
+        guard trainSeconds >= 1 && trainSeconds <= 86_400 else { throw ValidationError("--train-seconds must be in [1, 86400]") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
     }
 
     private var parsedSeeds: [UInt64]? {
@@ -44,6 +58,13 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let env {
+            try TrainingBenchmark(
+                environmentID: env, workers: workers ?? TrainingConfig.defaultWorkers, trainSeconds: trainSeconds,
+                environmentSeconds: max(10, trainSeconds / 3), summaryJSON: summaryJSON
+            ).run()
+            return
+        }
         let backends = gemm == "all" ? GemmBackend.allCases : [GemmBackend(rawValue: gemm)!]
         print("# a3c bench")
         print()

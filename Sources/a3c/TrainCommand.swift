@@ -13,7 +13,9 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Stops when the mean return of the last 100 training episodes reaches the target \
             (by default the environment's reward threshold: 475 for CartPole-v1) or when the step \
-            budget is spent. The learning rate falls linearly to 0 over the budget. Options given \
+            budget is spent. The learning rate falls linearly to 0 over the budget. The defaults below \
+            are for vector observations; Atari (ALE/...) and ViZDoom ids start from the paper's set-up \
+            instead: network paper, --lr 0.0007, --t-max 20, --steps 10000000. Options given \
             here override those of --config; when resuming, they override the run's own config. \
             Ctrl-C (SIGINT) or SIGTERM stops the workers, writes a checkpoint and exits with status 0; \
             a second one exits at once.
@@ -205,13 +207,14 @@ struct TrainCommand: ParsableCommand {
             try checkpoint.verifyShapes(match: candidate.model)
             trainer = candidate
         } else {
-            var base = TrainingConfig()
-            var seedFromFile = false
-            if let config {
-                let loaded = try TrainingConfigFile.load(URL(fileURLWithPath: config))
-                base = loaded.config
-                seedFromFile = loaded.keys.contains("seed")
-            }
+            // Defaults for the environment (Atari and ViZDoom have their own), then the file, then options.
+            var loaded: TrainingConfigFile.Loaded?
+            if let config { loaded = try TrainingConfigFile.load(URL(fileURLWithPath: config)) }
+            let environmentID = env ?? (loaded.flatMap { $0.keys.contains("env") ? $0.config.environmentID : nil })
+                ?? TrainingConfig().environmentID
+            var base = TrainingConfig.defaults(for: environmentID)
+            if let loaded { base = base.merging(loaded.config, keys: loaded.keys) }
+            let seedFromFile = loaded?.keys.contains("seed") ?? false
             var resolved = applyingOptions(to: base)
             if seed == nil && !seedFromFile { resolved.seed = UInt64.random(in: 1...999_999) }
             trainer = try Trainer(config: resolved)
@@ -269,7 +272,7 @@ struct TrainCommand: ParsableCommand {
             }
         }
 
-        let summary = try trainer.run(monitorInterval: 0.25) { trainer in
+        let outcome = Result { try trainer.run(monitorInterval: 0.25) { trainer in
             if interrupt.received != nil { trainer.requestStop() }
             let now = trainer.progress
             do {
@@ -295,11 +298,13 @@ struct TrainCommand: ParsableCommand {
                 bestWritten = best
             }
             progress.update(now)
-        }
+        } }
         progress.finish()
-        // The workers have stopped: this checkpoint is exact, whatever ended the run.
+        // The workers have stopped: this checkpoint is exact, whatever ended the run (a dead
+        // environment host included, so nothing learned is lost).
         checkpoint(run.latestCheckpointURL)
         try logger.flush()
+        let summary = try outcome.get()
         if let failure { throw failure }
 
         var final = summary

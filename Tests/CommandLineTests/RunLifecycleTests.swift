@@ -170,3 +170,56 @@ struct RunLifecycleTests {
         return out
     }
 }
+
+@Suite("Training through the bridge", .serialized)
+struct BridgeTrainingTests {
+    /// Direct children of `pid`, from /proc.
+    func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { child in
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == pid
+        }
+    }
+
+    @Test func aDeadHostStopsTrainingWithOneLineAndNoOrphans() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-dead-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let process = Process()
+        process.executableURL = CommandLineTests.binary
+        process.arguments = ["train", "--env", "ALE/Pong-v5", "--workers", "2", "--steps", "10000000", "--out", base.path, "--quiet"]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        var hosts: [Int32] = []
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            hosts = children(of: process.processIdentifier)
+            let csv = (try? String(contentsOf: base.appendingPathComponent("metrics.csv"), encoding: .utf8)) ?? ""
+            if hosts.count >= 2 && csv.contains("\nupdate,") { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(hosts.count == 2, "one host per worker")
+        guard let victim = hosts.first else {
+            process.terminate()
+            return
+        }
+        kill(victim, SIGKILL)
+        let stopDeadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < stopDeadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!process.isRunning, "a3c hung after its environment host died")
+        if process.isRunning { process.terminate(); return }
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus != 0)
+        let lines = message.split(separator: "\n").filter { $0.hasPrefix("a3c: error:") }
+        #expect(lines.count == 1 && lines.first?.contains("killed by signal 9") == true, "\(message)")
+        // The other host was closed, not orphaned; and what was learned is in a checkpoint.
+        Thread.sleep(forTimeInterval: 0.5)
+        for host in hosts.dropFirst() { #expect(kill(host, 0) != 0, "host \(host) outlived a3c") }
+        #expect(FileManager.default.fileExists(atPath: base.appendingPathComponent("checkpoints/latest.safetensors").path))
+    }
+}

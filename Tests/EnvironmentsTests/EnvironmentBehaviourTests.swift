@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Registry, seeding, reset distributions, time limits")
 struct EnvironmentBehaviourTests {
-    @Test func unknownIdListsTheKnownOnes() {
+    @Test func unknownIdListsTheKnownOnes() throws {
         do {
             _ = try EnvironmentRegistry.make("CartPole-v9")
             Issue.record("expected an error")
@@ -28,9 +28,9 @@ struct EnvironmentBehaviourTests {
     func sameSeedSameEpisode(id: String) throws {
         func rollout(_ seed: UInt64) throws -> [[Float]] {
             let env = try EnvironmentRegistry.make(id)
-            var observations = [env.reset(seed: seed)]
+            var observations = [try env.reset(seed: seed)]
             for t in 0..<50 {
-                let (observation, result) = env.step(t % env.actionCount)
+                let (observation, result) = try env.step(t % env.actionCount)
                 observations.append(observation)
                 if result.isDone { break }
             }
@@ -40,21 +40,21 @@ struct EnvironmentBehaviourTests {
         #expect(try rollout(42) != rollout(43))
     }
 
-    @Test func resetDistributionsMatchGymnasiums() {
+    @Test func resetDistributionsMatchGymnasiums() throws {
         let cartPole = CartPole(), acrobot = Acrobot(), mountainCar = MountainCar()
         var cartPoleExtremes: (Double, Double) = (1, -1)
         for seed in 0..<2000 as Range<UInt64> {
-            _ = cartPole.reset(seed: seed)
+            _ = try cartPole.reset(seed: seed)
             for value in cartPole.state {
                 #expect(value >= -0.05 && value < 0.05)
                 cartPoleExtremes = (min(cartPoleExtremes.0, value), max(cartPoleExtremes.1, value))
             }
-            _ = acrobot.reset(seed: seed)
+            _ = try acrobot.reset(seed: seed)
             for value in acrobot.state {
                 #expect(value >= -0.1 && value <= 0.1)
                 #expect(Double(Float(value)) == value, "Gymnasium draws Acrobot's start state in float32")
             }
-            _ = mountainCar.reset(seed: seed)
+            _ = try mountainCar.reset(seed: seed)
             #expect(mountainCar.state[0] >= -0.6 && mountainCar.state[0] < -0.4 && mountainCar.state[1] == 0)
         }
         // Uniform over the whole interval, not a corner of it.
@@ -63,29 +63,29 @@ struct EnvironmentBehaviourTests {
 
     @Test func timeLimitTruncatesAndResets() throws {
         let env = try EnvironmentRegistry.make("MountainCar-v0")
-        _ = env.reset(seed: 1)
+        _ = try env.reset(seed: 1)
         var steps = 0
         var last = StepResult(reward: 0, terminated: false, truncated: false)
         while !last.isDone {
-            last = env.step(1).result  // doing nothing never reaches the goal
+            last = try env.step(1).result  // doing nothing never reaches the goal
             steps += 1
         }
         #expect(steps == 200 && last.truncated && !last.terminated)
-        _ = env.reset(seed: nil)
-        #expect(!env.step(1).result.truncated)
+        _ = try env.reset(seed: nil)
+        #expect(try !env.step(1).result.truncated)
     }
 
     @Test func observationsFitTheirSpaces() throws {
         for spec in EnvironmentRegistry.native {
             let env = try spec.make()
             let space = env.observationSpace
-            var observation = env.reset(seed: 3)
+            var observation = try env.reset(seed: 3)
             for t in 0..<300 {
                 #expect(observation.count == space.count)
                 for i in 0..<space.count { #expect(observation[i] >= space.low[i] && observation[i] <= space.high[i]) }
-                let step = env.step(t % env.actionCount)
+                let step = try env.step(t % env.actionCount)
                 observation = step.observation
-                if step.result.isDone { observation = env.reset(seed: nil) }
+                if step.result.isDone { observation = try env.reset(seed: nil) }
             }
         }
     }
@@ -96,7 +96,7 @@ struct RenderingTests {
     @Test(arguments: [("CartPole-v1", 600, 400), ("Acrobot-v1", 500, 500), ("MountainCar-v0", 600, 400)])
     func framesHaveGymnasiumsSizeAndShowSomething(id: String, width: Int, height: Int) throws {
         let env = try EnvironmentRegistry.make(id)
-        _ = env.reset(seed: 5)
+        _ = try env.reset(seed: 5)
         var frames = 0
         for t in 0..<200 {
             let frame = try #require(env.render())
@@ -104,12 +104,12 @@ struct RenderingTests {
             let background = frame.pixels.filter { $0 == 255 }.count
             #expect(background < frame.pixels.count, "frame \(t) is blank")
             frames += 1
-            if env.step(t % env.actionCount).result.isDone { _ = env.reset(seed: nil) }
+            if try env.step(t % env.actionCount).result.isDone { _ = try env.reset(seed: nil) }
         }
         #expect(frames == 200)
     }
 
-    @Test func statesOffTheScreenDoNotBreakDrawing() {
+    @Test func statesOffTheScreenDoNotBreakDrawing() throws {
         let cartPole = CartPole()
         for state in [[10.0, 0, 3, 0], [-50, 0, -2, 0], [2.5, 0, 0.3, 0], [0, 0, .pi, 0]] {
             cartPole.state = state

@@ -52,10 +52,10 @@ struct GymnasiumTrajectoryTests {
     func replay(name: String) throws {
         let episode = Self.fixture.episodes.first { "\($0.env) seed \($0.seed)" == name }!
         let environment = try EnvironmentRegistry.make(episode.env)
-        _ = environment.reset(seed: 0)
+        _ = try environment.reset(seed: 0)
         setState(of: environment, to: episode.initial_state)
         for (t, step) in episode.steps.enumerated() {
-            let (observation, result) = environment.step(step.action)
+            let (observation, result) = try environment.step(step.action)
             expectClose(observation.map(Double.init), step.observation, "\(name) step \(t) observation")
             expectClose(state(of: environment), step.state, "\(name) step \(t) state")
             #expect(result.reward == step.reward, "\(name) step \(t) reward")

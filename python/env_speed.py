@@ -1,0 +1,58 @@
+"""Gymnasium on its own, for `a3c bench`: random actions through the same preprocessing the trainer
+uses (for Atari, Gymnasium's AtariPreprocessing: no-op starts, frame skip 4 with max-pooling, 84x84
+grey, life loss, plus a 4-frame stack), in N processes at once. Prints one JSON object.
+
+    env_speed.py ENV_ID --seconds S --processes N
+"""
+import argparse
+import json
+import multiprocessing
+import time
+
+
+def make(env_id):
+    import gymnasium as gym
+
+    if env_id.startswith("ALE/"):
+        import ale_py
+
+        gym.register_envs(ale_py)
+        env = gym.make(env_id, frameskip=1, repeat_action_probability=0.0)
+        env = gym.wrappers.AtariPreprocessing(env, noop_max=30, frame_skip=4, screen_size=84, terminal_on_life_loss=True)
+        return gym.wrappers.FrameStackObservation(env, 4)
+    if env_id.startswith("Vizdoom"):
+        import vizdoom.gymnasium_wrapper  # noqa: F401
+
+        return gym.make(env_id, frame_skip=4)
+    return gym.make(env_id)
+
+
+def run(env_id, seconds, seed, queue):
+    env = make(env_id)
+    env.reset(seed=seed)
+    env.action_space.seed(seed)
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(100):
+            _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+            steps += 1
+            if terminated or truncated:
+                env.reset()
+    queue.put((steps, time.perf_counter() - start))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("env_id")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--processes", type=int, default=1)
+    args = parser.parse_args()
+    queue = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=run, args=(args.env_id, args.seconds, i + 1, queue)) for i in range(args.processes)]
+    for w in workers:
+        w.start()
+    results = [queue.get() for _ in workers]
+    for w in workers:
+        w.join()
+    rate = sum(steps / elapsed for steps, elapsed in results)
+    print(json.dumps({"env": args.env_id, "processes": args.processes, "steps_per_second": rate}))
