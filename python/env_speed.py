@@ -28,6 +28,13 @@ def make(env_id):
 
 
 def run(env_id, seconds, seed, queue):
+    try:
+        count(env_id, seconds, seed, queue)
+    except Exception as error:  # the parent reports it; it must never wait forever
+        queue.put(f"{type(error).__name__}: {error}")
+
+
+def count(env_id, seconds, seed, queue):
     env = make(env_id)
     env.reset(seed=seed)
     env.action_space.seed(seed)
@@ -51,8 +58,11 @@ if __name__ == "__main__":
     workers = [multiprocessing.Process(target=run, args=(args.env_id, args.seconds, i + 1, queue)) for i in range(args.processes)]
     for w in workers:
         w.start()
-    results = [queue.get() for _ in workers]
+    results = [queue.get(timeout=args.seconds + 120) for _ in workers]
     for w in workers:
         w.join()
+    failures = [r for r in results if isinstance(r, str)]
+    if failures:
+        raise SystemExit(f"env_speed.py: {failures[0]}")
     rate = sum(steps / elapsed for steps, elapsed in results)
     print(json.dumps({"env": args.env_id, "processes": args.processes, "steps_per_second": rate}))

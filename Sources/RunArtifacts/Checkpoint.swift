@@ -52,7 +52,7 @@ public enum Checkpoint {
             tensors.append(("optimizer.\(name)", SafeTensors.Tensor(shape: [values.count], values: values)))
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let metadata: [String: String] = [
             "format": format,
             "package_version": packageVersion,

@@ -67,9 +67,7 @@ public struct RunDirectory: Sendable {
 
     /// Writes `config.json` (atomically).
     public func writeConfig(_ file: ConfigFile) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(file), to: configURL)
+        try AtomicFile.write(try JSONFiles.encode(file), to: configURL)
     }
 
     /// Reads `config.json` of an existing run.

@@ -61,7 +61,7 @@ struct BenchCommand: ParsableCommand {
         if let env {
             try TrainingBenchmark(
                 environmentID: env, workers: workers ?? TrainingConfig.defaultWorkers, trainSeconds: trainSeconds,
-                environmentSeconds: max(10, trainSeconds / 3), summaryJSON: summaryJSON
+                environmentSeconds: max(2, min(20, trainSeconds / 3)), summaryJSON: summaryJSON
             ).run()
             return
         }

@@ -68,9 +68,7 @@ struct EvalCommand: ParsableCommand {
                 + "mean \(formatNumber(result.mean)), std \(formatNumber(result.standardDeviation)), "
                 + "min \(formatNumber(result.min)), max \(formatNumber(result.max))")
         if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try writeAtomically(try encoder.encode(result), to: json)
+            try writeAtomically(try JSONFiles.encode(result), to: json)
         }
     }
 }

@@ -15,7 +15,7 @@ struct TrainCommand: ParsableCommand {
             (by default the environment's reward threshold: 475 for CartPole-v1) or when the step \
             budget is spent. The learning rate falls linearly to 0 over the budget. The defaults below \
             are for vector observations; Atari (ALE/...) and ViZDoom ids start from the paper's set-up \
-            instead: network paper, --lr 0.0007, --t-max 20, --steps 10000000. Options given \
+            instead: network paper, --optimizer adam, --lr 0.0001, --t-max 20, --steps 10000000. Options given \
             here override those of --config; when resuming, they override the run's own config. \
             Ctrl-C (SIGINT) or SIGTERM stops the workers, writes a checkpoint and exits with status 0; \
             a second one exits at once.
@@ -311,9 +311,7 @@ struct TrainCommand: ParsableCommand {
         if let signal = interrupt.received {
             final.stopReason = "interrupted (\(signal))"
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(final)
+        let json = try JSONFiles.encode(final)
         try AtomicFile.write(json, to: run.summaryURL)
         if let summaryJSON { try writeAtomically(json, to: summaryJSON) }
 

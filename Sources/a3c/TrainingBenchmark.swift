@@ -4,6 +4,7 @@ import Environments
 import Foundation
 import NeuralNet
 import Randomness
+import RunArtifacts
 
 /// `a3c bench --env ID`: the same game and preprocessing three ways, in one run: Gymnasium alone
 /// in Python (random actions, one process per worker), the Swift bridge alone (random actions, no
@@ -68,9 +69,7 @@ struct TrainingBenchmark {
         print("| **A3C training** (defaults, \(formatNumber(trainSeconds, decimals: 0)) s) | **\(formatCount(Int(trainer)))** | **\(formatCount(Int(trainer * Double(frameSkip))))** | 1 |")
         print()
         if let summaryJSON {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try writeAtomically(try encoder.encode(summary), to: summaryJSON)
+            try writeAtomically(try JSONFiles.encode(summary), to: summaryJSON)
         }
     }
 
@@ -148,7 +147,7 @@ struct TrainingBenchmark {
         config.totalSteps = Int.max / 4
         config.targetReturn = 1e18  // never reached: the clock decides
         let trainer = try Trainer(config: config)
-        let warmUp = 10.0
+        let warmUp = min(10.0, trainSeconds)
         var window: (steps: Int, seconds: Double)?
         var rate = 0.0
         _ = try trainer.run(monitorInterval: 0.5) { trainer in

@@ -223,3 +223,19 @@ struct BridgeTrainingTests {
         #expect(FileManager.default.fileExists(atPath: base.appendingPathComponent("checkpoints/latest.safetensors").path))
     }
 }
+
+extension BridgeTrainingTests {
+    @Test func trainingBenchmarkReportsAgentStepsPerSecond() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-bench-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: path) }
+        let result = try CommandLineTests().run(["bench", "--env", "ALE/Pong-v5", "--train-seconds", "3", "--summary-json", path.path])
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as? [String: Any] ?? [:]
+        let agent = try #require(json["agent_steps_per_second"] as? Double)
+        #expect(agent > 100)
+        #expect(abs((json["frames_per_second"] as? Double ?? 0) - 4 * agent) < 1e-6)
+        #expect((json["bridge_alone_steps_per_second"] as? Double ?? 0) > 100)
+        #expect((json["gymnasium_alone_steps_per_second"] as? Double ?? 0) > 100)
+        #expect(result.standardOutput.contains("A3C training"))
+    }
+}
