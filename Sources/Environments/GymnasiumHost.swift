@@ -91,7 +91,9 @@ public final class GymnasiumHost {
                 let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             else { throw BridgeError("\(id): the Gymnasium host sent an unreadable greeting") }
             guard object["ok"] as? Bool == true else {
-                throw BridgeError("\(id): \(object["error"] as? String ?? "the Gymnasium host failed")")
+                let message = object["error"] as? String ?? "the Gymnasium host failed"
+                let hint = message.contains("ModuleNotFoundError") ? " (run scripts/setup.sh to fill .venv)" : ""
+                throw BridgeError("\(id): \(message)\(hint)")
             }
             let description = try JSONDecoder().decode(Description.self, from: data)
             bytes = max(description.shared_bytes, 1)
