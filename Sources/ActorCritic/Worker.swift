@@ -48,8 +48,10 @@ final class Worker {
         localParameters = FloatBuffer(count: shared.model.parameterCount)
         gradient = FloatBuffer(count: shared.model.parameterCount)
         loss = ActorCriticLoss(entropyBeta: config.entropyBeta, valueCoefficient: config.valueCoefficient)
-        rng = Xoshiro256(seed: config.seed, stream: UInt64(2 * index + 1))
-        var seeder = Xoshiro256(seed: config.seed, stream: UInt64(2 * index + 2))
+        // A resumed run continues with fresh streams, not the first session's again.
+        let session = config.seed &+ UInt64(shared.steps.load(ordering: .relaxed)) &* 0x9E37_79B9_7F4A_7C15
+        rng = Xoshiro256(seed: session, stream: UInt64(2 * index + 1))
+        var seeder = Xoshiro256(seed: session, stream: UInt64(2 * index + 2))
         environmentSeed = seeder.next()
         actions = .allocate(capacity: tMax)
         actions.initialize(repeating: 0, count: tMax)

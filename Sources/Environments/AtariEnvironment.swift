@@ -14,6 +14,8 @@ public final class AtariEnvironment: Environment {
     private var lives = 0
     /// The last step ended the game (so the next reset is a real one).
     private var needsHardReset = true
+    /// Game score from the steps a reset after a lost life takes; reported with the next step.
+    private var pendingScore = 0.0
 
     public init(id: String, options: AtariOptions = AtariOptions()) throws {
         self.id = id
@@ -42,14 +44,22 @@ public final class AtariEnvironment: Environment {
         if needsHardReset || seed != nil || !options.episodicLife {
             let reply = try host.reset(seed: seed)
             lives = reply.lives
+            pendingScore = 0
             needsHardReset = false
         } else {
             // After a lost life the game goes on: a no-op step (and FIRE where the game needs it).
+            // Their points count for the game and come with the next step. (A game cannot end here:
+            // a life is only lost while lives remain; should one end anyway, a new game starts.)
             var reply = try host.step(0)
-            if host.description.needs_fire && !reply.gameOver { reply = try host.step(1) }
+            pendingScore += reply.reward
+            if host.description.needs_fire && !reply.gameOver {
+                reply = try host.step(1)
+                pendingScore += reply.reward
+            }
             lives = reply.lives
             if reply.gameOver {
                 _ = try host.reset(seed: nil)
+                pendingScore = 0
                 needsHardReset = false
             }
         }
@@ -62,14 +72,17 @@ public final class AtariEnvironment: Environment {
         let reply = try host.step(action)
         pipeline.push(host.shared.assumingMemoryBound(to: UInt8.self))
         pipeline.write(into: observation)
-        let lostLife = reply.lives < lives
+        // A life counts as lost only while some remain (games can show 0 lives before game over).
+        let lostLife = reply.lives < lives && reply.lives > 0
         lives = reply.lives
         if reply.gameOver { needsHardReset = true }
         let reward = options.clipRewards ? (reply.reward > 0 ? 1 : (reply.reward < 0 ? -1 : 0)) : reply.reward
+        let score = reply.reward + pendingScore
+        pendingScore = 0
         return StepResult(
             reward: reward,
             terminated: reply.terminated || (options.episodicLife && lostLife && !reply.gameOver),
-            truncated: reply.truncated, score: reply.reward, gameOver: reply.gameOver)
+            truncated: reply.truncated, score: score, gameOver: reply.gameOver)
     }
 
     /// The game's colour screen at native resolution.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -56,27 +57,35 @@ public final class GymnasiumHost {
     /// Starts the host for `id` and maps its shared memory.
     public init(id: String, mode: String, options: [String: Any] = [:], timeout: Double? = nil) throws {
         self.id = id
-        self.timeout = timeout ?? Double(ProcessInfo.processInfo.environment["A3C_HOST_TIMEOUT"] ?? "") ?? 60
+        let configured = timeout ?? Double(ProcessInfo.processInfo.environment["A3C_HOST_TIMEOUT"] ?? "") ?? 60
+        self.timeout = configured.isFinite && configured > 0 ? min(configured, 86_400) : 60
+        // A host that dies makes our next write fail: that must be an error (EPIPE), not SIGPIPE.
+        _ = Self.ignoreBrokenPipes
         var config = options
         config["id"] = id
         config["mode"] = mode
         let json = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
 
-        process = Process()
+        let process = Process()
+        self.process = process
         process.executableURL = URL(fileURLWithPath: BridgeLocation.python)
         process.arguments = ["-u", BridgeLocation.hostScript, json]
-        requestPipe = Pipe()
-        replyPipe = Pipe()
-        process.standardInput = requestPipe
-        process.standardOutput = replyPipe
-        process.standardError = FileHandle.standardError
         var environment = ProcessInfo.processInfo.environment
         environment["OMP_NUM_THREADS"] = "1"
         environment["PYTHONUNBUFFERED"] = "1"
         process.environment = environment
-        do {
-            try process.run()
-        } catch {
+        // One spawn at a time: pipes made by one worker must not leak into a host another worker is
+        // starting, or that host's death would go unnoticed until the timeout.
+        let (requests, replies, started) = Self.spawnLock.withLock { _ -> (Pipe, Pipe, Bool) in
+            let requests = Pipe(), replies = Pipe()
+            process.standardInput = requests
+            process.standardOutput = replies
+            process.standardError = FileHandle.standardError
+            return (requests, replies, (try? process.run()) != nil)
+        }
+        requestPipe = requests
+        replyPipe = replies
+        guard started else {
             throw BridgeError("\(id): cannot start the Gymnasium host (\(BridgeLocation.python)); run scripts/setup.sh")
         }
         requestFD = requestPipe.fileHandleForWriting.fileDescriptor
@@ -122,6 +131,9 @@ public final class GymnasiumHost {
     }
 
     deinit { close() }
+
+    private static let spawnLock = Mutex(())
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Resets the environment (seed nil: continue its random stream).
     public func reset(seed: UInt64?) throws -> Reply { try request(UInt8(ascii: "R"), action: 0, seed: seed ?? UInt64.max) }

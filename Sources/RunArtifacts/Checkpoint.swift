@@ -103,7 +103,16 @@ public enum Checkpoint {
         parameters.reserveCapacity(parameterCount)
         var optimizerState: [String: [Float]] = [:]
         var shapes: [String: [Int]] = [:]
-        for (name, tensor) in file.tensors {
+        // Layer order by name (network.<layer>.weight, then .bias), whatever order a writer used.
+        func layerOrder(_ name: String) -> (Int, Int) {
+            let parts = name.split(separator: ".")
+            return (parts.count == 3 ? Int(parts[1]) ?? Int.max : Int.max, parts.last == "weight" ? 0 : 1)
+        }
+        let ordered = file.tensors.sorted { a, b in
+            let x = layerOrder(a.name), y = layerOrder(b.name)
+            return x.0 != y.0 ? x.0 < y.0 : x.1 < y.1
+        }
+        for (name, tensor) in ordered {
             if name.hasPrefix("network.") {
                 parameters += tensor.values
                 shapes[name] = tensor.shape

@@ -101,7 +101,13 @@ public enum SafeTensors {
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] <= dataCount else {
                 throw corrupt("tensor \(name) lies outside the file's \(dataCount) data bytes")
             }
-            guard offsets[1] - offsets[0] == shape.reduce(1, *) * 4 else {
+            var elements = 1
+            for dimension in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+                guard !overflow, product <= dataCount else { throw corrupt("tensor \(name) has an impossible shape \(shape)") }
+                elements = product
+            }
+            guard offsets[1] - offsets[0] == elements * 4 else {
                 throw corrupt("tensor \(name) has \(offsets[1] - offsets[0]) bytes for shape \(shape)")
             }
             entries.append((name, offsets[0], offsets[1], shape))

@@ -206,6 +206,13 @@ struct TrainCommand: ParsableCommand {
             let candidate = try Trainer(config: config, resumingFrom: checkpoint.state)
             try checkpoint.verifyShapes(match: candidate.model)
             trainer = candidate
+            // Options given on resuming (a longer budget, say) hold for later resumes too.
+            if config != saved.config {
+                var updated = saved
+                updated.config = config
+                updated.resolvedTargetReturn = trainer.targetReturn
+                try run.writeConfig(updated)
+            }
         } else {
             // Defaults for the environment (Atari and ViZDoom have their own), then the file, then options.
             var loaded: TrainingConfigFile.Loaded?

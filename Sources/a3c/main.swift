@@ -6,6 +6,9 @@ import Darwin
 import ArgumentParser
 import Foundation
 
+// A closed pipe (a dead environment host, `a3c ... | head`) is an error to report, not a reason to die.
+signal(SIGPIPE, SIG_IGN)
+
 // Parse and run by hand so that every failure is one line on stderr with a non-zero exit,
 // while --help and --version still print in full.
 do {

@@ -107,6 +107,8 @@ struct RunLifecycleTests {
         #expect((final["steps"] as? Int ?? 0) >= stoppedAt)
         let config = try json(run.appendingPathComponent("config.json"))
         #expect((config["config"] as? [String: Any])?["seed"] as? Int == 4)
+        // The option given on resuming is the run's config from now on.
+        #expect((config["config"] as? [String: Any])?["target-return"] as? Double == 475)
 
         // 5. Evaluate, record, plot.
         let evaluation = try CommandLineTests().run(["eval", run.path, "--episodes", "5", "--greedy"])

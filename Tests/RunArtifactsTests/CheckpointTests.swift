@@ -62,6 +62,29 @@ struct CheckpointTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["c.safetensors"])
     }
 
+    static func file(header: String, dataBytes: Int) -> Data {
+        var data = Data()
+        var length = UInt64(header.utf8.count).littleEndian
+        withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
+        data.append(contentsOf: Array(header.utf8))
+        data.append(Data(repeating: 0, count: dataBytes))
+        return data
+    }
+
+    @Test func tensorsInAnotherWritersOrderLoadByName() throws {
+        // Python's safetensors writes tensors sorted by name: bias before weight, "network.10" before "network.2".
+        let (trainer, state) = try Self.trainedState()
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("c.safetensors")
+        try Checkpoint.write(state, config: trainer.config, model: trainer.model, packageVersion: "test", to: url)
+        var file = try SafeTensors.read(url)
+        file.tensors.sort { $0.name < $1.name }
+        #expect(file.tensors.first?.name == "network.0.bias")
+        try SafeTensors.write(file, to: url)
+        #expect(try Checkpoint.read(url).state.parameters == state.parameters)
+    }
+
     @Test func anotherNetworkShapeIsRefused() throws {
         let (trainer, state) = try Self.trainedState()
         let directory = try PythonReader.temporaryDirectory()
@@ -85,6 +108,8 @@ struct CheckpointTests {
             ("empty", Data()),
             ("garbage header", Data([16, 0, 0, 0, 0, 0, 0, 0]) + Data(repeating: 0x7B, count: 16)),
             ("absurd header length", Data([255, 255, 255, 255, 255, 255, 255, 127]) + bytes.dropFirst(8)),
+            ("impossible shape", Self.file(header: #"{"t":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,8]}}"#, dataBytes: 8)),
+            ("offsets past the end", Self.file(header: #"{"t":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, dataBytes: 8)),
         ]
         for (label, data) in cases {
             let broken = directory.appendingPathComponent("broken.safetensors")
