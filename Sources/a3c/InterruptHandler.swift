@@ -7,8 +7,9 @@ import Darwin
 #endif
 
 /// The first SIGINT or SIGTERM asks training to stop (the monitor polls `received` and stops the
-/// workers, then the command writes its checkpoint); a second one exits at once, leaving the last
-/// complete checkpoint. The handler is installed with sigaction, so it also takes over a SIGINT
+/// workers, then the command writes its checkpoint); another one more than 2 seconds later exits at
+/// once, leaving the last complete checkpoint (one within 2 seconds is the same request delivered
+/// twice, as `timeout -s INT` does to the process and its group). The handler is installed with sigaction, so it also takes over a SIGINT
 /// that a non-interactive shell set to "ignore" for a background job, and unblocks both signals,
 /// which a parent may have left blocked: `kill -INT` then always works.
 final class InterruptHandler {
@@ -44,15 +45,27 @@ final class InterruptHandler {
     }
 }
 
-// State the handler may touch: lock-free atomics only (async-signal-safe).
+// State the handler may touch: lock-free atomics and clock_gettime only (async-signal-safe).
 private let receivedSignal = ManagedAtomic<Int32>(0)
 private let signalCount = ManagedAtomic<Int>(0)
+private let firstSignalNanoseconds = ManagedAtomic<Int>(0)
+
+private func monotonicNanoseconds() -> Int {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return now.tv_sec * 1_000_000_000 + now.tv_nsec
+}
 
 private func interruptSignalHandler(_ number: Int32) {
+    let now = monotonicNanoseconds()
     if signalCount.wrappingIncrementThenLoad(ordering: .relaxed) == 1 {
+        firstSignalNanoseconds.store(now, ordering: .relaxed)
         receivedSignal.store(number, ordering: .relaxed)
         let message: StaticString = "\na3c: stopping the workers and writing a checkpoint (signal again to quit at once)\n"
         _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
+    } else if now - firstSignalNanoseconds.load(ordering: .relaxed) < 2_000_000_000 {
+        // The same request twice: `timeout` and some shells signal the process and its group.
+        return
     } else {
         let message: StaticString = "a3c: quitting without a final checkpoint\n"
         _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
