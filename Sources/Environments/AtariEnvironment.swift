@@ -88,9 +88,7 @@ public final class AtariEnvironment: Environment {
     /// The game's colour screen at native resolution.
     public func render() -> RGBFrame? {
         guard let shape = host.description.frame_shape, (try? host.renderFrame()) != nil else { return nil }
-        let count = shape.reduce(1, *)
-        let bytes = host.shared.advanced(by: host.description.observation_bytes).assumingMemoryBound(to: UInt8.self)
-        return RGBFrame(width: shape[1], height: shape[0], pixels: Array(UnsafeBufferPointer(start: bytes, count: count)))
+        return host.sharedFrame(at: host.description.observation_bytes, shape: shape)
     }
 
     public func close() { host.close() }

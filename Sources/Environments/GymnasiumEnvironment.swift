@@ -72,14 +72,10 @@ public final class GymnasiumEnvironment: Environment {
     public func render() -> RGBFrame? {
         let description = host.description
         if let shape = description.frame_shape, shape.count == 3, shape[2] == 3, (try? host.renderFrame()) != nil {
-            let bytes = host.shared.advanced(by: description.observation_bytes).assumingMemoryBound(to: UInt8.self)
-            return RGBFrame(width: shape[1], height: shape[0], pixels: Array(UnsafeBufferPointer(start: bytes, count: shape.reduce(1, *))))
+            return host.sharedFrame(at: description.observation_bytes, shape: shape)
         }
         let shape = description.observation_shape
-        if pipeline != nil, shape.count == 3, shape[2] == 3 {
-            let bytes = host.shared.assumingMemoryBound(to: UInt8.self)
-            return RGBFrame(width: shape[1], height: shape[0], pixels: Array(UnsafeBufferPointer(start: bytes, count: shape.reduce(1, *))))
-        }
+        if pipeline != nil, shape.count == 3, shape[2] == 3 { return host.sharedFrame(at: 0, shape: shape) }
         return nil
     }
 

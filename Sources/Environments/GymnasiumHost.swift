@@ -144,6 +144,12 @@ public final class GymnasiumHost {
     /// Writes the colour picture after the observation in shared memory.
     public func renderFrame() throws { _ = try request(UInt8(ascii: "F"), action: 0, seed: 0) }
 
+    /// A copy of the [height, width, 3] bytes at `offset` in shared memory as a frame.
+    public func sharedFrame(at offset: Int, shape: [Int]) -> RGBFrame {
+        let bytes = shared.advanced(by: offset).assumingMemoryBound(to: UInt8.self)
+        return RGBFrame(width: shape[1], height: shape[0], pixels: Array(UnsafeBufferPointer(start: bytes, count: shape.reduce(1, *))))
+    }
+
     private func request(_ command: UInt8, action: Int32, seed: UInt64) throws -> Reply {
         guard !closed else { throw BridgeError("\(id): the environment host is closed") }
         var message = [UInt8](repeating: 0, count: 16)

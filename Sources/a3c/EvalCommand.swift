@@ -68,7 +68,7 @@ struct EvalCommand: ParsableCommand {
                 + "mean \(formatNumber(result.mean)), std \(formatNumber(result.standardDeviation)), "
                 + "min \(formatNumber(result.min)), max \(formatNumber(result.max))")
         if let json {
-            try writeAtomically(try JSONFiles.encode(result), to: json)
+            try AtomicFile.write(try JSONFiles.encode(result), to: URL(fileURLWithPath: json))
         }
     }
 }

@@ -22,17 +22,6 @@ func formatNumber(_ value: Double, decimals: Int = 2) -> String {
     return text
 }
 
-/// Writes `data` to `path` through a temporary file in the same folder and a rename, so readers
-/// never see half a file.
-func writeAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    do {
-        try data.write(to: url, options: .atomic)
-    } catch {
-        throw ValidationError("cannot write \(path): \(error.localizedDescription)")
-    }
-}
-
 /// Pushes buffered `print` output out now (progress lines through a pipe).
 func flushStandardOutput() {
     fflush(nil)

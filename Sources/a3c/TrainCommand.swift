@@ -320,7 +320,7 @@ struct TrainCommand: ParsableCommand {
         }
         let json = try JSONFiles.encode(final)
         try AtomicFile.write(json, to: run.summaryURL)
-        if let summaryJSON { try writeAtomically(json, to: summaryJSON) }
+        if let summaryJSON { try AtomicFile.write(json, to: URL(fileURLWithPath: summaryJSON)) }
 
         print(
             "\(final.solved ? "solved" : "not solved"): \(final.env) mean100 "

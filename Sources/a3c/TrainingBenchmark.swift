@@ -69,7 +69,7 @@ struct TrainingBenchmark {
         print("| **A3C training** (defaults, \(formatNumber(trainSeconds, decimals: 0)) s) | **\(formatCount(Int(trainer)))** | **\(formatCount(Int(trainer * Double(frameSkip))))** | 1 |")
         print()
         if let summaryJSON {
-            try writeAtomically(try JSONFiles.encode(summary), to: summaryJSON)
+            try AtomicFile.write(try JSONFiles.encode(summary), to: URL(fileURLWithPath: summaryJSON))
         }
     }
 
