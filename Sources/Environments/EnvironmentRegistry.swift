@@ -10,16 +10,21 @@ public struct EnvironmentSpec: Sendable {
     public let summary: String
     /// Builds an unwrapped instance; `EnvironmentRegistry.make` adds the time limit.
     public let factory: @Sendable () throws -> any Environment
+    /// Builds `count` environments stepped together (a vectorised host, say); nil steps `count`
+    /// separate instances one after the other.
+    public let vectorFactory: (@Sendable (_ count: Int) throws -> any VectorEnvironment)?
 
     public init(
         id: String, maxEpisodeSteps: Int?, rewardThreshold: Double?, summary: String,
-        factory: @escaping @Sendable () throws -> any Environment
+        factory: @escaping @Sendable () throws -> any Environment,
+        vectorFactory: (@Sendable (_ count: Int) throws -> any VectorEnvironment)? = nil
     ) {
         self.id = id
         self.maxEpisodeSteps = maxEpisodeSteps
         self.rewardThreshold = rewardThreshold
         self.summary = summary
         self.factory = factory
+        self.vectorFactory = vectorFactory
     }
 
     /// A new instance, wrapped in `TimeLimit` when the spec has one, as `gymnasium.make` does.
@@ -27,6 +32,19 @@ public struct EnvironmentSpec: Sendable {
         let environment = try factory()
         guard let maxEpisodeSteps else { return environment }
         return TimeLimit(environment, maxEpisodeSteps: maxEpisodeSteps)
+    }
+
+    /// `count` new instances stepped together, time limits included.
+    public func makeVector(count: Int) throws -> any VectorEnvironment {
+        if let vectorFactory { return try vectorFactory(count) }
+        var environments: [any Environment] = []
+        do {
+            for _ in 0..<count { environments.append(try make()) }
+            return try SerialVectorEnvironment(environments)
+        } catch {
+            environments.forEach { $0.close() }
+            throw error
+        }
     }
 }
 

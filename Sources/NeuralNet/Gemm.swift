@@ -24,6 +24,10 @@ public enum Gemm {
         return .oneDNN
     }()
 
+    /// A backend for the calling task only (tests compare backends while other tests train on the
+    /// global one); worker threads are not tasks and always see nil.
+    @TaskLocal public static var taskBackend: GemmBackend?
+
     /// Called once per process: one BLAS thread per worker thread (workers are the parallelism).
     public static let configureOnce: Void = {
         openblas_set_num_threads(1)
@@ -37,7 +41,7 @@ public enum Gemm {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        switch backend {
+        switch taskBackend ?? backend {
         case .oneDNN:
             a3c_omp_single_thread()
             _ = dnnl_sgemm(

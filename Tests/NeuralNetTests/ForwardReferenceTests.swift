@@ -7,9 +7,10 @@ import Testing
 struct ForwardReferenceTests {
     @Test(arguments: GemmBackend.allCases)
     func conv2DMatchesDirectConvolution(backend: GemmBackend) throws {
-        let saved = Gemm.backend
-        defer { Gemm.backend = saved }
-        Gemm.backend = backend
+        try Gemm.$taskBackend.withValue(backend) { try conv2DMatchesDirectConvolution() }
+    }
+
+    private func conv2DMatchesDirectConvolution() throws {
         let (height, width, channels, filters, kernel, stride, padding) = (9, 8, 3, 5, 4, 2, 1)
         let spec = try NetworkSpec(
             inputShape: Shape(height, width, channels),
@@ -50,9 +51,10 @@ struct ForwardReferenceTests {
 
     @Test(arguments: GemmBackend.allCases)
     func gemmTranspositions(backend: GemmBackend) {
-        let saved = Gemm.backend
-        defer { Gemm.backend = saved }
-        Gemm.backend = backend
+        Gemm.$taskBackend.withValue(backend) { gemmTranspositions() }
+    }
+
+    private func gemmTranspositions() {
         var rng = Xoshiro256(seed: 12)
         let (m, n, k) = (5, 7, 3)
         let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }

@@ -1,0 +1,93 @@
+/// Several environments of one kind stepped together, as Gymnasium's vector environments are: one
+/// call steps them all, and an environment whose episode ends is reset at once (same-step
+/// autoreset), so every call returns one fresh observation per environment.
+///
+/// Observations are rows of `observationSpace.count` Floats, environment `i` in row `i`, written
+/// into caller-owned memory (a network's input rows), so stepping allocates nothing.
+/// Not thread-safe: one worker owns it.
+public protocol VectorEnvironment: AnyObject {
+    /// Number of environments.
+    var count: Int { get }
+    /// What one environment's observations look like.
+    var observationSpace: BoxSpace { get }
+    /// Number of discrete actions (the same for every environment).
+    var actionCount: Int { get }
+
+    /// Starts a new episode in every environment, environment `i` seeded with `seeds[i]`, and
+    /// writes the first observations into rows `0..<count` of `observations`.
+    func reset(seeds: [UInt64], into observations: UnsafeMutablePointer<Float>) throws
+
+    /// Steps environment `i` with `actions[i]`, writes its next observation into row `i` of
+    /// `observations` and its result into `results[i]`. Where `results[i].isDone`, the environment
+    /// has already been reset: row `i` of `observations` holds the first observation of its next
+    /// episode, and row `i` of `finalObservations` the last observation of the episode that ended
+    /// (what a truncated episode is bootstrapped from).
+    func step(
+        _ actions: UnsafePointer<Int32>, into observations: UnsafeMutablePointer<Float>,
+        finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
+    ) throws
+
+    /// Releases what the environments hold (host processes). Stepping afterwards is an error.
+    func close()
+}
+
+/// Any environments stepped one after the other on the calling thread: native classic control
+/// (a step costs tens of nanoseconds, so there is nothing to overlap), or one-per-host bridged
+/// environments where no vectorised host exists.
+public final class SerialVectorEnvironment: VectorEnvironment {
+    public let environments: [any Environment]
+    public let observationSpace: BoxSpace
+    public let actionCount: Int
+    private let width: Int
+
+    /// `environments` must agree on observation space and action count.
+    public init(_ environments: [any Environment]) throws(VectorEnvironmentError) {
+        guard let first = environments.first else { throw VectorEnvironmentError("a vector needs at least one environment") }
+        for environment in environments.dropFirst()
+        where environment.observationSpace.shape != first.observationSpace.shape || environment.actionCount != first.actionCount {
+            throw VectorEnvironmentError("\(environment.id) does not match \(first.id)'s observations and actions")
+        }
+        self.environments = environments
+        observationSpace = first.observationSpace
+        actionCount = first.actionCount
+        width = first.observationSpace.count
+    }
+
+    public var count: Int { environments.count }
+
+    public func reset(seeds: [UInt64], into observations: UnsafeMutablePointer<Float>) throws {
+        precondition(seeds.count == environments.count, "one seed per environment")
+        for (i, environment) in environments.enumerated() {
+            try environment.reset(seed: seeds[i], into: row(observations, i))
+        }
+    }
+
+    public func step(
+        _ actions: UnsafePointer<Int32>, into observations: UnsafeMutablePointer<Float>,
+        finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
+    ) throws {
+        for i in 0..<environments.count {
+            let environment = environments[i]
+            let observation = row(observations, i)
+            let result = try environment.step(Int(actions[i]), into: observation)
+            results[i] = result
+            if result.isDone {
+                row(finalObservations, i).baseAddress!.update(from: observation.baseAddress!, count: width)
+                try environment.reset(seed: nil, into: observation)
+            }
+        }
+    }
+
+    public func close() { environments.forEach { $0.close() } }
+
+    @inline(__always)
+    private func row(_ base: UnsafeMutablePointer<Float>, _ i: Int) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: base + i * width, count: width)
+    }
+}
+
+/// Environments that cannot be stepped together.
+public struct VectorEnvironmentError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
