@@ -24,17 +24,21 @@ public struct ActorCriticLoss: Sendable {
         public init() {}
     }
 
-    /// Writes dL/d(output row t) for t in 0..<count and returns the loss terms.
-    /// `probabilities`, `logProbabilities` and `entropies` are what `Categorical.evaluate` gave for each row.
+    /// Writes dL/d(output row i) for every row of `rollout`, scaled by `scale`, and returns the loss
+    /// terms. The rollout holds what `Rollout.evaluate` stored while acting and what
+    /// `computeReturns` derived. A worker sums over steps (the paper) and takes the mean over its
+    /// environments (scale 1 / environments), so more environments lower the variance, not the scale.
     @inlinable
     public func gradient(
-        outputs: UnsafePointer<Float>, outputGradients: UnsafeMutablePointer<Float>,
-        probabilities: UnsafePointer<Float>, logProbabilities: UnsafePointer<Float>, entropies: UnsafePointer<Float>,
-        actions: UnsafePointer<Int32>, returns: UnsafePointer<Float>, advantages: UnsafePointer<Float>,
-        count: Int, actionCount: Int
+        rollout: Rollout, outputs: UnsafePointer<Float>, outputGradients: UnsafeMutablePointer<Float>, scale: Float
     ) -> Terms {
         var terms = Terms()
+        let actionCount = rollout.actionCount
         let width = actionCount + 1
+        let probabilities = rollout.probabilities.pointer, logProbabilities = rollout.logProbabilities.pointer
+        let entropies = rollout.entropies.pointer, actions = rollout.actions
+        let returns = rollout.returns.pointer, advantages = rollout.advantages.pointer
+        let count = rollout.rows
         for t in 0..<count {
             let row = outputGradients + t * width
             let p = probabilities + t * actionCount
@@ -42,11 +46,11 @@ public struct ActorCriticLoss: Sendable {
             let action = Int(actions[t])
             Categorical.policyGradient(
                 probabilities: p, logProbabilities: logP, entropy: entropies[t], count: actionCount,
-                action: action, advantage: advantages[t], entropyBeta: entropyBeta, scale: 1,
+                action: action, advantage: advantages[t], entropyBeta: entropyBeta, scale: scale,
                 logitGradient: row)
             let value = outputs[t * width + actionCount]
             let error = returns[t] - value
-            row[actionCount] = -2 * valueCoefficient * error
+            row[actionCount] = -2 * valueCoefficient * error * scale
             terms.policyLoss -= logP[action] * advantages[t]
             terms.valueLoss += error * error
             terms.entropy += entropies[t]
@@ -54,11 +58,11 @@ public struct ActorCriticLoss: Sendable {
             for i in 1..<actionCount where p[i] > best { best = p[i] }
             terms.maxProbability += best
         }
-        let scale = 1 / Float(count)
-        terms.policyLoss *= scale
-        terms.valueLoss *= scale
-        terms.entropy *= scale
-        terms.maxProbability *= scale
+        let mean = 1 / Float(count)
+        terms.policyLoss *= mean
+        terms.valueLoss *= mean
+        terms.entropy *= mean
+        terms.maxProbability *= mean
         return terms
     }
 

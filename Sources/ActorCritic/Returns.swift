@@ -1,41 +1,50 @@
-/// Targets for the critic and advantages for the actor, computed backwards over one rollout.
+/// Targets for the critic and advantages for the actor, computed backwards over one rollout of one
+/// environment. Its rows may be spread out (`stride`: one environment's column of a batched
+/// rollout) and may cross episode ends (`continues[t]` is 0 where the episode ended at step t, so
+/// nothing of the later episode flows back into it).
 public enum Returns {
-    /// Bootstrapped n-step returns: R_t = r_t + γ R_{t+1}, R_T = `bootstrap` (0 after termination,
-    /// V(s_T) after truncation or when the rollout stopped at t_max). Advantages are R_t - V(s_t).
+    /// Bootstrapped n-step returns: R_t = r_t + γ c_t R_{t+1}, R_T = `bootstrap` (V(s_T) when the
+    /// rollout stopped mid-episode), c_t = `continues[t]` (1 without it). Advantages are R_t - V(s_t).
+    /// A terminated episode's last step has c_t = 0; a truncated one's reward already holds γ V(s_T).
     @inlinable
     public static func nStep(
         rewards: UnsafePointer<Float>, values: UnsafePointer<Float>, count: Int,
         bootstrap: Float, gamma: Float,
-        returns: UnsafeMutablePointer<Float>, advantages: UnsafeMutablePointer<Float>
+        returns: UnsafeMutablePointer<Float>, advantages: UnsafeMutablePointer<Float>,
+        stride: Int = 1, continues: UnsafePointer<Float>? = nil
     ) {
         var running = bootstrap
         var t = count - 1
         while t >= 0 {
-            running = rewards[t] + gamma * running
-            returns[t] = running
-            advantages[t] = running - values[t]
+            let i = t * stride
+            running = rewards[i] + gamma * (continues?[i] ?? 1) * running
+            returns[i] = running
+            advantages[i] = running - values[i]
             t -= 1
         }
     }
 
-    /// Generalised advantage estimation (Schulman et al. 2016): δ_t = r_t + γ V(s_{t+1}) - V(s_t),
-    /// A_t = δ_t + γλ A_{t+1}, with V(s_T) = `bootstrap`. Critic targets are A_t + V(s_t).
-    /// λ = 1 gives the n-step advantages, λ = 0 the one-step TD error.
+    /// Generalised advantage estimation (Schulman et al. 2016): δ_t = r_t + γ c_t V(s_{t+1}) - V(s_t),
+    /// A_t = δ_t + γλ c_t A_{t+1}, with V(s_T) = `bootstrap` and c_t as in `nStep`. Critic targets
+    /// are A_t + V(s_t). λ = 1 gives the n-step advantages, λ = 0 the one-step TD error.
     @inlinable
     public static func generalizedAdvantage(
         rewards: UnsafePointer<Float>, values: UnsafePointer<Float>, count: Int,
         bootstrap: Float, gamma: Float, lambda: Float,
-        returns: UnsafeMutablePointer<Float>, advantages: UnsafeMutablePointer<Float>
+        returns: UnsafeMutablePointer<Float>, advantages: UnsafeMutablePointer<Float>,
+        stride: Int = 1, continues: UnsafePointer<Float>? = nil
     ) {
         var nextValue = bootstrap
         var running: Float = 0
         var t = count - 1
         while t >= 0 {
-            let delta = rewards[t] + gamma * nextValue - values[t]
-            running = delta + gamma * lambda * running
-            advantages[t] = running
-            returns[t] = running + values[t]
-            nextValue = values[t]
+            let i = t * stride
+            let next = gamma * (continues?[i] ?? 1)
+            let delta = rewards[i] + next * nextValue - values[i]
+            running = delta + next * lambda * running
+            advantages[i] = running
+            returns[i] = running + values[i]
+            nextValue = values[i]
             t -= 1
         }
     }

@@ -37,7 +37,9 @@ final class SharedTraining: Sendable {
         self.environment = environment
         self.parameters = parameters
         self.optimizer = optimizer
-        self.schedule = LinearSchedule(initial: config.learningRate, totalSteps: config.totalSteps)
+        // A schedule over 0 steps keeps the initial rate.
+        self.schedule = LinearSchedule(
+            initial: config.learningRate, totalSteps: config.learningRateSchedule == .linear ? config.totalSteps : 0)
         self.targetReturn = targetReturn
         self.tracker = tracker
         self.startTime = .now

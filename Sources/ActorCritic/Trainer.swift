@@ -15,6 +15,7 @@ public final class Trainer: Sendable {
     public let parameters: FloatBuffer
     public let optimizer: any SharedOptimizer
     private let shared: SharedTraining
+    private let sharing: any GradientSharing
 
     /// Checks the configuration, looks the environment up and builds the model; with `state`,
     /// continues that run (parameters, optimizer, counters, recent returns).
@@ -61,6 +62,10 @@ public final class Trainer: Sendable {
             config: config, model: model, environment: environment, parameters: parameters,
             optimizer: optimizer, targetReturn: targetReturn, tracker: tracker,
             earlierSeconds: state?.wallSeconds ?? 0)
+        switch config.algorithm {
+        case .a3c: sharing = HogwildSharing(shared: shared)
+        case .a2c: sharing = SynchronousSharing(shared: shared)
+        }
         if let state {
             shared.steps.store(state.steps, ordering: .relaxed)
             shared.updates.store(state.updates, ordering: .relaxed)
@@ -117,16 +122,17 @@ public final class Trainer: Sendable {
         let started = shared.elapsedSeconds
         let stepsAtStart = shared.steps.load(ordering: .relaxed)
         let finished = DispatchSemaphore(value: 0)
-        let shared = shared
+        let shared = shared, sharing = sharing
         if shared.steps.load(ordering: .relaxed) >= config.totalSteps { shared.requestStop() }
         var threads: [Thread] = []
         for index in 0..<config.workers {
             let thread = Thread {
                 do {
-                    let worker = try Worker(index: index, shared: shared)
+                    let worker = try Worker(index: index, shared: shared, sharing: sharing)
                     try worker.run()
                 } catch {
                     shared.fail("worker \(index): \(error)")
+                    sharing.cancel()
                 }
                 finished.signal()
             }

@@ -60,6 +60,13 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var fireReset = true
     /// Rows and columns cut from pictures before resizing: [top, bottom, left, right].
     public var crop = [0, 0, 0, 0]
+    public var envsPerWorker = 1
+    public var algorithm: Algorithm = .a3c
+    public var learningRateSchedule: LearningRateSchedule = .linear
+    public var evalEvery: Int? = nil
+    public var evalEpisodes = 10
+    public var evalGreedy = false
+    public var rewardScale: Float = 1
 
     public init() {}
 
@@ -260,3 +267,6 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+public enum Algorithm: String, Sendable, CaseIterable, Codable { case a3c, a2c }
+public enum LearningRateSchedule: String, Sendable, CaseIterable, Codable { case constant, linear }

@@ -2,159 +2,135 @@ import Environments
 import NeuralNet
 import Randomness
 
-/// One actor-learner: its own environment, network and local parameters. Each iteration copies the
-/// global parameters, acts for up to t_max steps, computes returns and the loss gradient on the
-/// stored activations, and applies it to the global parameters through the shared optimizer.
+/// One actor-learner with its own environments, network and local parameters. Each iteration copies
+/// the global parameters, acts for t_max steps in all its environments at once (one forward pass
+/// over their rows per step), computes returns and the loss gradient on the stored activations, and
+/// hands the gradient over to be applied (at once for A3C, summed with the others' for A2C).
 ///
 /// Nothing is allocated inside the loop. Not thread-safe: it runs on the thread that made it.
 final class Worker {
     let index: Int
     let shared: SharedTraining
-    let environment: any Environment
+    let sharing: any GradientSharing
+    let environments: any VectorEnvironment
     let network: Network
+    let rollout: Rollout
     let localParameters: FloatBuffer
     let gradient: FloatBuffer
     let loss: ActorCriticLoss
+    /// The loss is summed over steps and averaged over environments (all of them, for A2C).
+    let lossScale: Float
     let actionCount: Int
     let observationCount: Int
+    let environmentCount: Int
     let tMax: Int
     var rng: Xoshiro256
-    let environmentSeed: UInt64
+    let environmentSeeds: [UInt64]
 
-    // Per-step rollout storage, t_max rows each.
-    let actions: UnsafeMutablePointer<Int32>
-    let rewards: FloatBuffer
-    let values: FloatBuffer
-    let returns: FloatBuffer
-    let advantages: FloatBuffer
-    let entropies: FloatBuffer
-    let probabilities: FloatBuffer
-    let logProbabilities: FloatBuffer
+    /// Results of the last batched step, one per environment.
+    let results: UnsafeMutablePointer<StepResult>
+    /// Network rows after the rollout's (t_max + 1) x environments: the last observations of
+    /// truncated episodes, whose value is their bootstrap.
+    let finalRowsStart: Int
+    var episodeReturns: [Double]
+    var episodeLengths: [Int]
 
-    var episodeReturn = 0.0
-    var episodeLength = 0
-    private var lastTerms = ActorCriticLoss.Terms()
-
-    init(index: Int, shared: SharedTraining) throws {
+    init(index: Int, shared: SharedTraining, sharing: any GradientSharing) throws {
         self.index = index
         self.shared = shared
+        self.sharing = sharing
         let config = shared.config
-        environment = try shared.environment.make()
+        environmentCount = config.envsPerWorker
+        environments = try shared.environment.makeVector(count: environmentCount)
         actionCount = shared.model.actionCount
-        observationCount = environment.observationSpace.count
+        observationCount = environments.observationSpace.count
         tMax = config.tMax
-        // One row per rollout step, plus one for the observation after the last step (bootstrap).
-        network = Network(spec: shared.model.network, maxBatch: tMax + 1)
+        rollout = Rollout(steps: tMax, environmentCount: environmentCount, actionCount: actionCount)
+        // Rows: t_max steps of observations, the observations after the last step (bootstrap), and
+        // the final observations of episodes truncated during the rollout.
+        finalRowsStart = (tMax + 1) * environmentCount
+        network = Network(spec: shared.model.network, maxBatch: (tMax + 2) * environmentCount)
         localParameters = FloatBuffer(count: shared.model.parameterCount)
         gradient = FloatBuffer(count: shared.model.parameterCount)
         loss = ActorCriticLoss(entropyBeta: config.entropyBeta, valueCoefficient: config.valueCoefficient)
+        let batchEnvironments = config.algorithm == .a2c ? config.workers * environmentCount : environmentCount
+        lossScale = 1 / Float(batchEnvironments)
         // A resumed run continues with fresh streams, not the first session's again.
         let session = config.seed &+ UInt64(shared.steps.load(ordering: .relaxed)) &* 0x9E37_79B9_7F4A_7C15
         rng = Xoshiro256(seed: session, stream: UInt64(2 * index + 1))
         var seeder = Xoshiro256(seed: session, stream: UInt64(2 * index + 2))
-        environmentSeed = seeder.next()
-        actions = .allocate(capacity: tMax)
-        actions.initialize(repeating: 0, count: tMax)
-        rewards = FloatBuffer(count: tMax)
-        values = FloatBuffer(count: tMax)
-        returns = FloatBuffer(count: tMax)
-        advantages = FloatBuffer(count: tMax)
-        entropies = FloatBuffer(count: tMax)
-        probabilities = FloatBuffer(count: tMax * actionCount)
-        logProbabilities = FloatBuffer(count: tMax * actionCount)
+        environmentSeeds = (0..<environmentCount).map { _ in seeder.next() }
+        results = .allocate(capacity: environmentCount)
+        results.initialize(repeating: StepResult(reward: 0, terminated: false, truncated: false), count: environmentCount)
+        episodeReturns = Array(repeating: 0, count: environmentCount)
+        episodeLengths = Array(repeating: 0, count: environmentCount)
     }
 
     deinit {
-        actions.deallocate()
-        environment.close()
+        results.deallocate()
+        environments.close()
     }
 
-    @inline(__always)
-    private func observationRow(_ row: Int) -> UnsafeMutableBufferPointer<Float> {
-        UnsafeMutableBufferPointer(start: network.input(row: row), count: observationCount)
-    }
-
-    /// Runs until the shared stop flag is raised or the step budget is spent; throws what the
-    /// environment throws.
+    /// Runs until training stops; throws what the environments throw.
     func run() throws {
-        try environment.reset(seed: environmentSeed, into: observationRow(0))
         let config = shared.config
-        let parameterCount = localParameters.count
-        while !shared.shouldStop {
-            localParameters.copy(from: shared.parameters)
+        let n = environmentCount
+        try environments.reset(seeds: environmentSeeds, into: network.input(row: 0))
+        var keepGoing = !shared.shouldStop
+        while keepGoing {
+            sharing.pull(into: localParameters)
             let local = UnsafePointer(localParameters.pointer)
 
-            // Act for up to t_max steps, keeping every activation for the backward pass.
-            var count = 0
-            var episodeEnded = false
-            var gameOver = false
-            var terminated = false
-            while count < tMax {
-                network.forward(parameters: local, first: count, count: 1)
-                let output = network.output(row: count)
-                let p = probabilities.pointer + count * actionCount
-                entropies.pointer[count] = Categorical.evaluate(
-                    logits: output, count: actionCount, probabilities: p,
-                    logProbabilities: logProbabilities.pointer + count * actionCount)
-                values.pointer[count] = output[actionCount]
-                let action = Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat())
-                actions[count] = Int32(action)
-                let result = try environment.step(action, into: observationRow(count + 1))
-                rewards.pointer[count] = Float(result.reward)
-                episodeReturn += result.score
-                episodeLength += 1
-                count += 1
-                if result.isDone {
-                    episodeEnded = true
-                    gameOver = result.gameOver
-                    terminated = result.terminated
-                    break
+            // Act for t_max steps in every environment, keeping every activation for the backward pass.
+            for t in 0..<tMax {
+                let first = t * n
+                network.forward(parameters: local, first: first, count: n)
+                for e in 0..<n {
+                    let row = first + e
+                    let p = rollout.evaluate(row: row, output: network.output(row: row))
+                    rollout.actions[row] = Int32(Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat()))
+                }
+                try environments.step(
+                    rollout.actions + first, into: network.input(row: first + n),
+                    finalObservations: network.input(row: finalRowsStart), results: results)
+                for e in 0..<n {
+                    let row = first + e
+                    let result = results[e]
+                    var reward = Float(result.reward) * config.rewardScale
+                    if result.truncated && !result.terminated {
+                        // Cut short, not ended: bootstrap from the last real observation.
+                        network.forward(parameters: local, first: finalRowsStart + e, count: 1)
+                        reward += config.gamma * network.output(row: finalRowsStart + e)[actionCount]
+                    }
+                    rollout.rewards.pointer[row] = reward
+                    rollout.continues.pointer[row] = result.isDone ? 0 : 1
+                    episodeReturns[e] += result.score
+                    episodeLengths[e] += 1
+                    // Logs count whole games with their real score; a lost life only ends a training episode.
+                    if result.isDone && result.gameOver {
+                        shared.finishEpisode(worker: index, episodeReturn: episodeReturns[e], length: episodeLengths[e])
+                        episodeReturns[e] = 0
+                        episodeLengths[e] = 0
+                    }
                 }
             }
 
-            // 0 after termination; V(s_T) after truncation or at t_max (the observation is in row `count`).
-            var bootstrap: Float = 0
-            if !terminated {
-                network.forward(parameters: local, first: count, count: 1)
-                bootstrap = network.output(row: count)[actionCount]
-            }
-            if let lambda = config.gaeLambda {
-                Returns.generalizedAdvantage(
-                    rewards: rewards.pointer, values: values.pointer, count: count, bootstrap: bootstrap,
-                    gamma: config.gamma, lambda: lambda, returns: returns.pointer, advantages: advantages.pointer)
-            } else {
-                Returns.nStep(
-                    rewards: rewards.pointer, values: values.pointer, count: count, bootstrap: bootstrap,
-                    gamma: config.gamma, returns: returns.pointer, advantages: advantages.pointer)
-            }
+            // V of the observations after the last step.
+            let last = tMax * n
+            network.forward(parameters: local, first: last, count: n)
+            for e in 0..<n { rollout.bootstrapValues.pointer[e] = network.output(row: last + e)[actionCount] }
+            rollout.computeReturns(gamma: config.gamma, gaeLambda: config.gaeLambda)
 
-            lastTerms = loss.gradient(
-                outputs: network.output(row: 0), outputGradients: network.outputGradient(row: 0),
-                probabilities: probabilities.pointer, logProbabilities: logProbabilities.pointer,
-                entropies: entropies.pointer, actions: actions, returns: returns.pointer,
-                advantages: advantages.pointer, count: count, actionCount: actionCount)
-            network.backward(parameters: local, gradient: gradient.pointer, count: count)
-            let gradientNorm = GradientClipping.clipGlobalNorm(
-                gradient.pointer, count: parameterCount, maxNorm: config.maxGradNorm > 0 ? config.maxGradNorm : .infinity)
-            shared.updateStatistics.add(lastTerms, gradientNorm: gradientNorm)
-            let stepsSoFar = shared.steps.wrappingIncrementThenLoad(by: count, ordering: .relaxed)
-            shared.optimizer.apply(
-                gradient: gradient.pointer, to: shared.parameters.pointer,
-                learningRate: shared.schedule.value(at: stepsSoFar - count))
-            shared.updates.wrappingIncrement(ordering: .relaxed)
+            let terms = loss.gradient(
+                rollout: rollout, outputs: network.output(row: 0), outputGradients: network.outputGradient(row: 0),
+                scale: lossScale)
+            network.backward(parameters: local, gradient: gradient.pointer, count: rollout.rows)
+            let outcome = sharing.push(gradient: gradient, steps: rollout.rows, worker: index)
+            shared.updateStatistics.add(terms, gradientNorm: outcome.gradientNorm)
+            keepGoing = outcome.keepGoing
 
-            if episodeEnded {
-                // Logs count whole games with their real score; a lost life only restarts the rollout.
-                if gameOver {
-                    shared.finishEpisode(worker: index, episodeReturn: episodeReturn, length: episodeLength)
-                    episodeReturn = 0
-                    episodeLength = 0
-                }
-                try environment.reset(seed: nil, into: observationRow(0))
-            } else {
-                observationRow(0).baseAddress!.update(from: network.input(row: count), count: observationCount)
-            }
-            if stepsSoFar >= config.totalSteps { shared.requestStop() }
+            // The observations after the last step start the next rollout.
+            network.input(row: 0).update(from: network.input(row: last), count: n * observationCount)
         }
     }
 }

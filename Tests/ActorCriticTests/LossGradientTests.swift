@@ -36,21 +36,16 @@ struct LossGradientTests {
 
         let network = Network(spec: spec, maxBatch: steps)
         network.input(row: 0).update(from: observations, count: observations.count)
-        var probabilities = [Float](repeating: 0, count: steps * actionCount)
-        var logProbabilities = [Float](repeating: 0, count: steps * actionCount)
-        var entropies = [Float](repeating: 0, count: steps)
+        let rollout = Rollout(steps: steps, environmentCount: 1, actionCount: actionCount)
         for t in 0..<steps {
             network.forward(parameters: parameters, first: t, count: 1)
-            entropies[t] = Categorical.evaluate(
-                logits: network.output(row: t), count: actionCount,
-                probabilities: &probabilities[t * actionCount],
-                logProbabilities: &logProbabilities[t * actionCount])
+            rollout.evaluate(row: t, output: network.output(row: t))
+            rollout.actions[t] = Int32(actions[t])
+            rollout.returns.pointer[t] = returns[t]
+            rollout.advantages.pointer[t] = advantages[t]
         }
-        let actions32 = actions.map(Int32.init)
         _ = loss.gradient(
-            outputs: network.output(row: 0), outputGradients: network.outputGradient(row: 0),
-            probabilities: probabilities, logProbabilities: logProbabilities, entropies: entropies,
-            actions: actions32, returns: returns, advantages: advantages, count: steps, actionCount: actionCount)
+            rollout: rollout, outputs: network.output(row: 0), outputGradients: network.outputGradient(row: 0), scale: 1)
         var gradient = [Float](repeating: .nan, count: parameters.count)
         network.backward(parameters: parameters, gradient: &gradient, count: steps)
 

@@ -1,0 +1,89 @@
+import NeuralNet
+
+/// What one worker saw and did over `steps` steps of its `environmentCount` environments: actions,
+/// rewards, the policy's probabilities and the critic's values, episode ends, and the returns and
+/// advantages computed from them. Row `step * environmentCount + environment`, the order of the
+/// network's rows, so row `i` here belongs to network row `i`.
+///
+/// Owned by one worker; allocated once, reused every rollout. Not thread-safe.
+public final class Rollout {
+    /// Steps per rollout (t_max).
+    public let steps: Int
+    /// Environments stepped together.
+    public let environmentCount: Int
+    public let actionCount: Int
+
+    public let actions: UnsafeMutablePointer<Int32>
+    /// Rewards to learn from; a truncated episode's last reward includes γ V(final observation).
+    public let rewards: FloatBuffer
+    /// V(s_t) as the critic gave it while acting.
+    public let values: FloatBuffer
+    /// 0 where the environment's episode ended at that step (nothing flows back across it), else 1.
+    public let continues: FloatBuffer
+    public let entropies: FloatBuffer
+    /// `actionCount` per row.
+    public let probabilities: FloatBuffer
+    public let logProbabilities: FloatBuffer
+    /// V of each environment's observation after the last step (0 is never used: `continues` masks it).
+    public let bootstrapValues: FloatBuffer
+    public let returns: FloatBuffer
+    public let advantages: FloatBuffer
+
+    public init(steps: Int, environmentCount: Int, actionCount: Int) {
+        precondition(steps > 0 && environmentCount > 0 && actionCount > 0, "empty rollout")
+        self.steps = steps
+        self.environmentCount = environmentCount
+        self.actionCount = actionCount
+        let rows = steps * environmentCount
+        actions = .allocate(capacity: rows)
+        actions.initialize(repeating: 0, count: rows)
+        rewards = FloatBuffer(count: rows)
+        values = FloatBuffer(count: rows)
+        continues = FloatBuffer(count: rows)
+        entropies = FloatBuffer(count: rows)
+        probabilities = FloatBuffer(count: rows * actionCount)
+        logProbabilities = FloatBuffer(count: rows * actionCount)
+        bootstrapValues = FloatBuffer(count: environmentCount)
+        returns = FloatBuffer(count: rows)
+        advantages = FloatBuffer(count: rows)
+    }
+
+    deinit { actions.deallocate() }
+
+    /// Rows in a full rollout.
+    @inlinable public var rows: Int { steps * environmentCount }
+
+    /// Reads the policy and value off network output `output` (logits..., value) for `row`:
+    /// probabilities, log-probabilities, entropy and value are stored; returns the probabilities.
+    @inlinable @discardableResult
+    public func evaluate(row: Int, output: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        let p = probabilities.pointer + row * actionCount
+        entropies.pointer[row] = Categorical.evaluate(
+            logits: output, count: actionCount, probabilities: p,
+            logProbabilities: logProbabilities.pointer + row * actionCount)
+        values.pointer[row] = output[actionCount]
+        return p
+    }
+
+    /// Fills `returns` and `advantages` for every row, environment by environment, from the rewards,
+    /// values, episode ends and bootstrap values: n-step returns, or GAE with `gaeLambda`.
+    public func computeReturns(gamma: Float, gaeLambda: Float?) {
+        let stride = environmentCount
+        for environment in 0..<environmentCount {
+            let bootstrap = bootstrapValues.pointer[environment]
+            if let gaeLambda {
+                Returns.generalizedAdvantage(
+                    rewards: rewards.pointer + environment, values: values.pointer + environment, count: steps,
+                    bootstrap: bootstrap, gamma: gamma, lambda: gaeLambda,
+                    returns: returns.pointer + environment, advantages: advantages.pointer + environment,
+                    stride: stride, continues: continues.pointer + environment)
+            } else {
+                Returns.nStep(
+                    rewards: rewards.pointer + environment, values: values.pointer + environment, count: steps,
+                    bootstrap: bootstrap, gamma: gamma,
+                    returns: returns.pointer + environment, advantages: advantages.pointer + environment,
+                    stride: stride, continues: continues.pointer + environment)
+            }
+        }
+    }
+}
