@@ -61,10 +61,11 @@ public struct EvaluationResult: Sendable, Codable {
 /// Plays games with a policy and reports their real scores (unclipped, whole games).
 public enum Evaluator {
     /// Plays `episodes` games on `environment`. `frame` is called with each picture when given
-    /// (the first before any step).
+    /// (the first before any step). When `shouldContinue` returns false (asked before every step),
+    /// the games so far are returned.
     public static func evaluate(
         policy: Policy, environment: any Environment, episodes: Int, greedy: Bool, seed: UInt64,
-        frame: ((RGBFrame) -> Void)? = nil
+        frame: ((RGBFrame) -> Void)? = nil, shouldContinue: (() -> Bool)? = nil
     ) throws -> EvaluationResult {
         var rng = Xoshiro256(seed: seed, stream: 77)
         var result = EvaluationResult(scores: [], lengths: [])
@@ -74,6 +75,7 @@ public enum Evaluator {
             var score = 0.0, length = 0
             if let frame, let picture = environment.render() { frame(picture) }
             while true {
+                if let shouldContinue, !shouldContinue() { return result }
                 let step = try environment.step(policy.act(greedy: greedy, rng: &rng), into: observation)
                 score += step.score
                 length += 1

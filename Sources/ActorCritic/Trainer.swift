@@ -16,6 +16,7 @@ public final class Trainer: Sendable {
     public let optimizer: any SharedOptimizer
     private let shared: SharedTraining
     private let sharing: any GradientSharing
+    private let evaluation: PeriodicEvaluation?
 
     /// Checks the configuration, looks the environment up and builds the model; with `state`,
     /// continues that run (parameters, optimizer, counters, recent returns).
@@ -62,6 +63,8 @@ public final class Trainer: Sendable {
             config: config, model: model, environment: environment, parameters: parameters,
             optimizer: optimizer, targetReturn: targetReturn, tracker: tracker,
             earlierSeconds: state?.wallSeconds ?? 0)
+        evaluation = config.evalEvery == nil ? nil : PeriodicEvaluation(
+            config: config, model: model, environment: environment, stepsSoFar: state?.steps ?? 0)
         switch config.algorithm {
         case .a3c: sharing = HogwildSharing(shared: shared)
         case .a2c: sharing = SynchronousSharing(shared: shared)
@@ -77,6 +80,9 @@ public final class Trainer: Sendable {
 
     /// Episodes finished since the last call, oldest first.
     public func drainEpisodes() -> [EpisodeRecord] { shared.tracker.drainPending() }
+
+    /// Evaluations (`--eval-every`) finished since the last call, oldest first.
+    public func drainEvaluations() -> [EvaluationRecord] { evaluation?.drain() ?? [] }
 
     /// Mean loss terms of the updates since the last call.
     public func drainUpdateStatistics() -> UpdateStatistics { shared.updateStatistics.drain() }
@@ -150,11 +156,21 @@ public final class Trainer: Sendable {
                 running -= 1
                 continue
             }
+            if let evaluation {
+                if let error = evaluation.error {
+                    shared.fail(error)
+                    sharing.cancel()
+                }
+                evaluation.poll(
+                    steps: shared.steps.load(ordering: .relaxed), elapsedSeconds: { shared.elapsedSeconds },
+                    snapshot: snapshot)
+            }
             if shared.elapsedSeconds >= nextCall {
                 monitor?(self)
                 nextCall = shared.elapsedSeconds + monitorInterval
             }
         }
+        evaluation?.finish()
         monitor?(self)
         if let failure = shared.failure { throw TrainingError(failure) }
 

@@ -1,0 +1,105 @@
+import Environments
+import Foundation
+import Synchronization
+
+/// One evaluation during training: whole games played with the parameters of `state`.
+public struct EvaluationRecord: Sendable {
+    /// Global steps when the parameters were taken.
+    public var globalStep: Int
+    /// Training seconds when the games were over.
+    public var wallSeconds: Double
+    public var result: EvaluationResult
+    /// What was evaluated (for `best.safetensors` when evaluations decide what is best).
+    public var state: TrainingState
+}
+
+/// Plays `--eval-episodes` games every `--eval-every` steps on its own environment, on a thread of
+/// its own, with a snapshot of the parameters, while the workers go on (as Stable-Baselines3's
+/// EvalCallback does, but without pausing training). One evaluation at a time: a threshold passed
+/// while one runs is taken when it ends.
+/// Concurrency: `poll` and `drain` may be called from any thread; the state is behind a mutex.
+final class PeriodicEvaluation: Sendable {
+    private struct State {
+        var nextStep: Int
+        var running = false
+        var finished: [EvaluationRecord] = []
+        var count = 0
+    }
+
+    private let every: Int
+    private let episodes: Int
+    private let greedy: Bool
+    private let seed: UInt64
+    private let model: ActorCriticModel
+    private let environment: EnvironmentSpec
+    private let state: Mutex<State>
+    private let cancelled = Mutex(false)
+    /// Made on the evaluation thread at first use, kept for later evaluations (a host process, say).
+    private let gameEnvironment = Mutex<(any Environment)?>(nil)
+    private let failure = Mutex<String?>(nil)
+
+    init(config: TrainingConfig, model: ActorCriticModel, environment: EnvironmentSpec, stepsSoFar: Int) {
+        every = config.evalEvery ?? Int.max
+        episodes = config.evalEpisodes
+        greedy = config.evalGreedy
+        seed = config.seed &+ 0x5EED
+        self.model = model
+        self.environment = environment
+        state = Mutex(State(nextStep: (stepsSoFar / max(every, 1) + 1) * every))
+    }
+
+    /// Starts an evaluation of `snapshot()` when `steps` has passed the next threshold and none runs.
+    func poll(steps: Int, elapsedSeconds: @escaping @Sendable () -> Double, snapshot: () -> TrainingState) {
+        let due = state.withLock { !$0.running && steps >= $0.nextStep }
+        guard due else { return }
+        let taken = snapshot()
+        let index = state.withLock { s -> Int in
+            s.nextStep = (steps / every + 1) * every
+            s.count += 1
+            s.running = true
+            return s.count
+        }
+        let thread = Thread { [self] in
+            defer { state.withLock { $0.running = false } }
+            do {
+                let policy = Policy(model: model, parameters: taken.parameters)
+                let game = try gameEnvironment.withLock { cached in
+                    if let cached { return cached }
+                    let made = try environment.make()
+                    cached = made
+                    return made
+                }
+                let result = try Evaluator.evaluate(
+                    policy: policy, environment: game, episodes: episodes, greedy: greedy, seed: seed &+ UInt64(index),
+                    shouldContinue: { [self] in !cancelled.withLock { $0 } })
+                guard result.scores.count == episodes else { return }
+                let record = EvaluationRecord(
+                    globalStep: taken.steps, wallSeconds: elapsedSeconds(), result: result, state: taken)
+                state.withLock { $0.finished.append(record) }
+            } catch {
+                failure.withLock { $0 = $0 ?? "evaluation: \(error)" }
+            }
+        }
+        thread.name = "a3c-evaluation"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Evaluations finished since the last call, oldest first.
+    func drain() -> [EvaluationRecord] {
+        state.withLock { s in
+            defer { s.finished.removeAll() }
+            return s.finished
+        }
+    }
+
+    /// The first evaluation error, if any (a dead host, say).
+    var error: String? { failure.withLock { $0 } }
+
+    /// Stops a running evaluation between steps, waits for it and closes the environment.
+    func finish() {
+        cancelled.withLock { $0 = true }
+        while state.withLock({ $0.running }) { usleep(2000) }
+        gameEnvironment.withLock { $0?.close() }
+    }
+}
