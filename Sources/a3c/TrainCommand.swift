@@ -60,7 +60,7 @@ struct TrainCommand: ParsableCommand {
             // Defaults for the environment (Atari and ViZDoom have their own), then the file, then options.
             var loaded: TrainingConfigFile.Loaded?
             if let config = runOptions.config { loaded = try TrainingConfigFile.load(URL(fileURLWithPath: config)) }
-            let environmentID = environment.env ?? (loaded.flatMap { $0.keys.contains("env") ? $0.config.environmentID : nil })
+            let environmentID = environment.env?.parsed.environmentID ?? (loaded.flatMap { $0.keys.contains("env") ? $0.config.environmentID : nil })
                 ?? TrainingConfig().environmentID
             var base = TrainingConfig.defaults(for: environmentID)
             if let loaded { base = base.merging(loaded.config, keys: loaded.keys) }

@@ -1,40 +1,60 @@
 import ActorCritic
 import ArgumentParser
-import NeuralNet
 
 // The options of `a3c train` that set hyper-parameters. Each option's name, help and default come
-// from its row in `TrainingConfig.settings`, and its argument is read as that row reads it.
+// from its row in `TrainingConfig.settings`, its argument is read as that row reads it, and the
+// groups apply every such option they hold without naming it again.
 //
-// Adding a hyper-parameter takes: its property on `TrainingConfig`, its row in the settings table,
-// and here its `@Option` line plus the `set` line next to it in the same group's `apply`.
-// (argument-parser finds options by reflecting over stored properties, so the table cannot create
-// them, and a property wrapper cannot say which setting it fills; `optionsSetEveryTableSetting`
-// in the tests fails for a row that has no option.)
+// Adding a hyper-parameter takes: its property on `TrainingConfig` (doc, default), its row in the
+// settings table (key, help, check), and its `@Option(\.property)` line in one of the groups below.
+// A Boolean is a `@Flag` (`--KEY` / `--no-KEY`), whose value argument-parser cannot tag with its
+// setting, so it also takes a `set` line in its group's `applyFlags`. `optionsSetEveryTableSetting`
+// in the tests fails for a row that the command line does not reach.
+
+/// A hyper-parameter given on the command line, already read by its setting's rules.
+struct ConfigArgument: Sendable {
+    let setting: AnyConfigSetting
+    /// The defaults with this one setting set from the argument.
+    let parsed: TrainingConfig
+
+    func apply(to config: inout TrainingConfig) { setting.copy(from: parsed, to: &config) }
+}
 
 /// An option group that sets some hyper-parameters.
 protocol ConfigOptionGroup: ParsableArguments {
-    /// Sets in `config` every option given on the command line; the others keep `config`'s values.
-    func apply(to config: inout TrainingConfig)
+    /// Sets the group's Boolean flags that were given.
+    func applyFlags(to config: inout TrainingConfig)
 }
 
-extension Option {
-    /// `--KEY VALUE` for the setting at `keyPath`.
-    init<T: ConfigValue>(_ keyPath: WritableKeyPath<TrainingConfig, T>, parsing: SingleValueParsingStrategy = .next)
-    where Value == T? {
-        let setting = TrainingConfig.setting(keyPath)
-        nonisolated(unsafe) let keyPath = keyPath
-        self.init(name: .customLong(setting.key), parsing: parsing, help: setting.optionHelp) { text in
-            try setting.parsed(text)[keyPath: keyPath]
-        }
-    }
+extension ConfigOptionGroup {
+    func applyFlags(to config: inout TrainingConfig) {}
 
-    /// `--KEY VALUE` for an optional setting: given means set.
-    init<W: ConfigValue>(_ keyPath: WritableKeyPath<TrainingConfig, W?>, parsing: SingleValueParsingStrategy = .next)
-    where Value == W? {
+    /// Sets in `config` every option of this group given on the command line; the others keep
+    /// `config`'s values.
+    func apply(to config: inout TrainingConfig) {
+        // Every `@Option(\.property)` holds an `Option<ConfigArgument?>` that knows its setting.
+        for child in Mirror(reflecting: self).children {
+            if let option = child.value as? Option<ConfigArgument?>, let given = option.wrappedValue {
+                given.apply(to: &config)
+            }
+        }
+        applyFlags(to: &config)
+    }
+}
+
+extension Option where Value == ConfigArgument? {
+    /// `--KEY VALUE` for the setting at `keyPath`.
+    init(_ keyPath: PartialKeyPath<TrainingConfig>, parsing: SingleValueParsingStrategy = .next) {
         let setting = TrainingConfig.setting(keyPath)
-        nonisolated(unsafe) let keyPath = keyPath
         self.init(name: .customLong(setting.key), parsing: parsing, help: setting.optionHelp) { text in
-            try setting.parsed(text)[keyPath: keyPath]!
+            var config = TrainingConfig()
+            do {
+                try setting.apply(argument: text, to: &config)
+            } catch {
+                // argument-parser's message already names the option and the value.
+                throw ConfigurationError("expected \(setting.expectation)")
+            }
+            return ConfigArgument(setting: setting, parsed: config)
         }
     }
 }
@@ -50,133 +70,76 @@ extension Flag where Value == Bool? {
 extension AnyConfigSetting {
     /// The help, then the default.
     fileprivate var optionHelp: ArgumentHelp { ArgumentHelp("\(help) (default: \(defaultHelp))") }
-
-    /// A default config with this setting read from `text`. The error says only what was expected:
-    /// argument-parser's message already names the option and the value.
-    fileprivate func parsed(_ text: String) throws -> TrainingConfig {
-        var config = TrainingConfig()
-        do {
-            try apply(argument: text, to: &config)
-        } catch {
-            throw ConfigurationError("expected \(expectation)")
-        }
-        return config
-    }
 }
 
 extension TrainingConfig {
-    /// Sets the value at `keyPath` when one was given.
-    fileprivate mutating func set<T>(_ keyPath: WritableKeyPath<TrainingConfig, T>, _ given: T?) {
-        if let given { self[keyPath: keyPath] = given }
-    }
-
-    /// Sets an optional setting when a value was given (never back to nil).
-    fileprivate mutating func set<W>(_ keyPath: WritableKeyPath<TrainingConfig, W?>, _ given: W?) {
+    /// Sets the flag at `keyPath` when it was given.
+    fileprivate mutating func set(_ keyPath: WritableKeyPath<TrainingConfig, Bool>, _ given: Bool?) {
         if let given { self[keyPath: keyPath] = given }
     }
 }
 
 /// The environment and how its pictures are prepared.
 struct EnvironmentSetupOptions: ConfigOptionGroup {
-    @Option(\.environmentID) var env: String?
-    @Option(\.frameSize) var frameSize: [Int]?
-    @Option(\.frameStack) var frameStack: Int?
-    @Option(\.frameSkip) var frameSkip: Int?
-    @Option(\.noopMax) var noopMax: Int?
-    @Option(\.stickyActions) var stickyActions: Double?
+    @Option(\.environmentID) var env: ConfigArgument?
+    @Option(\.frameSize) var frameSize: ConfigArgument?
+    @Option(\.frameStack) var frameStack: ConfigArgument?
+    @Option(\.frameSkip) var frameSkip: ConfigArgument?
+    @Option(\.noopMax) var noopMax: ConfigArgument?
+    @Option(\.stickyActions) var stickyActions: ConfigArgument?
     @Flag(\.clipRewards) var clipRewards: Bool?
     @Flag(\.episodicLife) var episodicLife: Bool?
     @Flag(\.fireReset) var fireReset: Bool?
-    @Option(\.crop) var crop: [Int]?
-    @Option(\.rewardScale) var rewardScale: Float?
+    @Option(\.crop) var crop: ConfigArgument?
+    @Option(\.rewardScale) var rewardScale: ConfigArgument?
 
-    func apply(to c: inout TrainingConfig) {
-        c.set(\.environmentID, env)
-        c.set(\.frameSize, frameSize)
-        c.set(\.frameStack, frameStack)
-        c.set(\.frameSkip, frameSkip)
-        c.set(\.noopMax, noopMax)
-        c.set(\.stickyActions, stickyActions)
+    func applyFlags(to c: inout TrainingConfig) {
         c.set(\.clipRewards, clipRewards)
         c.set(\.episodicLife, episodicLife)
         c.set(\.fireReset, fireReset)
-        c.set(\.crop, crop)
-        c.set(\.rewardScale, rewardScale)
     }
 }
 
 /// The algorithm, its scale and its returns.
 struct AlgorithmOptions: ConfigOptionGroup {
-    @Option(\.algorithm) var algo: Algorithm?
-    @Option(\.workers) var workers: Int?
-    @Option(\.envsPerWorker) var envsPerWorker: Int?
-    @Option(\.totalSteps) var steps: Int?
-    @Option(\.seed) var seed: UInt64?
-    @Option(\.tMax) var tMax: Int?
-    @Option(\.gamma) var gamma: Float?
-    @Option(\.entropyBeta) var entropyBeta: Float?
-    @Option(\.valueCoefficient) var valueCoefficient: Float?
-    @Option(\.gaeLambda) var gaeLambda: Float?
-    @Option(\.targetReturn, parsing: .unconditional) var targetReturn: Double?
-
-    func apply(to c: inout TrainingConfig) {
-        c.set(\.algorithm, algo)
-        c.set(\.workers, workers)
-        c.set(\.envsPerWorker, envsPerWorker)
-        c.set(\.totalSteps, steps)
-        c.set(\.seed, seed)
-        c.set(\.tMax, tMax)
-        c.set(\.gamma, gamma)
-        c.set(\.entropyBeta, entropyBeta)
-        c.set(\.valueCoefficient, valueCoefficient)
-        c.set(\.gaeLambda, gaeLambda)
-        c.set(\.targetReturn, targetReturn)
-    }
+    @Option(\.algorithm) var algo: ConfigArgument?
+    @Option(\.workers) var workers: ConfigArgument?
+    @Option(\.envsPerWorker) var envsPerWorker: ConfigArgument?
+    @Option(\.totalSteps) var steps: ConfigArgument?
+    @Option(\.seed) var seed: ConfigArgument?
+    @Option(\.tMax) var tMax: ConfigArgument?
+    @Option(\.gamma) var gamma: ConfigArgument?
+    @Option(\.entropyBeta) var entropyBeta: ConfigArgument?
+    @Option(\.valueCoefficient) var valueCoefficient: ConfigArgument?
+    @Option(\.gaeLambda) var gaeLambda: ConfigArgument?
+    @Option(\.targetReturn, parsing: .unconditional) var targetReturn: ConfigArgument?
 }
 
 /// The shared optimizer and its learning rate.
 struct OptimizationOptions: ConfigOptionGroup {
-    @Option(\.learningRate) var lr: Float?
-    @Option(\.learningRateSchedule) var lrSchedule: LearningRateSchedule?
-    @Option(\.maxGradNorm) var maxGradNorm: Float?
-    @Option(\.optimizer) var optimizer: OptimizerKind?
-    @Option(\.rmspropAlpha) var rmspropAlpha: Float?
-    @Option(\.rmspropEpsilon) var rmspropEpsilon: Float?
-    @Option(\.adamEpsilon) var adamEpsilon: Float?
-
-    func apply(to c: inout TrainingConfig) {
-        c.set(\.learningRate, lr)
-        c.set(\.learningRateSchedule, lrSchedule)
-        c.set(\.maxGradNorm, maxGradNorm)
-        c.set(\.optimizer, optimizer)
-        c.set(\.rmspropAlpha, rmspropAlpha)
-        c.set(\.rmspropEpsilon, rmspropEpsilon)
-        c.set(\.adamEpsilon, adamEpsilon)
-    }
+    @Option(\.learningRate) var lr: ConfigArgument?
+    @Option(\.learningRateSchedule) var lrSchedule: ConfigArgument?
+    @Option(\.maxGradNorm) var maxGradNorm: ConfigArgument?
+    @Option(\.optimizer) var optimizer: ConfigArgument?
+    @Option(\.rmspropAlpha) var rmspropAlpha: ConfigArgument?
+    @Option(\.rmspropEpsilon) var rmspropEpsilon: ConfigArgument?
+    @Option(\.adamEpsilon) var adamEpsilon: ConfigArgument?
 }
 
 /// The network.
 struct NetworkOptions: ConfigOptionGroup {
-    @Option(\.network) var network: NetworkArchitecture?
-    @Option(\.hiddenSizes) var hidden: [Int]?
-    @Option(\.activation) var activation: Activation?
-
-    func apply(to c: inout TrainingConfig) {
-        c.set(\.network, network)
-        c.set(\.hiddenSizes, hidden)
-        c.set(\.activation, activation)
-    }
+    @Option(\.network) var network: ConfigArgument?
+    @Option(\.hiddenSizes) var hidden: ConfigArgument?
+    @Option(\.activation) var activation: ConfigArgument?
 }
 
 /// Games played during training to measure the current parameters.
 struct EvaluationOptions: ConfigOptionGroup {
-    @Option(\.evalEvery) var evalEvery: Int?
-    @Option(\.evalEpisodes) var evalEpisodes: Int?
+    @Option(\.evalEvery) var evalEvery: ConfigArgument?
+    @Option(\.evalEpisodes) var evalEpisodes: ConfigArgument?
     @Flag(\.evalGreedy) var evalGreedy: Bool?
 
-    func apply(to c: inout TrainingConfig) {
-        c.set(\.evalEvery, evalEvery)
-        c.set(\.evalEpisodes, evalEpisodes)
+    func applyFlags(to c: inout TrainingConfig) {
         c.set(\.evalGreedy, evalGreedy)
     }
 }
