@@ -105,9 +105,13 @@ extension LearningRateSchedule: ConfigValue {}
 
 /// A config-file key built at run time from the settings table.
 public struct ConfigKey: CodingKey, Sendable {
+    /// The key, as written in files.
     public let stringValue: String
+    /// A key named `stringValue`.
     public init(stringValue: String) { self.stringValue = stringValue }
+    /// Config keys are never numbers.
     public var intValue: Int? { nil }
+    /// Config keys are never numbers.
     public init?(intValue: Int) { nil }
 }
 
@@ -145,17 +149,22 @@ extension ConfigCheck where Value: BinaryFloatingPoint & Sendable {
 /// One hyper-parameter: where it lives in `TrainingConfig`, its key (in config files, `config.json`
 /// and as the long option of `a3c train`), its help, and the rule its values follow.
 public struct ConfigSetting<Value: ConfigValue>: @unchecked Sendable {  // key paths are immutable
+    /// Where the value lives.
     public let keyPath: WritableKeyPath<TrainingConfig, Value>
+    /// Config-file key and long option name (`t-max`).
     public let key: String
+    /// One or two sentences for `a3c train --help`, without the default.
     public let help: String
     /// Help's "(default: ...)" when the plain default says too little (computed defaults, say).
     public let defaultHelp: String?
+    /// The values allowed, and the message for the others.
     public let check: ConfigCheck<Value>
     /// Reads a command-line argument; `Value(configArgument:)` unless the setting has its own syntax.
     public let parse: @Sendable (String) -> Value?
     /// What `parse` wants, for its error message.
     public let expectation: String
 
+    /// A row of `TrainingConfig.settings`; `parse` and `expectation` only for a syntax of its own.
     public init(
         _ keyPath: WritableKeyPath<TrainingConfig, Value>, _ key: String, _ help: String, defaultHelp: String? = nil,
         check: ConfigCheck<Value> = .anything,
