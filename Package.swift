@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ActorCriticTests", dependencies: ["ActorCritic", "NeuralNet", "Environments"]),
         .testTarget(name: "RunArtifactsTests", dependencies: ["RunArtifacts", "ActorCritic", "NeuralNet"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["a3c", "RunArtifacts"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["a3c", "ActorCritic", "RunArtifacts"]),
     ],
     swiftLanguageModes: [.v6]
 )

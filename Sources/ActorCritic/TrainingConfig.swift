@@ -11,7 +11,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var totalSteps = 1_000_000
     /// Seeds the network, every worker's environment and sampling.
     public var seed: UInt64 = 1
-    /// Initial learning rate (annealed linearly to 0 over `totalSteps`).
+    /// Initial learning rate (annealed linearly to 0 over `totalSteps` under the linear schedule).
     public var learningRate: Float = 3e-3
     /// Steps per rollout before an update (the paper's t_max).
     public var tMax = 8
@@ -60,12 +60,20 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var fireReset = true
     /// Rows and columns cut from pictures before resizing: [top, bottom, left, right].
     public var crop = [0, 0, 0, 0]
-    public var envsPerWorker = 1
+    /// How workers update the shared parameters.
     public var algorithm: Algorithm = .a3c
+    /// Environments each worker steps together; one batched forward pass per step over them.
+    public var envsPerWorker = 1
+    /// How the learning rate moves over the step budget.
     public var learningRateSchedule: LearningRateSchedule = .linear
+    /// Every this many steps, play `evalEpisodes` whole games on separate environments with the
+    /// current parameters; nil: never.
     public var evalEvery: Int? = nil
+    /// Games per periodic evaluation.
     public var evalEpisodes = 10
+    /// Periodic evaluations take the most likely action instead of sampling.
     public var evalGreedy = false
+    /// Rewards are multiplied by this for learning (after clipping, if on); scores stay real.
     public var rewardScale: Float = 1
 
     public init() {}
@@ -102,39 +110,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// `self` with the values of `keys` (config-file key names) taken from `other`.
     public func merging(_ other: TrainingConfig, keys: Set<String>) -> TrainingConfig {
         var c = self
-        for key in keys {
-            guard let codingKey = CodingKeys(rawValue: key) else { continue }
-            switch codingKey {
-            case .environmentID: c.environmentID = other.environmentID
-            case .workers: c.workers = other.workers
-            case .totalSteps: c.totalSteps = other.totalSteps
-            case .seed: c.seed = other.seed
-            case .learningRate: c.learningRate = other.learningRate
-            case .tMax: c.tMax = other.tMax
-            case .gamma: c.gamma = other.gamma
-            case .entropyBeta: c.entropyBeta = other.entropyBeta
-            case .valueCoefficient: c.valueCoefficient = other.valueCoefficient
-            case .maxGradNorm: c.maxGradNorm = other.maxGradNorm
-            case .gaeLambda: c.gaeLambda = other.gaeLambda
-            case .optimizer: c.optimizer = other.optimizer
-            case .rmspropAlpha: c.rmspropAlpha = other.rmspropAlpha
-            case .rmspropEpsilon: c.rmspropEpsilon = other.rmspropEpsilon
-            case .adamEpsilon: c.adamEpsilon = other.adamEpsilon
-            case .targetReturn: c.targetReturn = other.targetReturn
-            case .network: c.network = other.network
-            case .hiddenSizes: c.hiddenSizes = other.hiddenSizes
-            case .activation: c.activation = other.activation
-            case .frameSize: c.frameSize = other.frameSize
-            case .frameStack: c.frameStack = other.frameStack
-            case .frameSkip: c.frameSkip = other.frameSkip
-            case .noopMax: c.noopMax = other.noopMax
-            case .stickyActions: c.stickyActions = other.stickyActions
-            case .clipRewards: c.clipRewards = other.clipRewards
-            case .episodicLife: c.episodicLife = other.episodicLife
-            case .fireReset: c.fireReset = other.fireReset
-            case .crop: c.crop = other.crop
-            }
-        }
+        for setting in Self.settings where keys.contains(setting.key) { setting.copy(from: other, to: &c) }
         return c
     }
 
@@ -156,109 +132,55 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         return options
     }
 
-    /// Keys in config files and `config.json`: the long option names of `a3c train`.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case environmentID = "env"
-        case workers
-        case totalSteps = "steps"
-        case seed
-        case learningRate = "lr"
-        case tMax = "t-max"
-        case gamma
-        case entropyBeta = "entropy-beta"
-        case valueCoefficient = "value-coef"
-        case maxGradNorm = "max-grad-norm"
-        case gaeLambda = "gae-lambda"
-        case optimizer
-        case rmspropAlpha = "rmsprop-alpha"
-        case rmspropEpsilon = "rmsprop-epsilon"
-        case adamEpsilon = "adam-epsilon"
-        case targetReturn = "target-return"
-        case network
-        case hiddenSizes = "hidden"
-        case activation
-        case frameSize = "frame-size"
-        case frameStack = "frame-stack"
-        case frameSkip = "frame-skip"
-        case noopMax = "noop-max"
-        case stickyActions = "sticky-actions"
-        case clipRewards = "clip-rewards"
-        case episodicLife = "episodic-life"
-        case fireReset = "fire-reset"
-        case crop
-    }
-
-    /// Missing keys keep their defaults; unknown keys are the caller's to reject (see `CodingKeys`).
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = TrainingConfig()
-        environmentID = try c.decodeIfPresent(String.self, forKey: .environmentID) ?? d.environmentID
-        workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
-        totalSteps = try c.decodeIfPresent(Int.self, forKey: .totalSteps) ?? d.totalSteps
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
-        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? d.learningRate
-        tMax = try c.decodeIfPresent(Int.self, forKey: .tMax) ?? d.tMax
-        gamma = try c.decodeIfPresent(Float.self, forKey: .gamma) ?? d.gamma
-        entropyBeta = try c.decodeIfPresent(Float.self, forKey: .entropyBeta) ?? d.entropyBeta
-        valueCoefficient = try c.decodeIfPresent(Float.self, forKey: .valueCoefficient) ?? d.valueCoefficient
-        maxGradNorm = try c.decodeIfPresent(Float.self, forKey: .maxGradNorm) ?? d.maxGradNorm
-        gaeLambda = try c.decodeIfPresent(Float.self, forKey: .gaeLambda)
-        optimizer = try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? d.optimizer
-        rmspropAlpha = try c.decodeIfPresent(Float.self, forKey: .rmspropAlpha) ?? d.rmspropAlpha
-        rmspropEpsilon = try c.decodeIfPresent(Float.self, forKey: .rmspropEpsilon) ?? d.rmspropEpsilon
-        adamEpsilon = try c.decodeIfPresent(Float.self, forKey: .adamEpsilon) ?? d.adamEpsilon
-        targetReturn = try c.decodeIfPresent(Double.self, forKey: .targetReturn)
-        network = try c.decodeIfPresent(NetworkArchitecture.self, forKey: .network) ?? d.network
-        hiddenSizes = try c.decodeIfPresent([Int].self, forKey: .hiddenSizes) ?? d.hiddenSizes
-        activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? d.activation
-        frameSize = try c.decodeIfPresent([Int].self, forKey: .frameSize) ?? d.frameSize
-        frameStack = try c.decodeIfPresent(Int.self, forKey: .frameStack) ?? d.frameStack
-        frameSkip = try c.decodeIfPresent(Int.self, forKey: .frameSkip) ?? d.frameSkip
-        noopMax = try c.decodeIfPresent(Int.self, forKey: .noopMax) ?? d.noopMax
-        stickyActions = try c.decodeIfPresent(Double.self, forKey: .stickyActions) ?? d.stickyActions
-        clipRewards = try c.decodeIfPresent(Bool.self, forKey: .clipRewards) ?? d.clipRewards
-        episodicLife = try c.decodeIfPresent(Bool.self, forKey: .episodicLife) ?? d.episodicLife
-        fireReset = try c.decodeIfPresent(Bool.self, forKey: .fireReset) ?? d.fireReset
-        crop = try c.decodeIfPresent([Int].self, forKey: .crop) ?? d.crop
-    }
-
     /// One worker per core.
     public static var defaultWorkers: Int { max(1, ProcessInfoCores.count) }
+}
+
+// Codable through the settings table: keys in config files and `config.json` are the long option
+// names of `a3c train`.
+extension TrainingConfig {
+    /// Missing keys keep their defaults; unknown keys are the caller's to reject (see `settingKeys`).
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let container = try decoder.container(keyedBy: ConfigKey.self)
+        for setting in Self.settings { try setting.decode(from: container, into: &self) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: ConfigKey.self)
+        for setting in Self.settings { try setting.encode(self, to: &container) }
+    }
+
+    /// Keys config files may use, in table order.
+    public static var settingKeys: [String] { settings.map(\.key) }
+
+    /// The setting stored at `keyPath`.
+    public static func setting(_ keyPath: AnyKeyPath) -> AnyConfigSetting {
+        guard let setting = settings.first(where: { $0.keyPath == keyPath }) else {
+            preconditionFailure("no row in TrainingConfig.settings for \(keyPath)")
+        }
+        return setting
+    }
 
     /// Checks every value; the message names the option and the allowed range.
     public func validate() throws(ConfigurationError) {
-        func check(_ condition: Bool, _ message: String) throws(ConfigurationError) {
-            if !condition { throw ConfigurationError(message) }
+        for setting in Self.settings {
+            if let problem = setting.problem(in: self) { throw ConfigurationError(problem) }
         }
-        try check(!environmentID.isEmpty, "--env must name an environment")
-        try check(workers >= 1 && workers <= 1024, "--workers must be between 1 and 1024, got \(workers)")
-        try check(totalSteps >= 1, "--steps must be at least 1, got \(totalSteps)")
-        try check(learningRate > 0 && learningRate.isFinite, "--lr must be positive, got \(learningRate)")
-        try check(tMax >= 1 && tMax <= 10_000, "--t-max must be between 1 and 10000, got \(tMax)")
-        try check(gamma > 0 && gamma <= 1, "--gamma must be in (0, 1], got \(gamma)")
-        try check(entropyBeta >= 0 && entropyBeta.isFinite, "--entropy-beta must be non-negative, got \(entropyBeta)")
-        try check(
-            valueCoefficient >= 0 && valueCoefficient.isFinite,
-            "--value-coef must be non-negative, got \(valueCoefficient)")
-        try check(maxGradNorm >= 0 && maxGradNorm.isFinite, "--max-grad-norm must be non-negative, got \(maxGradNorm)")
-        if let gaeLambda {
-            try check(gaeLambda >= 0 && gaeLambda <= 1, "--gae-lambda must be in [0, 1], got \(gaeLambda)")
+        try validateCombinations()
+    }
+
+    /// Rules that tie settings together (each setting's own range is in its table row).
+    private func validateCombinations() throws(ConfigurationError) {
+        let rollout = tMax * envsPerWorker
+        if let evalEvery, evalEvery < rollout {
+            throw ConfigurationError(
+                "--eval-every must be at least one rollout (t-max x envs-per-worker = \(rollout) steps), got \(evalEvery)")
         }
-        try check(rmspropAlpha >= 0 && rmspropAlpha < 1, "--rmsprop-alpha must be in [0, 1), got \(rmspropAlpha)")
-        try check(rmspropEpsilon > 0, "--rmsprop-epsilon must be positive, got \(rmspropEpsilon)")
-        try check(adamEpsilon > 0, "--adam-epsilon must be positive, got \(adamEpsilon)")
-        if let targetReturn { try check(targetReturn.isFinite, "--target-return must be a finite number") }
-        try check(
-            !hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 && $0 <= 65536 },
-            "--hidden must list positive layer sizes, got \(hiddenSizes)")
-        try check(
-            (frameSize.count == 1 || frameSize.count == 2) && frameSize.allSatisfy { $0 >= 8 && $0 <= 1024 },
-            "--frame-size must be one side or HEIGHTxWIDTH, each 8 to 1024, got \(frameSize)")
-        try check(frameStack >= 1 && frameStack <= 64, "--frame-stack must be between 1 and 64, got \(frameStack)")
-        try check(frameSkip >= 1 && frameSkip <= 64, "--frame-skip must be between 1 and 64, got \(frameSkip)")
-        try check(noopMax >= 0 && noopMax <= 1000, "--noop-max must be between 0 and 1000, got \(noopMax)")
-        try check(stickyActions >= 0 && stickyActions < 1, "--sticky-actions must be in [0, 1), got \(stickyActions)")
-        try check(crop.count == 4 && crop.allSatisfy { $0 >= 0 }, "--crop must be four non-negative numbers: top,bottom,left,right")
+        switch algorithm {
+        case .a3c: break
+        case .a2c: break  // A2C-specific cross checks go here.
+        }
     }
 }
 
@@ -267,6 +189,3 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
-
-public enum Algorithm: String, Sendable, CaseIterable, Codable { case a3c, a2c }
-public enum LearningRateSchedule: String, Sendable, CaseIterable, Codable { case constant, linear }

@@ -6,7 +6,7 @@ import Yams
 /// `t-max`, `hidden`, ...). Unknown keys are an error, so a typo never passes silently.
 public enum TrainingConfigFile {
     /// The keys a config file may use.
-    public static var allowedKeys: [String] { TrainingConfig.CodingKeys.allCases.map(\.rawValue) }
+    public static var allowedKeys: [String] { TrainingConfig.settingKeys }
 
     /// A parsed file: the config (keys it does not name keep their defaults) and the keys it names.
     public struct Loaded: Sendable {

@@ -32,16 +32,19 @@ struct LoadedCheckpoint {
     func makePolicy() -> Policy { Policy(model: model, parameters: contents.state.parameters) }
 }
 
-/// `a3c eval`: plays games with a trained agent and prints statistics of the real score.
-struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Play games with a trained agent; print mean, std, min and max of the score.")
+/// What `a3c eval` and `a3c record` differ in among their shared options.
+protocol PlayDefaults {
+    static var episodes: Int { get }
+    static var episodesHelp: String { get }
+}
 
+/// The options `a3c eval` and `a3c record` share: which agent plays, how many games, how.
+struct PlayOptions<Defaults: PlayDefaults>: ParsableArguments {
     @Argument(help: "A checkpoint (.safetensors) or a run directory (its latest checkpoint).")
     var checkpoint: String
 
-    @Option(name: .long, help: "Games to play.")
-    var episodes = 10
+    @Option(name: .long, help: ArgumentHelp(Defaults.episodesHelp))
+    var episodes = Defaults.episodes
 
     @Flag(name: .long, help: "Take the most likely action instead of sampling from the policy.")
     var greedy = false
@@ -49,15 +52,30 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of the environment and of action sampling.")
     var seed: UInt64 = 12345
 
-    @Option(name: .long, help: "Also write the scores as JSON to this file.")
-    var json: String?
-
     func validate() throws {
         guard episodes >= 1 && episodes <= 1_000_000 else { throw ValidationError("--episodes must be at least 1, got \(episodes)") }
     }
+}
+
+/// `a3c eval`: plays games with a trained agent and prints statistics of the real score.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Play games with a trained agent; print mean, std, min and max of the score.")
+
+    /// Ten games unless told otherwise.
+    enum Games: PlayDefaults {
+        static let episodes = 10
+        static let episodesHelp = "Games to play."
+    }
+
+    @OptionGroup var play: PlayOptions<Games>
+
+    @Option(name: .long, help: "Also write the scores as JSON to this file.")
+    var json: String?
 
     func run() throws {
-        let loaded = try LoadedCheckpoint(path: checkpoint)
+        let (episodes, greedy, seed) = (play.episodes, play.greedy, play.seed)
+        let loaded = try LoadedCheckpoint(path: play.checkpoint)
         let environment = try loaded.environment.make()
         defer { environment.close() }
         let result = try Evaluator.evaluate(

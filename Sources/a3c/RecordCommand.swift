@@ -9,20 +9,16 @@ struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record", abstract: "Record a trained agent playing, as a GIF (or MP4 where ffmpeg is installed).")
 
-    @Argument(help: "A checkpoint (.safetensors) or a run directory (its latest checkpoint).")
-    var checkpoint: String
+    /// One game unless told otherwise.
+    enum Games: PlayDefaults {
+        static let episodes = 1
+        static let episodesHelp = "Games to record."
+    }
+
+    @OptionGroup var play: PlayOptions<Games>
 
     @Option(name: .long, help: "Output file: .gif, or .mp4 (needs ffmpeg).")
     var out: String
-
-    @Option(name: .long, help: "Games to record.")
-    var episodes = 1
-
-    @Flag(name: .long, help: "Take the most likely action instead of sampling from the policy.")
-    var greedy = false
-
-    @Option(name: .long, help: "Seed of the environment and of action sampling.")
-    var seed: UInt64 = 12345
 
     @Option(name: .long, help: "Frames per second of the video.")
     var fps = 30.0
@@ -33,13 +29,13 @@ struct RecordCommand: ParsableCommand {
     func validate() throws {
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         guard ext == "gif" || ext == "mp4" else { throw ValidationError("--out must end in .gif or .mp4, got '\(out)'") }
-        guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1") }
         guard fps > 0 && fps <= 100 else { throw ValidationError("--fps must be in (0, 100]") }
         guard maxFrames >= 1 else { throw ValidationError("--max-frames must be at least 1") }
     }
 
     func run() throws {
-        let loaded = try LoadedCheckpoint(path: checkpoint)
+        let (episodes, greedy, seed) = (play.episodes, play.greedy, play.seed)
+        let loaded = try LoadedCheckpoint(path: play.checkpoint)
         let environment = try loaded.environment.make()
         defer { environment.close() }
         let url = URL(fileURLWithPath: out)

@@ -1,0 +1,129 @@
+/// How workers update the shared parameters.
+public enum Algorithm: String, Sendable, CaseIterable, Codable {
+    /// Asynchronous: each worker applies Hogwild updates to the shared parameters after each of its rollouts.
+    case a3c
+    /// Synchronous: all environments of all workers step in lock-step, and one update per rollout
+    /// is made over the whole batch.
+    case a2c
+}
+
+/// How the learning rate moves over the step budget.
+public enum LearningRateSchedule: String, Sendable, CaseIterable, Codable {
+    /// Kept at its initial value.
+    case constant
+    /// Annealed linearly to 0 over the step budget.
+    case linear
+}
+
+extension TrainingConfig {
+    /// Every hyper-parameter, declared once: key (config files, `config.json`, the long option of
+    /// `a3c train`), help, and allowed values. Codable, `merging`, `validate` and the command line
+    /// all read this table, in this order.
+    ///
+    /// Adding a hyper-parameter: its property on `TrainingConfig` (doc and default), its row here,
+    /// and its `@Option` line in one of the option groups of `a3c train` (Sources/a3c/TrainingOptions.swift).
+    public static let settings: [AnyConfigSetting] = [
+        // Environment.
+        .init(ConfigSetting(
+            \.environmentID, "env", "Environment id (see `a3c envs`).",
+            check: ConfigCheck("must name an environment", showsValue: false) { !$0.isEmpty })),
+        // Algorithm and its scale.
+        .init(ConfigSetting(
+            \.workers, "workers", "Actor-learner threads.",
+            defaultHelp: "one per core, \(TrainingConfig.defaultWorkers) here", check: .between(1, 1024))),
+        .init(ConfigSetting(
+            \.totalSteps, "steps", "Budget of environment steps, all workers together.",
+            check: ConfigCheck("must be at least 1") { $0 >= 1 })),
+        .init(ConfigSetting(
+            \.seed, "seed", "Seed for the network, the environments and sampling.",
+            defaultHelp: "drawn at random and reported")),
+        .init(ConfigSetting(
+            \.learningRate, "lr", "Initial learning rate, annealed linearly to 0 over the budget.", check: .positive)),
+        .init(ConfigSetting(\.tMax, "t-max", "Steps per rollout before each update.", check: .between(1, 10_000))),
+        .init(ConfigSetting(
+            \.gamma, "gamma", "Discount factor.", check: ConfigCheck("must be in (0, 1]") { $0 > 0 && $0 <= 1 })),
+        .init(ConfigSetting(\.entropyBeta, "entropy-beta", "Weight of the entropy bonus.", check: .nonNegative)),
+        .init(ConfigSetting(
+            \.valueCoefficient, "value-coef", "Weight c_v of the value loss c_v (R - V)^2.", check: .nonNegative)),
+        .init(ConfigSetting(
+            \.maxGradNorm, "max-grad-norm", "Clip each update's gradient to this global norm, 0 for no clipping.",
+            check: .nonNegative)),
+        .init(ConfigSetting(
+            \.gaeLambda, "gae-lambda", "Use GAE with this lambda instead of n-step returns.",
+            ifSet: ConfigCheck("must be in [0, 1]") { $0 >= 0 && $0 <= 1 })),
+        .init(ConfigSetting(\.optimizer, "optimizer", "Shared optimizer: rmsprop (the paper's) or adam.")),
+        .init(ConfigSetting(
+            \.rmspropAlpha, "rmsprop-alpha", "RMSProp decay.", check: ConfigCheck("must be in [0, 1)") { $0 >= 0 && $0 < 1 })),
+        .init(ConfigSetting(
+            \.rmspropEpsilon, "rmsprop-epsilon", "RMSProp epsilon, inside the square root.",
+            check: ConfigCheck("must be positive") { $0 > 0 })),
+        .init(ConfigSetting(\.adamEpsilon, "adam-epsilon", "Adam epsilon.", check: ConfigCheck("must be positive") { $0 > 0 })),
+        .init(ConfigSetting(
+            \.targetReturn, "target-return", "Stop when the 100-episode mean return reaches this.",
+            defaultHelp: "the environment's reward threshold",
+            ifSet: ConfigCheck("must be a finite number", showsValue: false) { $0.isFinite })),
+        // Network.
+        .init(ConfigSetting(
+            \.network, "network", "Network: paper (the A3C paper's conv net, for pictures), mlp (vectors) or auto.")),
+        .init(ConfigSetting(
+            \.hiddenSizes, "hidden", "Hidden layer sizes of the MLP, comma-separated.",
+            check: ConfigCheck("must list positive layer sizes") { !$0.isEmpty && $0.allSatisfy { $0 > 0 && $0 <= 65536 } })),
+        .init(ConfigSetting(\.activation, "activation", "Non-linearity of the MLP: tanh or relu.")),
+        // Picture preprocessing.
+        .init(ConfigSetting(
+            \.frameSize, "frame-size", "Pictures resized to SIDE or HEIGHTxWIDTH: 84 (the paper), 42, 80, 100x160, ...",
+            defaultHelp: "84",
+            check: ConfigCheck("must be one side or HEIGHTxWIDTH, each 8 to 1024") {
+                ($0.count == 1 || $0.count == 2) && $0.allSatisfy { $0 >= 8 && $0 <= 1024 }
+            },
+            parse: { parseFrameSize($0) }, expectation: "SIDE or HEIGHTxWIDTH")),
+        .init(ConfigSetting(\.frameStack, "frame-stack", "Frames stacked as the observation.", check: .between(1, 64))),
+        .init(ConfigSetting(
+            \.frameSkip, "frame-skip", "Emulator frames (ViZDoom tics) per agent step; Atari max-pools the last two.",
+            check: .between(1, 64))),
+        .init(ConfigSetting(
+            \.noopMax, "noop-max", "Atari: up to this many random no-ops after reset.", check: .between(0, 1000))),
+        .init(ConfigSetting(
+            \.stickyActions, "sticky-actions", "Atari repeat_action_probability: 0 or 0.25.", defaultHelp: "0",
+            check: ConfigCheck("must be in [0, 1)") { $0 >= 0 && $0 < 1 })),
+        .init(ConfigSetting(\.clipRewards, "clip-rewards", "Atari: clip rewards to [-1, 1] for learning.")),
+        .init(ConfigSetting(\.episodicLife, "episodic-life", "Atari: a lost life ends the training episode.")),
+        .init(ConfigSetting(\.fireReset, "fire-reset", "Atari: press FIRE on reset where the game needs it.")),
+        .init(ConfigSetting(
+            \.crop, "crop", "Cut TOP,BOTTOM,LEFT,RIGHT pixels off pictures before resizing (seed 002 crops ViZDoom).",
+            check: ConfigCheck("must be four non-negative numbers: top,bottom,left,right", showsValue: false) {
+                $0.count == 4 && $0.allSatisfy { $0 >= 0 }
+            },
+            parse: { [Int](configArgument: $0).flatMap { $0.count == 4 ? $0 : nil } },
+            expectation: "TOP,BOTTOM,LEFT,RIGHT")),
+        // Settings the trainer does not read yet.
+        .init(ConfigSetting(
+            \.algorithm, "algo",
+            "a3c: asynchronous Hogwild updates after each worker's rollout; a2c: all environments of all "
+                + "workers in lock-step, one synchronous update per rollout over the whole batch.")),
+        .init(ConfigSetting(
+            \.envsPerWorker, "envs-per-worker",
+            "Environments each worker steps together; one batched forward pass per step over them.",
+            check: .between(1, 4096))),
+        .init(ConfigSetting(
+            \.learningRateSchedule, "lr-schedule",
+            "Learning rate: linear (annealed to 0 over the step budget) or constant.")),
+        .init(ConfigSetting(
+            \.rewardScale, "reward-scale", "Multiply rewards by this for learning (after clipping, if on); scores stay real.",
+            check: .positive)),
+        .init(ConfigSetting(
+            \.evalEvery, "eval-every",
+            "Every this many steps, play --eval-episodes whole games on separate environments with the current parameters.",
+            ifSet: ConfigCheck("must be at least 1") { $0 >= 1 })),
+        .init(ConfigSetting(\.evalEpisodes, "eval-episodes", "Games per evaluation (--eval-every).", check: .between(1, 10_000))),
+        .init(ConfigSetting(
+            \.evalGreedy, "eval-greedy", "Evaluations take the most likely action instead of sampling.")),
+    ]
+
+    /// `"84"` is 84x84; `"100x160"` is 100 rows by 160 columns.
+    public static func parseFrameSize(_ text: String) -> [Int]? {
+        let parts = text.lowercased().split(separator: "x").map { Int($0) }
+        guard parts.count == 1 || parts.count == 2, parts.allSatisfy({ $0 != nil }) else { return nil }
+        return parts.count == 1 ? [parts[0]!, parts[0]!] : [parts[0]!, parts[1]!]
+    }
+}

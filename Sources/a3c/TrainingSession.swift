@@ -1,0 +1,98 @@
+import ActorCritic
+import Foundation
+import RunArtifacts
+
+/// One `a3c train` run once its trainer and directory are ready: logs metrics, writes checkpoints
+/// (periodic, best, and the final exact one), shows progress, handles Ctrl-C and writes the summary.
+struct TrainingSession {
+    let trainer: Trainer
+    let directory: RunDirectory
+    /// Continuing from a checkpoint (changes only the messages).
+    let resuming: Bool
+    let options: RunOptions
+
+    func run() throws {
+        let config = trainer.config
+        let logger = try RunLogger(run: directory)
+        let interrupt = InterruptHandler()
+        defer { interrupt.restore() }
+        let progress = ProgressDisplay(enabled: !options.quiet, totalSteps: config.totalSteps)
+        let startWallClock = Date().timeIntervalSince1970 - trainer.progress.elapsedSeconds
+        if !options.quiet {
+            let verb = resuming ? "resuming" : "training"
+            progress.message(
+                "a3c: \(verb) \(config.environmentID) in \(directory.url.path): \(config.workers) workers, "
+                    + "\(trainer.model.architecture.rawValue) network (\(formatCount(trainer.model.parameterCount)) parameters), "
+                    + "seed \(config.seed), target \(trainer.targetReturn.map { formatNumber($0) } ?? "none"), "
+                    + "budget \(formatCount(config.totalSteps)) steps"
+                    + (resuming ? ", from step \(formatCount(trainer.progress.steps))" : ""))
+        }
+
+        var nextCheckpoint = (trainer.progress.steps / options.checkpointEvery + 1) * options.checkpointEvery
+        var bestWritten = trainer.bestMeanReturn100 ?? -Double.infinity
+        var lastLog = (steps: trainer.progress.steps, seconds: trainer.progress.elapsedSeconds)
+        var failure: (any Error)?
+        func checkpoint(_ url: URL) {
+            do {
+                try Checkpoint.write(
+                    trainer.snapshot(), config: config, model: trainer.model, packageVersion: PackageVersion.current, to: url)
+            } catch {
+                failure = failure ?? error
+                trainer.requestStop()
+            }
+        }
+
+        let outcome = Result { try trainer.run(monitorInterval: 0.25) { trainer in
+            if interrupt.received != nil { trainer.requestStop() }
+            let now = trainer.progress
+            do {
+                try logger.log(episodes: trainer.drainEpisodes(), startWallClock: startWallClock)
+                if now.elapsedSeconds - lastLog.seconds >= options.logEvery {
+                    let rate = Double(now.steps - lastLog.steps) / max(now.elapsedSeconds - lastLog.seconds, 1e-9)
+                    try logger.log(
+                        updates: trainer.drainUpdateStatistics(), step: now.steps, wallSeconds: now.elapsedSeconds,
+                        learningRate: trainer.learningRate, stepsPerSecond: rate, meanReturn100: now.meanReturn100)
+                    try logger.flush()
+                    lastLog = (now.steps, now.elapsedSeconds)
+                }
+            } catch {
+                failure = failure ?? error
+                trainer.requestStop()
+            }
+            if now.steps >= nextCheckpoint {
+                checkpoint(directory.latestCheckpointURL)
+                nextCheckpoint = (now.steps / options.checkpointEvery + 1) * options.checkpointEvery
+            }
+            if let best = trainer.bestMeanReturn100, best > bestWritten {
+                checkpoint(directory.bestCheckpointURL)
+                bestWritten = best
+            }
+            progress.update(now)
+        } }
+        progress.finish()
+        // The workers have stopped: this checkpoint is exact, whatever ended the run (a dead
+        // environment host included, so nothing learned is lost).
+        checkpoint(directory.latestCheckpointURL)
+        try logger.flush()
+        let summary = try outcome.get()
+        if let failure { throw failure }
+
+        var final = summary
+        if let signal = interrupt.received {
+            final.stopReason = "interrupted (\(signal))"
+        }
+        let json = try JSONFiles.encode(final)
+        try AtomicFile.write(json, to: directory.summaryURL)
+        if let summaryJSON = options.summaryJSON { try AtomicFile.write(json, to: URL(fileURLWithPath: summaryJSON)) }
+
+        print(
+            "\(final.solved ? "solved" : "not solved"): \(final.env) mean100 "
+                + "\(final.meanReturn100.map { formatNumber($0, decimals: 1) } ?? "-") after "
+                + "\(formatCount(final.steps)) steps, \(formatCount(final.episodes)) episodes, "
+                + "\(formatNumber(final.wallSeconds)) s (\(formatCount(Int(final.stepsPerSecond))) steps/s); "
+                + "stopped: \(final.stopReason)")
+        if interrupt.received != nil {
+            print("checkpoint: \(directory.latestCheckpointURL.path); continue with: a3c train --resume \(directory.url.path)")
+        }
+    }
+}
