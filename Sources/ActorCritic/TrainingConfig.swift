@@ -172,14 +172,21 @@ extension TrainingConfig {
 
     /// Rules that tie settings together (each setting's own range is in its table row).
     private func validateCombinations() throws(ConfigurationError) {
-        let rollout = tMax * envsPerWorker
+        // An A2C rollout is every environment of every worker; an A3C one is one worker's.
+        let environments = algorithm == .a2c ? workers * envsPerWorker : envsPerWorker
+        let rollout = tMax * environments
         if let evalEvery, evalEvery < rollout {
-            throw ConfigurationError(
-                "--eval-every must be at least one rollout (t-max x envs-per-worker = \(rollout) steps), got \(evalEvery)")
+            let shape = algorithm == .a2c ? "t-max x workers x envs-per-worker" : "t-max x envs-per-worker"
+            throw ConfigurationError("--eval-every must be at least one rollout (\(shape) = \(rollout) steps), got \(evalEvery)")
         }
         switch algorithm {
         case .a3c: break
-        case .a2c: break  // A2C-specific cross checks go here.
+        case .a2c:
+            if environments == 1 {
+                throw ConfigurationError(
+                    "--algo a2c batches the environments of all workers, but --workers 1 --envs-per-worker 1 is one "
+                        + "environment (A3C with one worker): use --algo a3c, or more workers or environments")
+            }
         }
     }
 }

@@ -38,7 +38,7 @@ extension TrainingConfig {
             \.seed, "seed", "Seed for the network, the environments and sampling.",
             defaultHelp: "drawn at random and reported")),
         .init(ConfigSetting(
-            \.learningRate, "lr", "Initial learning rate, annealed linearly to 0 over the budget.", check: .positive)),
+            \.learningRate, "lr", "Initial learning rate (see --lr-schedule).", check: .positive)),
         .init(ConfigSetting(\.tMax, "t-max", "Steps per rollout before each update.", check: .between(1, 10_000))),
         .init(ConfigSetting(
             \.gamma, "gamma", "Discount factor.", check: ConfigCheck("must be in (0, 1]") { $0 > 0 && $0 <= 1 })),
@@ -96,7 +96,7 @@ extension TrainingConfig {
             },
             parse: { [Int](configArgument: $0).flatMap { $0.count == 4 ? $0 : nil } },
             expectation: "TOP,BOTTOM,LEFT,RIGHT")),
-        // Settings the trainer does not read yet.
+        // Batching, schedule, rewards and evaluation.
         .init(ConfigSetting(
             \.algorithm, "algo",
             "a3c: asynchronous Hogwild updates after each worker's rollout; a2c: all environments of all "

@@ -5,14 +5,20 @@ import Foundation
 ///
 /// `metrics.csv` has one row per finished episode (`kind` = episode: global step, wall time, worker,
 /// return, length) and one row per logging interval summarising the updates in it (`kind` = update:
-/// mean losses, entropy, largest action probability and gradient norm, the learning rate, steps/s).
+/// mean losses, entropy, largest action probability and gradient norm, the learning rate, steps/s),
+/// and one row per evaluation during training (`kind` = eval: games, mean, std, min and max score,
+/// mean length).
 /// Not thread-safe: the trainer's monitor thread owns it.
 public final class RunLogger {
     public static let csvHeader = [
         "kind", "global_step", "wall_seconds", "worker", "episode_return", "episode_length", "updates",
         "policy_loss", "value_loss", "entropy", "max_probability", "gradient_norm", "learning_rate",
-        "steps_per_second", "mean_return_100",
+        "steps_per_second", "mean_return_100", "eval_episodes", "eval_mean_return", "eval_std_return",
+        "eval_min_return", "eval_max_return", "eval_mean_length",
     ]
+    private static let headerLine = csvHeader.joined(separator: ",")
+    /// Commas after the columns a row does not fill (the evaluation columns, for episode and update rows).
+    private static let noEvaluation = ",,,,,,"
 
     private let csv: FileHandle
     private let tensorBoard: TensorBoardWriter
@@ -23,8 +29,10 @@ public final class RunLogger {
         let path = run.metricsURL.path
         let isNew = !FileManager.default.fileExists(atPath: path)
         if isNew {
-            guard FileManager.default.createFile(atPath: path, contents: Data((Self.csvHeader.joined(separator: ",") + "\n").utf8))
+            guard FileManager.default.createFile(atPath: path, contents: Data((Self.headerLine + "\n").utf8))
             else { throw ArtifactError("cannot create \(path)") }
+        } else {
+            try Self.upgradeHeader(of: run.metricsURL)
         }
         csv = try FileHandle(forWritingTo: run.metricsURL)
         try csv.seekToEnd()
@@ -36,7 +44,7 @@ public final class RunLogger {
     /// One row and three scalars per episode.
     public func log(episodes: [EpisodeRecord], startWallClock: Double) throws {
         for e in episodes {
-            pending += "episode,\(e.globalStep),\(format(e.wallSeconds)),\(e.worker),\(format(e.episodeReturn)),\(e.length),,,,,,,,,\n"
+            pending += "episode,\(e.globalStep),\(format(e.wallSeconds)),\(e.worker),\(format(e.episodeReturn)),\(e.length),,,,,,,,,\(Self.noEvaluation)\n"
             try tensorBoard.addScalars(
                 [("episode/return", e.episodeReturn), ("episode/length", Double(e.length))],
                 step: e.globalStep, wallTime: startWallClock + e.wallSeconds)
@@ -63,7 +71,30 @@ public final class RunLogger {
             ? "\(format(s.policyLoss)),\(format(s.valueLoss)),\(format(s.entropy)),\(format(s.maxProbability)),\(format(s.gradientNorm))"
             : ",,,,"
         pending += "update,\(step),\(format(wallSeconds)),,,,\(s.updates),\(losses),\(format(Double(learningRate))),"
-            + "\(format(stepsPerSecond)),\(meanReturn100.map(format) ?? "")\n"
+            + "\(format(stepsPerSecond)),\(meanReturn100.map(format) ?? "")\(Self.noEvaluation)\n"
+    }
+
+    /// One row and scalars per evaluation during training.
+    public func log(evaluation e: EvaluationRecord, startWallClock: Double) throws {
+        let r = e.result
+        let meanLength = Double(r.lengths.reduce(0, +)) / Double(max(r.lengths.count, 1))
+        try tensorBoard.addScalars(
+            [("eval/mean_return", r.mean), ("eval/std_return", r.standardDeviation), ("eval/mean_length", meanLength)],
+            step: e.globalStep, wallTime: startWallClock + e.wallSeconds)
+        pending += "eval,\(e.globalStep),\(format(e.wallSeconds)),,,,,,,,,,,,,\(r.scores.count),\(format(r.mean)),"
+            + "\(format(r.standardDeviation)),\(format(r.min)),\(format(r.max)),\(format(meanLength))\n"
+    }
+
+    /// A run written before the evaluation columns existed gets the current header, and its rows
+    /// empty evaluation fields, so that every row has as many fields as the header.
+    private static func upgradeHeader(of url: URL) throws {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        guard let end = text.firstIndex(of: "\n"), text[..<end] != headerLine else { return }
+        let oldColumns = text[..<end].split(separator: ",", omittingEmptySubsequences: false).count
+        let missing = String(repeating: ",", count: max(0, csvHeader.count - oldColumns))
+        var upgraded = headerLine + "\n"
+        for line in text[text.index(after: end)...].split(separator: "\n") { upgraded += line + missing + "\n" }
+        try AtomicFile.write(Data(upgraded.utf8), to: url)
     }
 
     /// Writes buffered rows and events to disk.

@@ -29,13 +29,17 @@ struct TrainingSession {
         }
 
         var nextCheckpoint = (trainer.progress.steps / options.checkpointEvery + 1) * options.checkpointEvery
-        var bestWritten = trainer.bestMeanReturn100 ?? -Double.infinity
+        // With evaluations on, best.safetensors holds the best-evaluated parameters; otherwise those
+        // in force at the best 100-episode training mean.
+        let evaluating = config.evalEvery != nil
+        var bestWritten = evaluating ? -Double.infinity : trainer.bestMeanReturn100 ?? -Double.infinity
         var lastLog = (steps: trainer.progress.steps, seconds: trainer.progress.elapsedSeconds)
         var failure: (any Error)?
-        func checkpoint(_ url: URL) {
+        func checkpoint(_ url: URL, state: TrainingState? = nil) {
             do {
                 try Checkpoint.write(
-                    trainer.snapshot(), config: config, model: trainer.model, packageVersion: PackageVersion.current, to: url)
+                    state ?? trainer.snapshot(), config: config, model: trainer.model, packageVersion: PackageVersion.current,
+                    to: url)
             } catch {
                 failure = failure ?? error
                 trainer.requestStop()
@@ -47,6 +51,19 @@ struct TrainingSession {
             let now = trainer.progress
             do {
                 try logger.log(episodes: trainer.drainEpisodes(), startWallClock: startWallClock)
+                for evaluation in trainer.drainEvaluations() {
+                    try logger.log(evaluation: evaluation, startWallClock: startWallClock)
+                    try logger.flush()
+                    if !options.quiet {
+                        progress.message(
+                            "evaluation at step \(formatCount(evaluation.globalStep)): \(evaluation.result.scores.count) games, "
+                                + "mean \(formatNumber(evaluation.result.mean)), std \(formatNumber(evaluation.result.standardDeviation))")
+                    }
+                    if evaluation.result.mean > bestWritten {
+                        checkpoint(directory.bestCheckpointURL, state: evaluation.state)
+                        bestWritten = evaluation.result.mean
+                    }
+                }
                 if now.elapsedSeconds - lastLog.seconds >= options.logEvery {
                     let rate = Double(now.steps - lastLog.steps) / max(now.elapsedSeconds - lastLog.seconds, 1e-9)
                     try logger.log(
@@ -63,7 +80,7 @@ struct TrainingSession {
                 checkpoint(directory.latestCheckpointURL)
                 nextCheckpoint = (now.steps / options.checkpointEvery + 1) * options.checkpointEvery
             }
-            if let best = trainer.bestMeanReturn100, best > bestWritten {
+            if !evaluating, let best = trainer.bestMeanReturn100, best > bestWritten {
                 checkpoint(directory.bestCheckpointURL)
                 bestWritten = best
             }

@@ -157,6 +157,9 @@ struct ConfigSettingsTests {
         (["--eval-every", "0"], "--eval-every must be at least 1, got 0"),
         (["--reward-scale", "0"], "--reward-scale must be positive, got 0.0"),
         (["--algo", "ppo"], "--algo"),
+        (["--algo", "a2c", "--eval-every", "100", "--t-max", "5", "--workers", "2", "--envs-per-worker", "16"],
+         "--eval-every must be at least one rollout (t-max x workers x envs-per-worker = 160 steps), got 100"),
+        (["--algo", "a2c", "--workers", "1", "--envs-per-worker", "1"], "--algo a2c batches the environments of all workers"),
         (["--lr-schedule", "cosine"], "--lr-schedule"),
     ])
     func badNewSettingsAreOneLineAndCreateNothing(arguments: [String], mention: String) throws {
