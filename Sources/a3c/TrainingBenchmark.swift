@@ -6,9 +6,11 @@ import NeuralNet
 import Randomness
 import RunArtifacts
 
-/// `a3c bench --env ID`: the same game and preprocessing three ways, in one run: Gymnasium alone
-/// in Python (random actions, one process per worker), the Swift bridge alone (random actions, no
-/// learning), and the A3C trainer with its defaults for that environment.
+/// `a3c bench --env ID`: the same game in one run, from the physical limit down: the emulator alone
+/// in Python (frame skip 4 and the max of the last two screens, nothing else, one process per
+/// worker), Gymnasium alone with the same preprocessing, the Swift bridge alone (random actions,
+/// no learning), and the trainer with its defaults for that environment, at one environment per
+/// worker and at the default number.
 struct TrainingBenchmark {
     let environmentID: String
     let workers: Int
@@ -20,16 +22,26 @@ struct TrainingBenchmark {
         var env: String
         var workers: Int
         var machine: String
+        var envsPerWorker: Int
+        var rawEnvStepsPerSecond: Double?
         var gymnasiumAloneStepsPerSecond: Double?
         var bridgeAloneStepsPerSecond: Double
         var agentStepsPerSecond: Double
+        var oneEnvPerWorkerAgentStepsPerSecond: Double
         var framesPerSecond: Double
         var trainSeconds: Double
+        var trainerToRawEnv: Double?
         var trainerToGymnasium: Double?
         var trainerToBridge: Double
+        var defaultToOneEnvPerWorker: Double
 
         enum CodingKeys: String, CodingKey {
             case env, workers, machine
+            case envsPerWorker = "envs_per_worker"
+            case rawEnvStepsPerSecond = "raw_env_steps_per_second"
+            case oneEnvPerWorkerAgentStepsPerSecond = "one_env_per_worker_agent_steps_per_second"
+            case trainerToRawEnv = "trainer_to_raw_env_ratio"
+            case defaultToOneEnvPerWorker = "default_to_one_env_per_worker_ratio"
             case gymnasiumAloneStepsPerSecond = "gymnasium_alone_steps_per_second"
             case bridgeAloneStepsPerSecond = "bridge_alone_steps_per_second"
             case agentStepsPerSecond = "agent_steps_per_second"
@@ -51,22 +63,39 @@ struct TrainingBenchmark {
         print()
         flushStandardOutput()
 
-        let gymnasium = gymnasiumAlone()
+        let raw = gymnasiumAlone(raw: true)
+        let gymnasium = gymnasiumAlone(raw: false)
         let bridge = try bridgeAlone(config: config)
+        var single = config
+        single.envsPerWorker = 1
+        let oneEnvironment = try trainerSpeed(config: single)
         let trainer = try trainerSpeed(config: config)
         let summary = Summary(
-            env: environmentID, workers: workers, machine: MachineDescription.current,
-            gymnasiumAloneStepsPerSecond: gymnasium, bridgeAloneStepsPerSecond: bridge, agentStepsPerSecond: trainer,
+            env: environmentID, workers: workers, machine: MachineDescription.current, envsPerWorker: config.envsPerWorker,
+            rawEnvStepsPerSecond: raw, gymnasiumAloneStepsPerSecond: gymnasium, bridgeAloneStepsPerSecond: bridge,
+            agentStepsPerSecond: trainer, oneEnvPerWorkerAgentStepsPerSecond: oneEnvironment,
             framesPerSecond: trainer * Double(frameSkip), trainSeconds: trainSeconds,
-            trainerToGymnasium: gymnasium.map { trainer / $0 }, trainerToBridge: trainer / bridge)
+            trainerToRawEnv: raw.map { trainer / $0 }, trainerToGymnasium: gymnasium.map { trainer / $0 },
+            trainerToBridge: trainer / bridge, defaultToOneEnvPerWorker: trainer / oneEnvironment)
 
+        func row(_ what: String, _ rate: Double, bold: Bool = false) {
+            let mark = bold ? "**" : ""
+            print(
+                "| \(mark)\(what)\(mark) | \(mark)\(formatCount(Int(rate)))\(mark) | \(formatCount(Int(rate * Double(frameSkip)))) "
+                    + "| \(formatNumber(trainer / rate)) |")
+        }
         print("| what (\(workers) at once) | agent steps/s | frames/s | trainer / this |")
         print("|---|---:|---:|---:|")
-        if let gymnasium {
-            print("| Gymnasium alone in Python, random actions | \(formatCount(Int(gymnasium))) | \(formatCount(Int(gymnasium * Double(frameSkip)))) | \(formatNumber(trainer / gymnasium)) |")
+        if let raw {
+            row(environmentID.hasPrefix("ALE/") ? "the emulator alone: frame skip 4, max of the last two screens (the limit)" : "the environment alone (the limit)", raw)
         }
-        print("| the bridge alone (Swift driving the hosts), random actions | \(formatCount(Int(bridge))) | \(formatCount(Int(bridge * Double(frameSkip)))) | \(formatNumber(trainer / bridge)) |")
-        print("| **A3C training** (defaults, \(formatNumber(trainSeconds, decimals: 0)) s) | **\(formatCount(Int(trainer)))** | **\(formatCount(Int(trainer * Double(frameSkip))))** | 1 |")
+        if let gymnasium { row("Gymnasium alone in Python, the same preprocessing, random actions", gymnasium) }
+        row("the bridge alone (Swift driving \(config.envsPerWorker) environments per host), random actions", bridge)
+        row("training, 1 environment per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", oneEnvironment)
+        row("training, defaults: \(config.envsPerWorker) environments per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", trainer, bold: true)
+        print()
+        if let raw { print("Training runs at \(formatNumber(trainer / raw)) of the emulator's speed alone.") }
+        print("The default is \(formatNumber(trainer / oneEnvironment))x one environment per worker.")
         print()
         if let summaryJSON {
             try AtomicFile.write(try JSONFiles.encode(summary), to: URL(fileURLWithPath: summaryJSON))
@@ -74,11 +103,11 @@ struct TrainingBenchmark {
     }
 
     /// python/env_speed.py in the project's .venv; nil (with a note) when it cannot run.
-    private func gymnasiumAlone() -> Double? {
+    private func gymnasiumAlone(raw: Bool) -> Double? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BridgeLocation.python)
         let script = URL(fileURLWithPath: BridgeLocation.hostScript).deletingLastPathComponent().appendingPathComponent("env_speed.py")
-        process.arguments = [script.path, environmentID.replacingOccurrences(of: "gym:", with: ""), "--seconds", "\(environmentSeconds)", "--processes", "\(workers)"]
+        process.arguments = [script.path, environmentID.replacingOccurrences(of: "gym:", with: ""), "--seconds", "\(environmentSeconds)", "--processes", "\(workers)"] + (raw ? ["--raw"] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -89,7 +118,7 @@ struct TrainingBenchmark {
             let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let rate = json["steps_per_second"] as? Double
         else {
-            print("(Gymnasium alone could not run: python/env_speed.py failed; is opencv-python-headless in .venv?)")
+            print("(\(raw ? "the raw environment" : "Gymnasium alone") could not run: python/env_speed.py failed; is opencv-python-headless in .venv?)")
             return nil
         }
         return rate
@@ -113,22 +142,24 @@ struct TrainingBenchmark {
             Thread {
                 defer { group.leave() }
                 do {
-                    let environment = try spec.make()
-                    defer { environment.close() }
-                    var observation = [Float](repeating: 0, count: environment.observationSpace.count)
+                    let count = config.envsPerWorker
+                    let environments = try spec.makeVector(count: count)
+                    defer { environments.close() }
+                    let width = environments.observationSpace.count
+                    var observations = [Float](repeating: 0, count: count * width)
+                    var finals = observations
+                    var results = [StepResult](repeating: StepResult(reward: 0, terminated: false, truncated: false), count: count)
+                    var actions = [Int32](repeating: 0, count: count)
                     var rng = Xoshiro256(seed: UInt64(index + 1))
-                    try observation.withUnsafeMutableBufferPointer { buffer in
-                        try environment.reset(seed: UInt64(index + 1), into: buffer)
-                        let start = ContinuousClock.now
-                        var steps = 0
-                        while (ContinuousClock.now - start).seconds < seconds {
-                            if try environment.step(rng.nextInt(below: environment.actionCount), into: buffer).isDone {
-                                try environment.reset(seed: nil, into: buffer)
-                            }
-                            steps += 1
-                        }
-                        sharedCounts[index] = steps
+                    try environments.reset(seeds: (0..<count).map { UInt64(index * count + $0 + 1) }, into: &observations)
+                    let start = ContinuousClock.now
+                    var steps = 0
+                    while (ContinuousClock.now - start).seconds < seconds {
+                        for e in 0..<count { actions[e] = Int32(rng.nextInt(below: environments.actionCount)) }
+                        try environments.step(actions, into: &observations, finalObservations: &finals, results: &results)
+                        steps += count
                     }
+                    sharedCounts[index] = steps
                 } catch {
                     sharedFailures[index] = true
                 }
