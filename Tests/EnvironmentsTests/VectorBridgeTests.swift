@@ -157,3 +157,43 @@ struct VectorBridgeTests {
         }
     }
 }
+
+/// Agent steps per second of one vectorised Pong host with random actions, no network. A
+/// measurement, not a test: runs only with A3C_VECTOR_BENCH set (e.g. "1,8,16"; A3C_VECTOR_BENCH_SECONDS).
+@Suite("Vectorised host speed")
+struct VectorHostSpeed {
+    static let counts = ProcessInfo.processInfo.environment["A3C_VECTOR_BENCH"]
+
+    @Test(.enabled(if: counts != nil)) func pongStepsPerSecond() throws {
+        let seconds = Double(ProcessInfo.processInfo.environment["A3C_VECTOR_BENCH_SECONDS"] ?? "") ?? 5
+        for n in (Self.counts ?? "").split(separator: ",").compactMap({ Int($0) }) {
+            let vector = try GymnasiumVectorEnvironment(atari: "ALE/Pong-v5", count: n)
+            defer { vector.close() }
+            let width = vector.observationSpace.count
+            var observations = [Float](repeating: 0, count: n * width), finals = observations
+            var results = [StepResult](repeating: StepResult(reward: 0, terminated: false, truncated: false), count: n)
+            var actions = [Int32](repeating: 0, count: n)
+            try observations.withUnsafeMutableBufferPointer { try vector.reset(seeds: (0..<n).map { UInt64($0 + 1) }, into: $0.baseAddress!) }
+            var random: UInt64 = 1, steps = 0
+            let start = Date()
+            while Date().timeIntervalSince(start) < seconds {
+                for _ in 0..<10 {
+                    for i in 0..<n {
+                        random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                        actions[i] = Int32((random >> 33) % 6)
+                    }
+                    try observations.withUnsafeMutableBufferPointer { rows in
+                        try finals.withUnsafeMutableBufferPointer { finalRows in
+                            try results.withUnsafeMutableBufferPointer {
+                                try vector.step(actions, into: rows.baseAddress!, finalObservations: finalRows.baseAddress!, results: $0.baseAddress!)
+                            }
+                        }
+                    }
+                    steps += n
+                }
+            }
+            let rate = Double(steps) / Date().timeIntervalSince(start)
+            print("vector host, Pong, N = \(n): \(Int(rate)) agent steps/s (\(Int(rate / Double(n))) per environment)")
+        }
+    }
+}
