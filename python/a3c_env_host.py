@@ -37,7 +37,8 @@ Modes:
              maximum over the last two frames, grayscale at native resolution, a lost life as the end
              of the training episode. Resizing, stacking and reward clipping are the Swift side's.
     generic  any Gymnasium id with a discrete action space; Box observations (ViZDoom's dict:
-             its "screen") are copied as they are. A ViZDoom time-out is truncated, not terminated.
+             its "screen") are copied as they are. A ViZDoom time-out is truncated, not terminated,
+             and the last observation of a ViZDoom episode repeats its last screen (it has none).
 
 The host exits when its standard input closes, so it never outlives the Swift process.
 """
@@ -245,7 +246,10 @@ class GenericGame:
 
     def step(self, action):
         observation, reward, terminated, truncated, info = self.env.step(action)
-        self._write(observation)
+        # ViZDoom has no screen once an episode is finished and its wrapper returns a black one:
+        # keep the last real screen, what a truncated episode is bootstrapped from.
+        if self.doom is None or not self.doom.is_episode_finished():
+            self._write(observation)
         if isinstance(info, dict) and "lives" in info:
             self.lives = int(info["lives"])
         # ViZDoom's wrapper reports its scenario time-out as terminated and truncated: the state is

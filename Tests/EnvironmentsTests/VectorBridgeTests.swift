@@ -12,14 +12,44 @@ struct VectorBridgeTests {
     /// Three Breakout games in one host, against three single environments stepped with the same
     /// actions and reset explicitly: every observation, result and final observation agrees.
     @Test func vectorHostMatchesSeparateEnvironments() throws {
-        let n = 3, steps = 700, seeds: [UInt64] = [11, 12, 13]
         // Short games (600 frames) so that episodes end by truncation as well as by lost lives.
         let arguments: [String: Any] = ["max_num_frames_per_episode": 600]
-        let vector = try GymnasiumVectorEnvironment(atari: "ALE/Breakout-v5", count: n, makeArguments: arguments)
+        let vector = try GymnasiumVectorEnvironment(atari: "ALE/Breakout-v5", count: 3, makeArguments: arguments)
         defer { vector.close() }
-        let singles = try (0..<n).map { _ in try AtariEnvironment(id: "ALE/Breakout-v5", makeArguments: arguments) }
+        let singles = try (0..<3).map { _ in try AtariEnvironment(id: "ALE/Breakout-v5", makeArguments: arguments) }
         defer { singles.forEach { $0.close() } }
-        let width = vector.observationSpace.count
+        let ends = try Self.compare(vector, singles, seeds: [11, 12, 13], steps: 700) { i in
+            #expect(vector.episodeFrameNumber(i) == singles[i].episodeFrameNumber)
+        }
+        #expect(ends.lostLives >= 3 && ends.truncations >= 3 && ends.games >= 1, "\(ends)")
+        #expect(Set(ends.steps.map { $0.prefix(2) }).count == 3, "episodes end at different steps: \(ends.steps)")
+    }
+
+    /// The same through the registry's vector factory: float observations (unclipped rewards) and
+    /// ViZDoom's pictures (clipped rewards, time-outs).
+    @Test(arguments: [("gym:CartPole-v1", 300), ("VizdoomBasic-v1", 120)])
+    func registryVectorMatchesSeparateEnvironments(id: String, steps: Int) throws {
+        let spec = try EnvironmentRegistry.spec(id)
+        let vector = try spec.makeVector(count: 3)
+        defer { vector.close() }
+        let singles = try (0..<3).map { _ in try spec.make() }
+        defer { singles.forEach { $0.close() } }
+        let ends = try Self.compare(vector, singles, seeds: [5, 6, 7], steps: steps)
+        #expect(Set(ends.steps.map { $0.prefix(2) }).count >= 2, "episodes end at different steps: \(ends.steps)")
+    }
+
+    struct Ends: CustomStringConvertible {
+        var steps: [[Int]]
+        var lostLives = 0, truncations = 0, games = 0
+        var description: String { "lost lives \(lostLives), truncations \(truncations), games \(games)" }
+    }
+
+    /// Steps `vector` and `singles` with the same pseudo-random actions, resetting the singles
+    /// explicitly when done, and records the first difference; `each(i)` runs after every step of `i`.
+    static func compare(
+        _ vector: any VectorEnvironment, _ singles: [any Environment], seeds: [UInt64], steps: Int, each: (Int) -> Void = { _ in }
+    ) throws -> Ends {
+        let n = vector.count, width = vector.observationSpace.count
         var observations = [Float](repeating: 0, count: n * width)
         var finals = [Float](repeating: 0, count: n * width)
         var results = [StepResult](repeating: StepResult(reward: 0, terminated: false, truncated: false), count: n)
@@ -27,14 +57,12 @@ struct VectorBridgeTests {
         try observations.withUnsafeMutableBufferPointer { try vector.reset(seeds: seeds, into: $0.baseAddress!) }
         var expected = try (0..<n).map { try singles[$0].reset(seed: seeds[$0]) }
         for i in 0..<n { #expect(Array(observations[i * width..<(i + 1) * width]) == expected[i], "reset \(i)") }
-
-        var ends: [[Int]] = Array(repeating: [], count: n)
-        var lostLives = 0, truncations = 0, games = 0
+        var ends = Ends(steps: Array(repeating: [], count: n))
         var random: UInt64 = 7
         for t in 0..<steps {
             for i in 0..<n {
                 random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                actions[i] = Int32((random >> 33) % 4)
+                actions[i] = Int32((random >> 33) % UInt64(vector.actionCount))
             }
             try observations.withUnsafeMutableBufferPointer { rows in
                 try finals.withUnsafeMutableBufferPointer { finalRows in
@@ -47,15 +75,15 @@ struct VectorBridgeTests {
                 let (observation, result) = try singles[i].step(Int(actions[i]))
                 guard result == results[i] else {
                     Issue.record("environment \(i) step \(t): \(results[i]) against \(result)")
-                    return
+                    return ends
                 }
                 let row = i * width..<(i + 1) * width
                 if result.isDone {
-                    ends[i].append(t)
-                    if result.truncated { truncations += 1 } else if result.gameOver { games += 1 } else { lostLives += 1 }
+                    ends.steps[i].append(t)
+                    if result.truncated { ends.truncations += 1 } else if result.gameOver { ends.games += 1 } else { ends.lostLives += 1 }
                     guard Array(finals[row]) == observation else {
                         Issue.record("environment \(i) step \(t): the final observation differs")
-                        return
+                        return ends
                     }
                     expected[i] = try singles[i].reset(seed: nil)
                 } else {
@@ -63,13 +91,12 @@ struct VectorBridgeTests {
                 }
                 guard Array(observations[row]) == expected[i] else {
                     Issue.record("environment \(i) step \(t): the observation differs (done: \(result.isDone))")
-                    return
+                    return ends
                 }
-                #expect(vector.episodeFrameNumber(i) == singles[i].episodeFrameNumber)
+                each(i)
             }
         }
-        #expect(lostLives >= 3 && truncations >= 3 && games >= 1, "lost lives \(lostLives), truncations \(truncations), games \(games)")
-        #expect(Set(ends.map { $0.prefix(2) }).count == n, "episodes end at different steps: \(ends)")
+        return ends
     }
 
     @Test func aKilledVectorHostIsAOneLineError() throws {
@@ -138,6 +165,7 @@ struct VectorBridgeTests {
         #expect(vectorSteps == steps)
         #expect(results.allSatisfy { $0.truncated && !$0.terminated }, "\(results)")
         #expect(finals[0..<width] != observations[0..<width], "the final observation is the old episode's")
+        #expect(stride(from: 3, to: width, by: 4).contains { finals[$0] > 0 }, "the newest frame: the last screen, not ViZDoom's black one")
     }
 
     /// No-op starts are 1 to noop_max single emulator frames, then FIRE (one agent step of 4 frames).
