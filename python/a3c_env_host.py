@@ -1,31 +1,44 @@
-"""The Python side of swift-a3c's Gymnasium bridge: hosts one Gymnasium environment for one Swift worker.
+"""The Python side of swift-a3c's Gymnasium bridge: hosts the Gymnasium environments of one Swift worker
+(one or several copies of one id), stepped together.
 
 Started by the Swift `GymnasiumHost` with one argument, a JSON object:
-    {"id": "ALE/Pong-v5", "mode": "atari" | "generic", "make_kwargs": {...},
-     "noop_max": 30, "frame_skip": 4, "fire_reset": true}
+    {"id": "ALE/Pong-v5", "mode": "atari" | "generic", "count": n, "make_kwargs": {...},
+     "noop_max": 30, "frame_skip": 4, "fire_reset": true, "episodic_life": true}
 
 Handshake (text lines on the private reply channel, one line of JSON each way):
     host -> swift  {"ok": true, "observation_shape": [...], "observation_dtype": "uint8" | "float32",
                     "actions": n, "action_meanings": [...], "frame_shape": [h, w, 3] | null,
-                    "shared_bytes": n, "needs_fire": bool, "max_episode_steps": n | null}
+                    "observation_bytes": n, "shared_bytes": n, "needs_fire": bool,
+                    "max_episode_steps": n | null}
     swift -> host  the name of a POSIX shared-memory object of `shared_bytes` bytes (a line)
     host -> swift  "mapped"
+Shared memory: `count` observation slots of `observation_bytes`, then `count` final slots (the last
+observation of an episode that a step ended and autoreset replaced), then one colour picture.
 Then fixed-size binary messages, little-endian:
-    request  (16 bytes): u8 command ('R' reset, 'S' step, 'F' colour frame, 'Q' quit), 3 pad bytes,
-                         i32 action, u64 seed (2**64 - 1: no seed)
-    reply    (24 bytes): f64 reward, i32 lives, u8 terminated, u8 truncated, u8 game_over,
-                         u8 status (0 ok; 1 error, followed by u32 length and a UTF-8 message),
-                         i64 episode frame number
-The observation of every reset and step is written to the start of the shared memory; 'F' writes the
-colour picture after it. Nothing per step is pickled or serialised.
+    request  (8 + 8 * count bytes): u8 command, 3 pad bytes, i32 argument, then one u64 per
+             environment (an action, or a seed with 2**64 - 1 for none)
+             'S' step every environment (argument 1: autoreset the ones whose episode ended)
+             'R' reset every environment with its seed
+             'C' start the next episode of every environment after one ended (see below)
+             'F' draw environment `argument`'s colour picture; 'Q' quit
+    reply    u8 status (0 ok; 1 error: u32 length and a UTF-8 message follow instead of records),
+             3 pad bytes, u32 0, then `count` records of 32 bytes:
+             f64 reward, f64 points scored by the autoreset after this step (they belong to the game's
+             next step), i32 lives, u8 terminated, u8 truncated, u8 game_over, u8 reset (1: this step
+             ended an episode and autoreset started the next one), i64 episode frame number
+Nothing per step is pickled or serialised.
+
+The next episode after one ended: for Atari with episodic life, after a lost life while the game goes
+on, a no-op step and FIRE (for games that need it), whose points are reported; otherwise a new game.
+A new game starts with 1 to `noop_max` single emulator frames of no-op, then FIRE where needed.
 
 Modes:
     atari    ALE through Gymnasium's AtariEnv, stepped on its ALE interface: frame skip with the
-             maximum over the last two frames, grayscale at native resolution, up to `noop_max`
-             random no-ops and FIRE (for games that need it) on reset. Resizing, stacking, reward
-             clipping and life loss are the Swift side's.
+             maximum over the last two frames, grayscale at native resolution, a lost life as the end
+             of the training episode. Resizing, stacking and reward clipping are the Swift side's.
     generic  any Gymnasium id with a discrete action space; Box observations (ViZDoom's dict:
-             its "screen") are copied as they are.
+             its "screen") are copied as they are. A ViZDoom time-out is truncated, not terminated,
+             and the last observation of a ViZDoom episode repeats its last screen (it has none).
 
 The host exits when its standard input closes, so it never outlives the Swift process.
 """
@@ -38,8 +51,8 @@ import traceback
 
 import numpy as np
 
-REQUEST = struct.Struct("<B3xiQ")
-REPLY = struct.Struct("<dibbbBq")
+HEADER = struct.Struct("<B3xi")
+RECORD = struct.Struct("<ddibbbbq")
 NO_SEED = 2**64 - 1
 
 
@@ -60,7 +73,9 @@ def import_environment_packages():
     return gymnasium
 
 
-class AtariHost:
+class AtariGame:
+    """One game. step() and restart() return (reward, lives, terminated, truncated, game_over)."""
+
     def __init__(self, gymnasium, config):
         kwargs = dict(config.get("make_kwargs", {}))
         kwargs.update(frameskip=1, obs_type="grayscale")
@@ -72,6 +87,7 @@ class AtariHost:
         self.meanings = self.atari.get_action_meanings()
         self.frame_skip = int(config.get("frame_skip", 4))
         self.noop_max = int(config.get("noop_max", 30))
+        self.episodic_life = bool(config.get("episodic_life", True))
         self.needs_fire = bool(config.get("fire_reset", True)) and len(self.meanings) >= 3 and self.meanings[1] == "FIRE"
         height, width = self.ale.getScreenDims()
         self.shape = (height, width)
@@ -79,6 +95,8 @@ class AtariHost:
         self.latest = np.zeros(self.shape, np.uint8)
         self.rng = np.random.default_rng()
         self.seeded = False
+        self.lives = 0
+        self.life_lost = False  # the last step lost a life while the game goes on
 
     def describe(self):
         height, width = self.shape
@@ -93,9 +111,8 @@ class AtariHost:
             "max_episode_steps": None,
         }
 
-    def attach(self, observation, frame):
+    def attach(self, observation):
         self.observation = observation.reshape(self.shape)
-        self.frame = frame.reshape(self.shape + (3,))
 
     def _skip(self, action):
         """One agent step: `frame_skip` emulator frames, the max of the last two screens."""
@@ -125,34 +142,51 @@ class AtariHost:
             self.seeded = True
         else:
             self.ale.reset_game()
-        stepped = False
+        # No-op starts are single emulator frames (as Gymnasium's AtariPreprocessing and SB3's NoopResetEnv).
         if self.noop_max > 0:
             for _ in range(int(self.rng.integers(1, self.noop_max + 1))):
-                self._skip(self.actions[0])
-                stepped = True
+                self.ale.act(self.actions[0])
                 if self.ale.game_over():
                     self.ale.reset_game()
         if self.needs_fire:
             self._skip(self.actions[1])
-            stepped = True
-        if not stepped:
-            self.ale.getScreenGrayscale(self.latest)
-            self.observation[...] = self.latest
-        return self._reply(0.0)
+        else:
+            self.ale.getScreenGrayscale(self.observation)
+        self.lives = self.ale.lives()
+        self.life_lost = False
 
     def step(self, action):
-        return self._reply(float(self._skip(self.actions[action])))
-
-    def _reply(self, reward):
+        reward = float(self._skip(self.actions[action]))
+        lives = self.ale.lives()
         truncated = self.ale.game_truncated()
         over = self.ale.game_over(with_truncation=True)
-        return reward, self.ale.lives(), over and not truncated, truncated, over, self.ale.getEpisodeFrameNumber()
+        # A life counts as lost only while some remain (games can show 0 lives before game over).
+        self.life_lost = self.episodic_life and lives < self.lives and lives > 0 and not over
+        self.lives = lives
+        return reward, lives, (over and not truncated) or self.life_lost, truncated, over
 
-    def render(self):
-        self.ale.getScreenRGB(self.frame)
+    def restart(self):
+        """The next episode; returns the points scored on the way (after a lost life only)."""
+        if self.life_lost:
+            # The game goes on: a no-op step (and FIRE where the game needs it).
+            self.life_lost = False
+            points = float(self._skip(self.actions[0]))
+            if self.needs_fire and not self.ale.game_over(with_truncation=True):
+                points += self._skip(self.actions[1])
+            self.lives = self.ale.lives()
+            if not self.ale.game_over(with_truncation=True):
+                return points
+        self.reset(None)  # a new game (also should a continuation have ended the game)
+        return 0.0
+
+    def frame_number(self):
+        return self.ale.getEpisodeFrameNumber()
+
+    def render(self, frame):
+        self.ale.getScreenRGB(frame.reshape(self.shape + (3,)))
 
 
-class GenericHost:
+class GenericGame:
     def __init__(self, gymnasium, config):
         self.env = gymnasium.make(config["id"], **config.get("make_kwargs", {}))
         space = self.env.observation_space
@@ -167,12 +201,12 @@ class GenericHost:
             raise ValueError(f"{config['id']}: observations must be a Box, not {space}")
         if not isinstance(self.env.action_space, gymnasium.spaces.Discrete):
             raise ValueError(f"{config['id']}: only discrete action spaces are supported, not {self.env.action_space}")
+        self.doom = getattr(self.env.unwrapped, "game", None) if config["id"].startswith("Vizdoom") else None
         self.shape = tuple(int(d) for d in space.shape)
         self.dtype = np.uint8 if space.dtype == np.uint8 else np.float32
         self.actions = int(self.env.action_space.n)
         self.lives = 0
-        self.frame_number = 0
-        self.last_observation = None
+        self.steps = 0
         self.frame_shape = None
         if getattr(self.env, "render_mode", None) == "rgb_array":
             self.env.reset(seed=0)
@@ -196,9 +230,8 @@ class GenericHost:
             "max_episode_steps": spec.max_episode_steps if spec is not None else None,
         }
 
-    def attach(self, observation, frame):
+    def attach(self, observation):
         self.observation = observation.view(self.dtype).reshape(self.shape)
-        self.frame = frame.reshape(self.frame_shape) if self.frame_shape else None
 
     def _write(self, observation):
         if self.key is not None:
@@ -209,20 +242,33 @@ class GenericHost:
         observation, info = self.env.reset(seed=seed)
         self._write(observation)
         self.lives = int(info.get("lives", 0)) if isinstance(info, dict) else 0
-        self.frame_number = 0
-        return 0.0, self.lives, False, False, False, 0
+        self.steps = 0
 
     def step(self, action):
         observation, reward, terminated, truncated, info = self.env.step(action)
-        self._write(observation)
+        # ViZDoom has no screen once an episode is finished and its wrapper returns a black one:
+        # keep the last real screen, what a truncated episode is bootstrapped from.
+        if self.doom is None or not self.doom.is_episode_finished():
+            self._write(observation)
         if isinstance(info, dict) and "lives" in info:
             self.lives = int(info["lives"])
-        self.frame_number += 1
-        return float(reward), self.lives, bool(terminated), bool(truncated), bool(terminated or truncated), self.frame_number
+        # ViZDoom's wrapper reports its scenario time-out as terminated and truncated: the state is
+        # not terminal, so it is only truncated (unless the player died on that tic).
+        if self.doom is not None and truncated and terminated and not self.doom.is_player_dead():
+            terminated = False
+        self.steps += 1
+        return float(reward), self.lives, bool(terminated), bool(truncated), bool(terminated or truncated)
 
-    def render(self):
-        if self.frame is not None:
-            self.frame[...] = self.env.render()
+    def restart(self):
+        self.reset(None)
+        return 0.0
+
+    def frame_number(self):
+        return self.steps
+
+    def render(self, frame):
+        if self.frame_shape:
+            frame[: int(np.prod(self.frame_shape))].reshape(self.frame_shape)[...] = self.env.render()
 
 
 def main():
@@ -236,51 +282,75 @@ def main():
     def send_line(obj):
         reply.write((json.dumps(obj) + "\n").encode())
 
+    count = max(1, int(config.get("count", 1)))
     try:
         gymnasium = import_environment_packages()
-        host = (AtariHost if config.get("mode") == "atari" else GenericHost)(gymnasium, config)
-        description = host.describe()
+        kind = AtariGame if config.get("mode") == "atari" else GenericGame
+        games = [kind(gymnasium, config) for _ in range(count)]
+        description = games[0].describe()
     except Exception as error:  # reported to Swift as one line
         message = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
         send_line({"ok": False, "error": f"{type(error).__name__}: {message}"})
         return
     frame_bytes = int(np.prod(description["frame_shape"])) if description["frame_shape"] else 0
-    observation_bytes = description.pop("observation_bytes")
-    description.update(ok=True, shared_bytes=observation_bytes + frame_bytes, observation_bytes=observation_bytes)
+    slot = description["observation_bytes"]
+    shared_bytes = 2 * count * slot + frame_bytes
+    description.update(ok=True, shared_bytes=shared_bytes)
     send_line(description)
 
     name = requests.readline().decode().strip()
     if not name:
         return
     with open(f"/dev/shm/{name.lstrip('/')}", "r+b") as f:
-        shared = mmap.mmap(f.fileno(), observation_bytes + frame_bytes)
+        shared = mmap.mmap(f.fileno(), shared_bytes)
     memory = np.frombuffer(shared, np.uint8)
-    host.attach(memory[:observation_bytes], memory[observation_bytes:])
+    observations = [memory[i * slot:(i + 1) * slot] for i in range(count)]
+    finals = [memory[(count + i) * slot:(count + i + 1) * slot] for i in range(count)]
+    frame = memory[2 * count * slot:]
+    for game, observation in zip(games, observations):
+        game.attach(observation)
     send_line("mapped")
 
+    values_format = struct.Struct(f"<{count}Q")
+    header_ok = HEADER.pack(0, 0)
+    out = bytearray(HEADER.size + RECORD.size * count)
+    out[:HEADER.size] = header_ok
+    blank = (0.0, 0, False, False, False)
     while True:
-        request = requests.read(REQUEST.size)
-        if len(request) < REQUEST.size:
+        request = requests.read(HEADER.size + values_format.size)
+        if len(request) < HEADER.size + values_format.size:
             return  # Swift closed the pipe
-        command, action, seed = REQUEST.unpack(request)
+        command, argument = HEADER.unpack_from(request)
+        values = values_format.unpack_from(request, HEADER.size)
         try:
-            if command == ord("S"):
-                result = host.step(action)
-            elif command == ord("R"):
-                result = host.reset(None if seed == NO_SEED else seed)
-            elif command == ord("F"):
-                host.render()
-                result = (0.0, 0, False, False, False, 0)
-            elif command == ord("Q"):
-                reply.write(REPLY.pack(0.0, 0, 0, 0, 0, 0, 0))
+            if command == ord("Q"):
                 return
-            else:
-                raise ValueError(f"unknown command {command}")
-            reward, lives, terminated, truncated, over, frame = result
-            reply.write(REPLY.pack(reward, lives, terminated, truncated, over, 0, frame))
+            for i, game in enumerate(games):
+                points, restarted = 0.0, 0
+                if command == ord("S"):
+                    result = game.step(values[i])
+                    if argument and (result[2] or result[3]):
+                        finals[i][...] = observations[i]
+                        points, restarted = game.restart(), 1
+                elif command == ord("R"):
+                    game.reset(None if values[i] == NO_SEED else values[i])
+                    result = (0.0, game.lives, False, False, False)
+                elif command == ord("C"):
+                    points = game.restart()
+                    result = (0.0, game.lives, False, False, False)
+                elif command == ord("F"):
+                    if i == argument:
+                        game.render(frame)
+                    result = blank
+                else:
+                    raise ValueError(f"unknown command {command}")
+                reward, lives, terminated, truncated, over = result
+                RECORD.pack_into(out, HEADER.size + i * RECORD.size, reward, points, lives, terminated, truncated, over,
+                                 restarted, game.frame_number())
+            reply.write(out)
         except Exception as error:
             message = f"{type(error).__name__}: {error}".encode()[:4000]
-            reply.write(REPLY.pack(0.0, 0, 0, 0, 0, 1, 0) + struct.pack("<I", len(message)) + message)
+            reply.write(struct.pack("<B3xI", 1, len(message)) + message)
             traceback.print_exc()
 
 

@@ -2,13 +2,15 @@
 public struct AtariOptions: Sendable, Hashable, Codable {
     /// Emulator frames per agent step; the observation is the maximum of the last two.
     public var frameSkip = 4
-    /// Up to this many random no-op steps after each reset (0: none).
+    /// A new game starts with 1 to this many single emulator frames of no-op (0: none), as
+    /// Gymnasium's AtariPreprocessing does.
     public var noopMax = 30
     /// Side of the square observation: 84 (the paper), 42 or 80 (seeds 003 and 000), or any other.
     public var frameSize = 84
     /// Frames stacked as channels.
     public var frameStack = 4
-    /// Rewards for learning are clipped to [-1, 1] (logs keep the real score).
+    /// Rewards for learning are clipped to [-1, 1] (logs keep the real score); also for other
+    /// picture observations (ViZDoom), never for vector observations.
     public var clipRewards = true
     /// A lost life ends the training episode but not the game.
     public var episodicLife = true

@@ -94,32 +94,42 @@ public enum EnvironmentRegistry {
         if let spec = all.first(where: { $0.id == id }) { return spec }
         let known = all.map(\.id)
         guard !id.isEmpty, !id.contains(" ") else { throw UnknownEnvironmentError(id: id, known: known) }
-        func bridged(_ make: @escaping @Sendable () throws -> any Environment) -> @Sendable () throws -> any Environment {
+        // Gymnasium's "no such id" from the host is our unknown-id error.
+        @Sendable func bridged<T>(_ make: () throws -> T) throws -> T {
+            do {
+                return try make()
+            } catch let error as BridgeError
+                where ["NameNotFound", "VersionNotFound", "NamespaceNotFound", "doesn't exist"].contains(where: error.description.contains)
             {
-                do {
-                    return try make()
-                } catch let error as BridgeError
-                    where ["NameNotFound", "VersionNotFound", "NamespaceNotFound", "doesn't exist"].contains(where: error.description.contains)
-                {
-                    throw UnknownEnvironmentError(id: id, known: known, detail: "Gymnasium does not know it either")
-                }
+                throw UnknownEnvironmentError(id: id, known: known, detail: "Gymnasium does not know it either")
             }
         }
         if id.hasPrefix("ALE/") {
             return EnvironmentSpec(
                 id: id, maxEpisodeSteps: nil, rewardThreshold: nil,
                 summary: "Atari through Gymnasium and ale-py, the paper's preprocessing",
-                factory: bridged { try AtariEnvironment(id: id, options: options.atari) })
+                factory: { try bridged { try AtariEnvironment(id: id, options: options.atari) } },
+                vectorFactory: { count in try bridged { try GymnasiumVectorEnvironment(atari: id, options: options.atari, count: count) } })
         }
         let gymnasiumID = id.hasPrefix("gym:") ? String(id.dropFirst(4)) : id
         let doomFrameSkip = gymnasiumID.hasPrefix("Vizdoom") ? options.doomFrameSkip : nil
+        // Pictures (ViZDoom) clip rewards as Atari does; vector observations never do.
         let frames = GymnasiumEnvironment.FrameOptions(
-            height: options.frameHeight, width: options.frameWidth, stack: options.atari.frameStack, crop: options.crop)
+            height: options.frameHeight, width: options.frameWidth, stack: options.atari.frameStack, crop: options.crop,
+            clipRewards: options.atari.clipRewards)
         return EnvironmentSpec(
             id: id, maxEpisodeSteps: nil, rewardThreshold: nil, summary: "through the Gymnasium bridge",
-            factory: bridged {
-                try GymnasiumEnvironment(
-                    id: gymnasiumID, makeArguments: doomFrameSkip.map { ["frame_skip": $0] } ?? [:], frames: frames)
+            factory: {
+                try bridged {
+                    try GymnasiumEnvironment(
+                        id: gymnasiumID, makeArguments: doomFrameSkip.map { ["frame_skip": $0] } ?? [:], frames: frames)
+                }
+            },
+            vectorFactory: { count in
+                try bridged {
+                    try GymnasiumVectorEnvironment(
+                        id: gymnasiumID, makeArguments: doomFrameSkip.map { ["frame_skip": $0] } ?? [:], frames: frames, count: count)
+                }
             })
     }
 

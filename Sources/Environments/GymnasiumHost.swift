@@ -7,14 +7,17 @@ import Glibc
 import Darwin
 #endif
 
-/// One Python process hosting one Gymnasium environment (python/a3c_env_host.py): fixed-size binary
-/// requests and replies over its standard input and output, observations through POSIX shared
-/// memory. A host that dies or stops answering is an error (`BridgeError`), never a hang: every
-/// reply is awaited with a timeout, and `close` kills what does not quit.
+/// One Python process hosting `count` copies of one Gymnasium environment (python/a3c_env_host.py),
+/// stepped together: one fixed-size binary request (every environment's action or seed) and one
+/// fixed-size reply (a record per environment) over its standard input and output per call, and
+/// observations through one block of POSIX shared memory (a slot per environment, a final slot per
+/// environment for autoreset, a colour picture). A host that dies or stops answering is an error
+/// (`BridgeError`), never a hang: every reply is awaited with a timeout, and `close` kills what does
+/// not quit.
 ///
 /// Not thread-safe: one worker owns it.
 public final class GymnasiumHost {
-    /// What the host said about its environment.
+    /// What the host said about its environments.
     public struct Description: Decodable, Sendable {
         public let observation_shape: [Int]
         public let observation_dtype: String
@@ -22,25 +25,41 @@ public final class GymnasiumHost {
         public let action_meanings: [String]
         public let frame_shape: [Int]?
         public let shared_bytes: Int
+        /// Bytes of one observation slot.
         public let observation_bytes: Int
         public let needs_fire: Bool
         public let max_episode_steps: Int?
     }
 
-    /// One reply.
+    /// One environment's part of a reply.
     public struct Reply: Sendable {
-        public var reward: Double
-        public var lives: Int
-        public var terminated: Bool
-        public var truncated: Bool
-        public var gameOver: Bool
-        public var frameNumber: Int
+        /// The step's reward (unclipped).
+        public var reward: Double = 0
+        /// Points the host's autoreset scored after this step (a continuation after a lost life):
+        /// they belong to the game's next step.
+        public var pointsAfter: Double = 0
+        public var lives = 0
+        /// The training episode ended in a terminal state (for Atari with episodic life, a lost life).
+        public var terminated = false
+        public var truncated = false
+        public var gameOver = false
+        /// The episode ended and the host started the next one: the environment's observation slot
+        /// holds the new episode's first observation, its final slot the ended episode's last.
+        public var restarted = false
+        /// The environment's episode frame number after the request (after autoreset, if any).
+        public var frameNumber = 0
     }
 
     public let id: String
+    /// Number of environments.
+    public let count: Int
     public let description: Description
-    /// The observation bytes the host writes (then the colour frame, if any).
+    /// The shared memory: `count` observation slots, `count` final slots, the colour picture.
     public let shared: UnsafeMutableRawPointer
+    /// The replies to the last request, one per environment.
+    public private(set) var replies: [Reply]
+    private var requestBytes: [UInt8]
+    private var replyBytes: [UInt8]
     private let sharedBytes: Int
     private let process: Process
     private let requestFD: Int32
@@ -54,9 +73,14 @@ public final class GymnasiumHost {
     /// The host's process id (for tests that kill it).
     public var processIdentifier: Int32 { process.processIdentifier }
 
-    /// Starts the host for `id` and maps its shared memory.
-    public init(id: String, mode: String, options: [String: Any] = [:], timeout: Double? = nil) throws {
+    /// Starts the host for `count` environments `id` and maps its shared memory.
+    public init(id: String, mode: String, count: Int = 1, options: [String: Any] = [:], timeout: Double? = nil) throws {
+        precondition(count >= 1, "a host needs at least one environment")
         self.id = id
+        self.count = count
+        replies = [Reply](repeating: Reply(), count: count)
+        requestBytes = [UInt8](repeating: 0, count: 8 + 8 * count)
+        replyBytes = [UInt8](repeating: 0, count: 8 + Self.recordBytes * count)
         let configured = timeout ?? Double(ProcessInfo.processInfo.environment["A3C_HOST_TIMEOUT"] ?? "") ?? 60
         self.timeout = configured.isFinite && configured > 0 ? min(configured, 86_400) : 60
         // A host that dies makes our next write fail: that must be an error (EPIPE), not SIGPIPE.
@@ -64,6 +88,7 @@ public final class GymnasiumHost {
         var config = options
         config["id"] = id
         config["mode"] = mode
+        config["count"] = count
         let json = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
 
         let process = Process()
@@ -135,14 +160,41 @@ public final class GymnasiumHost {
     private static let spawnLock = Mutex(())
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    /// Resets the environment (seed nil: continue its random stream).
-    public func reset(seed: UInt64?) throws -> Reply { try request(UInt8(ascii: "R"), action: 0, seed: seed ?? UInt64.max) }
+    private static let recordBytes = 32
 
-    /// Steps with `action`.
-    public func step(_ action: Int) throws -> Reply { try request(UInt8(ascii: "S"), action: Int32(action), seed: 0) }
+    /// Steps environment `i` with `actions[i]`; with `autoreset`, environments whose episode ended
+    /// start the next one in the same request (see `Reply.restarted`).
+    public func step(_ actions: UnsafePointer<Int32>, autoreset: Bool) throws {
+        try request(UInt8(ascii: "S"), argument: autoreset ? 1 : 0) { UInt64(UInt32(bitPattern: actions[$0])) }
+    }
 
-    /// Writes the colour picture after the observation in shared memory.
-    public func renderFrame() throws { _ = try request(UInt8(ascii: "F"), action: 0, seed: 0) }
+    /// Starts a new game in every environment, environment `i` seeded with `seeds[i]` (nil: continue
+    /// its random stream).
+    public func reset(seeds: (Int) -> UInt64?) throws {
+        try request(UInt8(ascii: "R"), argument: 0) { seeds($0) ?? UInt64.max }
+    }
+
+    /// Starts the next episode of every environment after one ended (what autoreset does).
+    public func restart() throws { try request(UInt8(ascii: "C"), argument: 0) { _ in 0 } }
+
+    /// Writes environment `index`'s colour picture after the final slots in shared memory.
+    public func renderFrame(_ index: Int = 0) throws { try request(UInt8(ascii: "F"), argument: Int32(index)) { _ in 0 } }
+
+    /// Environment `i`'s observation slot.
+    @inline(__always) public func observation(_ i: Int) -> UnsafeMutableRawPointer {
+        shared + i * description.observation_bytes
+    }
+
+    /// Environment `i`'s final slot: the last observation of the episode that autoreset replaced.
+    @inline(__always) public func finalObservation(_ i: Int) -> UnsafeMutableRawPointer {
+        shared + (count + i) * description.observation_bytes
+    }
+
+    /// A copy of the colour picture `renderFrame` wrote.
+    public func sharedFrame() -> RGBFrame? {
+        guard let shape = description.frame_shape, shape.count == 3 else { return nil }
+        return sharedFrame(at: 2 * count * description.observation_bytes, shape: shape)
+    }
 
     /// A copy of the [height, width, 3] bytes at `offset` in shared memory as a frame.
     public func sharedFrame(at offset: Int, shape: [Int]) -> RGBFrame {
@@ -150,29 +202,36 @@ public final class GymnasiumHost {
         return RGBFrame(width: shape[1], height: shape[0], pixels: Array(UnsafeBufferPointer(start: bytes, count: shape.reduce(1, *))))
     }
 
-    private func request(_ command: UInt8, action: Int32, seed: UInt64) throws -> Reply {
+    /// One round trip: the command, `argument` and a value per environment out; a record per
+    /// environment (or an error message) back. Reuses its buffers: nothing is allocated.
+    private func request(_ command: UInt8, argument: Int32, value: (Int) -> UInt64) throws {
         guard !closed else { throw BridgeError("\(id): the environment host is closed") }
-        var message = [UInt8](repeating: 0, count: 16)
-        message[0] = command
-        withUnsafeBytes(of: action.littleEndian) { for i in 0..<4 { message[4 + i] = $0[i] } }
-        withUnsafeBytes(of: seed.littleEndian) { for i in 0..<8 { message[8 + i] = $0[i] } }
-        try Self.writeAll(fd: requestFD, message, id: id, process: process)
-        var reply = [UInt8](repeating: 0, count: 24)
-        try Self.readExactly(fd: replyFD, into: &reply, timeout: timeout, id: id, process: process)
-        let reward = reply.withUnsafeBytes { Double(bitPattern: UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self))) }
-        let lives = reply.withUnsafeBytes { Int(Int32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: Int32.self))) }
-        let frame = reply.withUnsafeBytes { Int(Int64(littleEndian: $0.loadUnaligned(fromByteOffset: 16, as: Int64.self))) }
-        if reply[15] != 0 {
-            var lengthBytes = [UInt8](repeating: 0, count: 4)
-            try Self.readExactly(fd: replyFD, into: &lengthBytes, timeout: timeout, id: id, process: process)
-            let length = lengthBytes.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) }
+        requestBytes.withUnsafeMutableBytes { out in
+            out.storeBytes(of: UInt32(command).littleEndian, toByteOffset: 0, as: UInt32.self)  // command and 3 zero pad bytes
+            out.storeBytes(of: argument.littleEndian, toByteOffset: 4, as: Int32.self)
+            for i in 0..<count { out.storeBytes(of: value(i).littleEndian, toByteOffset: 8 + 8 * i, as: UInt64.self) }
+        }
+        try Self.writeAll(fd: requestFD, requestBytes, id: id, process: process)
+        try Self.readExactly(fd: replyFD, into: &replyBytes, count: 8, timeout: timeout, id: id, process: process)
+        if replyBytes[0] != 0 {
+            let length = replyBytes.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self))) }
             var text = [UInt8](repeating: 0, count: min(length, 1 << 16))
-            try Self.readExactly(fd: replyFD, into: &text, timeout: timeout, id: id, process: process)
+            try Self.readExactly(fd: replyFD, into: &text, count: text.count, timeout: timeout, id: id, process: process)
             throw BridgeError("\(id): \(String(decoding: text, as: UTF8.self).split(separator: "\n").first ?? "error in the environment")")
         }
-        return Reply(
-            reward: reward, lives: lives, terminated: reply[12] != 0, truncated: reply[13] != 0, gameOver: reply[14] != 0,
-            frameNumber: frame)
+        try Self.readExactly(fd: replyFD, into: &replyBytes, from: 8, count: replyBytes.count - 8, timeout: timeout, id: id, process: process)
+        replyBytes.withUnsafeBytes { bytes in
+            for i in 0..<count {
+                let at = 8 + i * Self.recordBytes
+                replies[i] = Reply(
+                    reward: Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self))),
+                    pointsAfter: Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self))),
+                    lives: Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 16, as: Int32.self))),
+                    terminated: bytes[at + 20] != 0, truncated: bytes[at + 21] != 0, gameOver: bytes[at + 22] != 0,
+                    restarted: bytes[at + 23] != 0,
+                    frameNumber: Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 24, as: Int64.self))))
+            }
+        }
     }
 
     /// Asks the host to quit, and kills it if it does not within a second. Idempotent.
@@ -209,11 +268,15 @@ public final class GymnasiumHost {
         }
     }
 
-    private static func readExactly(fd: Int32, into buffer: inout [UInt8], timeout: Double, id: String, process: Process) throws {
-        var offset = 0
-        while offset < buffer.count {
+    /// Reads `count` bytes into `buffer` from index `start`.
+    private static func readExactly(
+        fd: Int32, into buffer: inout [UInt8], from start: Int = 0, count: Int, timeout: Double, id: String, process: Process
+    ) throws {
+        var offset = start
+        let end = start + count
+        while offset < end {
             try waitReadable(fd: fd, timeout: timeout, id: id, process: process)
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, end - offset) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { throw died(id: id, process: process) }
             offset += n
@@ -224,7 +287,7 @@ public final class GymnasiumHost {
         var bytes: [UInt8] = []
         var byte = [UInt8](repeating: 0, count: 1)
         while true {
-            try readExactly(fd: fd, into: &byte, timeout: timeout, id: id, process: process)
+            try readExactly(fd: fd, into: &byte, count: 1, timeout: timeout, id: id, process: process)
             if byte[0] == 0x0A { return String(decoding: bytes, as: UTF8.self) }
             bytes.append(byte[0])
             if bytes.count > 1 << 20 { throw BridgeError("\(id): the Gymnasium host sent an overlong line") }

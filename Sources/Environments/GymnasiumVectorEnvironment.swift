@@ -1,0 +1,192 @@
+/// Copies of one Gymnasium environment hosted by one Python process (`GymnasiumHost`): a step of all
+/// of them is one request and one reply, and the host starts the next episode of those whose episode
+/// ended in the same request (same-step autoreset).
+///
+/// Atari (`init(atari:)`): the paper's preprocessing. The host steps the emulator with frame skip and
+/// max-pooling over the last two frames, starts games with 1 to `noopMax` single-frame no-ops and
+/// FIRE, continues a game after a lost life (a no-op step, FIRE) and sends one grey 210x160 frame per
+/// environment; Swift resizes and stacks it, clips rewards, and reports the game's own points as
+/// `score` (those of a continuation with the next step), while a lost life ends the training episode
+/// and `gameOver` follows the real game.
+///
+/// Any other id (`init(id:)`): vector observations arrive as float32 and are copied; pictures
+/// (ViZDoom's screen) go through a `FramePipeline` per environment, their rewards clipped when
+/// asked. A ViZDoom time-out is a truncation.
+///
+/// `AtariEnvironment` and `GymnasiumEnvironment` are this with one environment and explicit resets.
+/// Not thread-safe: one worker owns it.
+public final class GymnasiumVectorEnvironment: VectorEnvironment {
+    public let id: String
+    public let count: Int
+    public let observationSpace: BoxSpace
+    public let actionCount: Int
+    /// What each action does, as the environment names it.
+    public let actionMeanings: [String]
+    let host: GymnasiumHost
+    /// One per environment; empty for vector observations.
+    private let pipelines: [FramePipeline]
+    private let clipRewards: Bool
+    private let width: Int
+    /// Game points the host scored after an environment's last step (continuing after a lost life):
+    /// they count with its next step.
+    private var pendingScores: [Double]
+
+    /// `count` Atari games `id` (`ALE/<Game>-v5`) with `options`; `makeArguments` go to
+    /// `gymnasium.make` (e.g. `max_num_frames_per_episode`).
+    public init(atari id: String, options: AtariOptions = AtariOptions(), count: Int, makeArguments: [String: Any] = [:]) throws {
+        var arguments = makeArguments
+        arguments["repeat_action_probability"] = options.repeatActionProbability
+        host = try GymnasiumHost(
+            id: id, mode: "atari", count: count,
+            options: [
+                "frame_skip": options.frameSkip, "noop_max": options.noopMax, "fire_reset": options.fireReset,
+                "episodic_life": options.episodicLife, "make_kwargs": arguments,
+            ])
+        let shape = host.description.observation_shape
+        var pipelines: [FramePipeline] = []
+        for _ in 0..<count {
+            pipelines.append(
+                try FramePipeline(
+                    inputHeight: shape[0], inputWidth: shape[1], inputChannels: 1, outputHeight: options.frameSize,
+                    outputWidth: options.frameSize, stackSize: options.frameStack))
+        }
+        self.pipelines = pipelines
+        observationSpace = BoxSpace(shape: pipelines[0].observationShape, low: 0, high: 1)
+        clipRewards = options.clipRewards
+        self.id = id
+        self.count = count
+        actionCount = host.description.actions
+        actionMeanings = host.description.action_meanings
+        width = observationSpace.count
+        pendingScores = [Double](repeating: 0, count: count)
+    }
+
+    /// `count` copies of any Gymnasium id with a discrete action space; `makeArguments` go to
+    /// `gymnasium.make`, `frames` says how pictures become observations.
+    public init(id: String, makeArguments: [String: Any] = [:], frames: GymnasiumEnvironment.FrameOptions = .init(), count: Int) throws {
+        host = try GymnasiumHost(id: id, mode: "generic", count: count, options: ["make_kwargs": makeArguments])
+        let description = host.description
+        let shape = description.observation_shape
+        var pipelines: [FramePipeline] = []
+        if description.observation_dtype == "uint8" && (shape.count == 3 || shape.count == 2) {
+            for _ in 0..<count {
+                pipelines.append(
+                    try FramePipeline(
+                        inputHeight: shape[0], inputWidth: shape[1], inputChannels: shape.count == 3 ? shape[2] : 1,
+                        outputHeight: frames.height, outputWidth: frames.width, stackSize: frames.stack, crop: frames.crop))
+            }
+            observationSpace = BoxSpace(shape: pipelines[0].observationShape, low: 0, high: 1)
+        } else {
+            guard description.observation_dtype == "float32" else {
+                host.close()
+                throw BridgeError("\(id): observations of type \(description.observation_dtype) are not supported")
+            }
+            observationSpace = BoxSpace(shape: shape, low: -.infinity, high: .infinity)
+        }
+        self.pipelines = pipelines
+        // Clipping is for pictures (ViZDoom); vector-observation tasks keep their rewards.
+        clipRewards = frames.clipRewards && !pipelines.isEmpty
+        self.id = id
+        self.count = count
+        actionCount = description.actions
+        actionMeanings = description.action_meanings
+        width = observationSpace.count
+        pendingScores = [Double](repeating: 0, count: count)
+    }
+
+    deinit { host.close() }
+
+    /// The host's process id (tests kill it to check that a dead host is an error, not a hang).
+    public var hostProcessIdentifier: Int32 { host.processIdentifier }
+
+    /// Environment `i`'s episode frame number after the last call (emulator frames for Atari,
+    /// steps otherwise).
+    public func episodeFrameNumber(_ i: Int) -> Int { host.replies[i].frameNumber }
+
+    public func reset(seeds: [UInt64], into observations: UnsafeMutablePointer<Float>) throws {
+        precondition(seeds.count == count, "one seed per environment")
+        try host.reset { seeds[$0] }
+        for i in 0..<count {
+            pendingScores[i] = 0
+            deliver(i, from: host.observation(i), reset: true, into: observations + i * width)
+        }
+    }
+
+    public func step(
+        _ actions: UnsafePointer<Int32>, into observations: UnsafeMutablePointer<Float>,
+        finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
+    ) throws {
+        for i in 0..<count {
+            precondition(actions[i] >= 0 && Int(actions[i]) < actionCount, "\(id) action must be in 0..<\(actionCount), got \(actions[i])")
+        }
+        try host.step(actions, autoreset: true)
+        for i in 0..<count {
+            let reply = host.replies[i]
+            results[i] = result(i, reply)
+            if reply.restarted {
+                // The ended episode's last frame completes its stack; the new episode's first fills a fresh one.
+                deliver(i, from: host.finalObservation(i), reset: false, into: finalObservations + i * width)
+                deliver(i, from: host.observation(i), reset: true, into: observations + i * width)
+            } else {
+                deliver(i, from: host.observation(i), reset: false, into: observations + i * width)
+            }
+        }
+    }
+
+    public func close() { host.close() }
+
+    // MARK: one environment with explicit resets (the `Environment` adapters)
+
+    /// Steps environment 0 without autoreset.
+    func stepFirst(_ action: Int, into observation: UnsafeMutablePointer<Float>) throws -> StepResult {
+        precondition(action >= 0 && action < actionCount, "\(id) action must be in 0..<\(actionCount), got \(action)")
+        try withUnsafePointer(to: Int32(action)) { try host.step($0, autoreset: false) }
+        deliver(0, from: host.observation(0), reset: false, into: observation)
+        return result(0, host.replies[0])
+    }
+
+    /// Starts environment 0's next episode: a new game with `seed`, or with nil what autoreset does
+    /// (after a lost life the game goes on; otherwise a new game continuing the random stream).
+    func resetFirst(seed: UInt64?, into observation: UnsafeMutablePointer<Float>) throws {
+        if let seed {
+            try host.reset { _ in seed }
+        } else {
+            try host.restart()
+        }
+        pendingScores[0] = host.replies[0].pointsAfter
+        deliver(0, from: host.observation(0), reset: true, into: observation)
+    }
+
+    /// Environment `index`'s colour picture: its rendering, or for picture observations the picture itself.
+    func render(_ index: Int) -> RGBFrame? {
+        let description = host.description
+        if let shape = description.frame_shape, shape.count == 3, shape[2] == 3 {
+            return (try? host.renderFrame(index)) != nil ? host.sharedFrame() : nil
+        }
+        let shape = description.observation_shape
+        guard !pipelines.isEmpty, shape.count == 3, shape[2] == 3 else { return nil }
+        return host.sharedFrame(at: index * description.observation_bytes, shape: shape)
+    }
+
+    // MARK: shared by both
+
+    @inline(__always)
+    private func result(_ i: Int, _ reply: GymnasiumHost.Reply) -> StepResult {
+        let reward = clipRewards ? (reply.reward > 0 ? 1 : (reply.reward < 0 ? -1 : 0)) : reply.reward
+        let score = reply.reward + pendingScores[i]
+        pendingScores[i] = reply.pointsAfter
+        return StepResult(
+            reward: reward, terminated: reply.terminated, truncated: reply.truncated, score: score, gameOver: reply.gameOver)
+    }
+
+    /// Turns a slot of shared memory into observation row `row`; `reset` starts a new frame stack.
+    @inline(__always)
+    private func deliver(_ i: Int, from slot: UnsafeMutableRawPointer, reset: Bool, into row: UnsafeMutablePointer<Float>) {
+        if pipelines.isEmpty {
+            row.update(from: slot.assumingMemoryBound(to: Float.self), count: width)
+        } else {
+            pipelines[i].push(slot.assumingMemoryBound(to: UInt8.self), reset: reset)
+            pipelines[i].write(into: UnsafeMutableBufferPointer(start: row, count: width))
+        }
+    }
+}
