@@ -91,8 +91,9 @@ struct TrainingBenchmark {
         }
         if let gymnasium { row("Gymnasium alone in Python, the same preprocessing, random actions", gymnasium) }
         row("the bridge alone (Swift driving \(config.envsPerWorker) environments per host), random actions", bridge)
-        row("training, 1 environment per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", oneEnvironment)
-        row("training, defaults: \(config.envsPerWorker) environments per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", trainer, bold: true)
+        let algorithm = config.algorithm.rawValue.uppercased()
+        row("\(algorithm) training, 1 environment per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", oneEnvironment)
+        row("\(algorithm) training, defaults: \(config.envsPerWorker) environments per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", trainer, bold: true)
         print()
         if let raw { print("Training runs at \(formatNumber(trainer / raw)) of the emulator's speed alone.") }
         print("The default is \(formatNumber(trainer / oneEnvironment))x one environment per worker.")

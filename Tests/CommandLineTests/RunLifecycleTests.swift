@@ -239,5 +239,9 @@ extension BridgeTrainingTests {
         #expect((json["bridge_alone_steps_per_second"] as? Double ?? 0) > 100)
         #expect((json["gymnasium_alone_steps_per_second"] as? Double ?? 0) > 100)
         #expect(result.standardOutput.contains("A3C training"))
+        let raw = try #require(json["raw_env_steps_per_second"] as? Double)
+        #expect(raw > 100)
+        #expect(abs((json["trainer_to_raw_env_ratio"] as? Double ?? 0) - agent / raw) < 1e-9)
+        #expect((json["one_env_per_worker_agent_steps_per_second"] as? Double ?? 0) > 100)
     }
 }
