@@ -92,16 +92,22 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         id.hasPrefix("ALE/") || id.hasPrefix("Vizdoom") || id.hasPrefix("gym:Vizdoom")
     }
 
-    /// Settings for picture observations (Atari, ViZDoom): the A3C paper's network, 20-step
-    /// rollouts and Adam with shared statistics at 1e-4 (as pytorch-a3c), entropy 0.01, gamma 0.99,
-    /// gradient norm 40, a budget of 10M agent steps (40M frames) with the rate annealed to 0.
-    /// Measured here on Pong with 2 workers: the paper's RMSProp (7e-4, epsilon 0.1) had not left
-    /// -20 after 1M steps; this set-up reached a 100-game mean of -10 after 4M (benchmarks/).
+    /// Settings for picture observations (Atari, ViZDoom): the A3C paper's network; 8 environments
+    /// per worker acting through one batched forward pass and one host process, 5-step rollouts
+    /// (40 rows per update, as A2C and PAAC batch them), Adam with shared statistics at a constant
+    /// 7e-4, entropy 0.01, gamma 0.99, gradient norm 40, a budget of 10M agent steps (40M frames).
+    /// Measured here (Intel Xeon, 2 cores, seed 1): Breakout's 30-game mean was 28.5 after 600k
+    /// steps against 12.8 with the earlier set-up (1 environment per worker, 20-step rollouts, Adam
+    /// 1e-4 annealed), at 1.3x its speed; the paper's RMSProp (7e-4, epsilon 0.1 inside the root)
+    /// had not left -20 on Pong after 1M steps: with gradients averaged over rows, that epsilon
+    /// outweighs the squared gradients and the step shrinks to plain, slow SGD.
     public mutating func applyPictureDefaults() {
         network = .paper
         optimizer = .adam
-        learningRate = 1e-4
-        tMax = 20
+        learningRate = 7e-4
+        learningRateSchedule = .constant
+        envsPerWorker = 8
+        tMax = 5
         totalSteps = 10_000_000
         valueCoefficient = 0.25
         maxGradNorm = 40

@@ -90,7 +90,7 @@ extension TrainingConfig {
         .init(ConfigSetting(\.episodicLife, "episodic-life", "Atari: a lost life ends the training episode.")),
         .init(ConfigSetting(\.fireReset, "fire-reset", "Atari: press FIRE on reset where the game needs it.")),
         .init(ConfigSetting(
-            \.crop, "crop", "Cut TOP,BOTTOM,LEFT,RIGHT pixels off pictures before resizing (seed 002 crops ViZDoom).",
+            \.crop, "crop", "Cut TOP,BOTTOM,LEFT,RIGHT pixels off pictures before resizing (e.g. 40,0,0,0: the top of a ViZDoom screen).",
             check: ConfigCheck("must be four non-negative numbers: top,bottom,left,right", showsValue: false) {
                 $0.count == 4 && $0.allSatisfy { $0 >= 0 }
             },

@@ -51,7 +51,7 @@ public final class FramePipeline {
         self.stackSize = stackSize
         self.crop = crop
         gray = .allocate(capacity: croppedHeight * croppedWidth)
-        rows = .allocate(capacity: croppedHeight * outputWidth)
+        rows = .allocate(capacity: outputHeight * croppedWidth)
         frames = .allocate(capacity: stackSize * outputHeight * outputWidth)
         frames.initialize(repeating: 0, count: stackSize * outputHeight * outputWidth)
         (columnFirst, columnWeights, columnTaps) = Self.paddedTaps(Self.areaWeights(source: croppedWidth, target: outputWidth), source: croppedWidth)
@@ -99,49 +99,63 @@ public final class FramePipeline {
 
     /// Processes a frame of `inputHeight x inputWidth x inputChannels` bytes into the newest slot;
     /// `reset` fills every slot with it instead.
+    ///
+    /// Columns first, then rows: the first pass runs along contiguous rows (vectorised) and leaves
+    /// only `outputHeight` rows for the second. Grey frames are read straight from the bytes.
     public func push(_ frame: UnsafePointer<UInt8>, reset: Bool = false) {
         let croppedHeight = inputHeight - crop.top - crop.bottom, croppedWidth = inputWidth - crop.left - crop.right
-        // Grey level (ITU-R 601 luma, as OpenCV's RGB2GRAY) of the cropped region.
-        for y in 0..<croppedHeight {
-            let source = frame + ((y + crop.top) * inputWidth + crop.left) * inputChannels
-            let target = gray + y * croppedWidth
-            if inputChannels == 1 {
-                for x in 0..<croppedWidth { target[x] = Float(source[x]) }
-            } else {
+        if inputChannels == 3 {
+            // Grey level (ITU-R 601 luma, as OpenCV's RGB2GRAY) of the cropped region.
+            for y in 0..<croppedHeight {
+                let source = frame + ((y + crop.top) * inputWidth + crop.left) * 3
+                let target = gray + y * croppedWidth
                 for x in 0..<croppedWidth {
                     let p = source + 3 * x
                     target[x] = 0.299 * Float(p[0]) + 0.587 * Float(p[1]) + 0.114 * Float(p[2])
                 }
             }
         }
-        // Area resampling, rows then columns.
-        columnFirst.withUnsafeBufferPointer { firsts in
-            columnWeights.withUnsafeBufferPointer { weights in
-                for y in 0..<croppedHeight {
-                    let source = gray + y * croppedWidth, target = rows + y * outputWidth
-                    for x in 0..<outputWidth {
-                        let from = source + firsts[x], w = weights.baseAddress! + x * columnTaps
-                        var sum: Float = 0
-                        for k in 0..<columnTaps { sum += w[k] * from[k] }
-                        target[x] = sum
+        // Area resampling down the columns: output row y from `rowTaps` source rows.
+        rowFirst.withUnsafeBufferPointer { firsts in
+            rowWeights.withUnsafeBufferPointer { weights in
+                for y in 0..<outputHeight {
+                    let target = rows + y * croppedWidth
+                    let w = weights.baseAddress! + y * rowTaps
+                    for x in 0..<croppedWidth { target[x] = 0 }
+                    for k in 0..<rowTaps {
+                        let sourceRow = firsts[y] + k, weight = w[k]
+                        if inputChannels == 3 {
+                            let source = gray + sourceRow * croppedWidth
+                            for x in 0..<croppedWidth { target[x] += weight * source[x] }
+                        } else {
+                            let source = frame + (sourceRow + crop.top) * inputWidth + crop.left
+                            for x in 0..<croppedWidth { target[x] += weight * Float(source[x]) }
+                        }
                     }
                 }
             }
         }
         newest = (newest + 1) % stackSize
         let slot = frames + newest * outputHeight * outputWidth
-        rowFirst.withUnsafeBufferPointer { firsts in
-            rowWeights.withUnsafeBufferPointer { weights in
+        // Then along the rows; whole grey levels, as an 8-bit resize gives (values are >= 0), then [0, 1].
+        columnFirst.withUnsafeBufferPointer { firsts in
+            columnWeights.withUnsafeBufferPointer { weights in
+                let taps = columnTaps
                 for y in 0..<outputHeight {
-                    let target = slot + y * outputWidth
-                    let w = weights.baseAddress! + y * rowTaps
-                    for x in 0..<outputWidth { target[x] = 0 }
-                    for k in 0..<rowTaps {
-                        let source = rows + (firsts[y] + k) * outputWidth, weight = w[k]
-                        for x in 0..<outputWidth { target[x] += weight * source[x] }
+                    let source = rows + y * croppedWidth, target = slot + y * outputWidth
+                    for x in 0..<outputWidth {
+                        let from = source + firsts[x], w = weights.baseAddress! + x * taps
+                        var sum: Float
+                        switch taps {
+                        case 1: sum = w[0] * from[0]
+                        case 2: sum = w[0] * from[0] + w[1] * from[1]
+                        case 3: sum = w[0] * from[0] + w[1] * from[1] + w[2] * from[2]
+                        default:
+                            sum = 0
+                            for k in 0..<taps { sum += w[k] * from[k] }
+                        }
+                        target[x] = Float(Int32(sum + 0.5)) * (1 / 255)
                     }
-                    // Whole grey levels, as an 8-bit resize would give (values are >= 0), then [0, 1].
-                    for x in 0..<outputWidth { target[x] = Float(Int32(target[x] + 0.5)) * (1 / 255) }
                 }
             }
         }
@@ -156,6 +170,19 @@ public final class FramePipeline {
     public func write(into observation: UnsafeMutableBufferPointer<Float>) {
         let plane = outputHeight * outputWidth
         let out = observation.baseAddress!
+        if stackSize == 4 {
+            // The common case written pixel by pixel: one sequential pass over the output.
+            let s0 = frames + ((newest + 1) % 4) * plane, s1 = frames + ((newest + 2) % 4) * plane
+            let s2 = frames + ((newest + 3) % 4) * plane, s3 = frames + newest * plane
+            for i in 0..<plane {
+                let o = out + 4 * i
+                o[0] = s0[i]
+                o[1] = s1[i]
+                o[2] = s2[i]
+                o[3] = s3[i]
+            }
+            return
+        }
         for s in 0..<stackSize {
             let slot = frames + ((newest + 1 + s) % stackSize) * plane
             var index = s

@@ -9,13 +9,13 @@ import RunArtifacts
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train an A3C agent.",
+        abstract: "Train an A3C (or synchronous A2C) agent.",
         discussion: """
             Stops when the mean return of the last 100 training episodes reaches the target \
             (by default the environment's reward threshold: 475 for CartPole-v1) or when the step \
-            budget is spent. The learning rate falls linearly to 0 over the budget. The defaults below \
-            are for vector observations; Atari (ALE/...) and ViZDoom ids start from the paper's set-up \
-            instead: network paper, --optimizer adam, --lr 0.0001, --t-max 20, --steps 10000000. Options given \
+            budget is spent. The defaults below are for vector observations; Atari (ALE/...) and \
+            ViZDoom ids start from the picture set-up instead: network paper, --envs-per-worker 8, \
+            --t-max 5, --optimizer adam, --lr 0.0007, --lr-schedule constant, --steps 10000000. Options given \
             here override those of --config; when resuming, they override the run's own config. \
             Ctrl-C (SIGINT) or SIGTERM stops the workers, writes a checkpoint and exits with status 0; \
             a second one exits at once.
