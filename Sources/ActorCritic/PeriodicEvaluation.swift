@@ -1,4 +1,5 @@
 import Environments
+import NeuralNet
 import Foundation
 import Synchronization
 
@@ -61,6 +62,7 @@ final class PeriodicEvaluation: Sendable {
         }
         let thread = Thread { [self] in
             defer { state.withLock { $0.running = false } }
+            Subnormals.flushToZeroOnThisThread()
             do {
                 let policy = Policy(model: model, parameters: taken.parameters)
                 let game = try gameEnvironment.withLock { cached in

@@ -133,6 +133,7 @@ public final class Trainer: Sendable {
         var threads: [Thread] = []
         for index in 0..<config.workers {
             let thread = Thread {
+                Subnormals.flushToZeroOnThisThread()
                 do {
                     let worker = try Worker(index: index, shared: shared, sharing: sharing)
                     try worker.run()

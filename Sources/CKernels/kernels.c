@@ -199,3 +199,13 @@ const char *a3c_kernels_isa(void) {
     default: return "portable";
     }
 }
+
+void a3c_flush_subnormals_to_zero(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_setcsr(_mm_getcsr() | 0x8040);  // FTZ (bit 15) and DAZ (bit 6)
+#elif defined(__aarch64__)
+    unsigned long fpcr;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+    __asm__ volatile("msr fpcr, %0" : : "r"(fpcr | (1UL << 24)));  // FZ
+#endif
+}
