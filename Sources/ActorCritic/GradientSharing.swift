@@ -10,15 +10,32 @@ protocol GradientSharing: AnyObject, Sendable {
     func pull(into local: FloatBuffer)
 
     /// Hands over the loss gradient of one rollout of `steps` agent steps (the buffer may be
-    /// overwritten). Returns the norm of the gradient that was applied, before clipping, and
-    /// whether training goes on.
-    func push(gradient: FloatBuffer, steps: Int, worker: Int) -> (gradientNorm: Float, keepGoing: Bool)
+    /// overwritten) and returns what became of it.
+    func push(gradient: FloatBuffer, steps: Int, worker: Int) -> PushOutcome
 
     /// Releases every worker waiting in `push` (a worker failed): they stop.
     func cancel()
 }
 
+/// What became of a pushed gradient.
+struct PushOutcome {
+    /// Norm of the gradient that was applied, before clipping.
+    var gradientNorm: Float
+    /// Training goes on.
+    var keepGoing: Bool
+    /// This worker applied the update (A2C: one worker applies each update for all).
+    var appliedHere: Bool
+}
+
 extension SharedTraining {
+    /// Counts `steps` more agent steps, asks everyone to stop once the budget is spent, and returns
+    /// the count before them (what the learning rate of this update is taken at).
+    func count(steps: Int) -> Int {
+        let stepsSoFar = self.steps.wrappingIncrementThenLoad(by: steps, ordering: .relaxed)
+        if stepsSoFar >= config.totalSteps { requestStop() }
+        return stepsSoFar - steps
+    }
+
     /// Clips `gradient` and applies it to the global parameters at the rate for `stepsBefore`.
     func apply(_ gradient: UnsafeMutablePointer<Float>, stepsBefore: Int) -> Float {
         let maxNorm = config.maxGradNorm > 0 ? config.maxGradNorm : .infinity
@@ -39,11 +56,9 @@ final class HogwildSharing: GradientSharing {
 
     func pull(into local: FloatBuffer) { local.copy(from: shared.parameters) }
 
-    func push(gradient: FloatBuffer, steps: Int, worker: Int) -> (gradientNorm: Float, keepGoing: Bool) {
-        let stepsSoFar = shared.steps.wrappingIncrementThenLoad(by: steps, ordering: .relaxed)
-        let norm = shared.apply(gradient.pointer, stepsBefore: stepsSoFar - steps)
-        if stepsSoFar >= shared.config.totalSteps { shared.requestStop() }
-        return (norm, !shared.shouldStop)
+    func push(gradient: FloatBuffer, steps: Int, worker: Int) -> PushOutcome {
+        let norm = shared.apply(gradient.pointer, stepsBefore: shared.count(steps: steps))
+        return PushOutcome(gradientNorm: norm, keepGoing: !shared.shouldStop, appliedHere: true)
     }
 
     func cancel() {}
@@ -51,7 +66,9 @@ final class HogwildSharing: GradientSharing {
 
 /// A2C: workers step in lock-step; each rollout ends at a barrier where the last worker to arrive
 /// sums every worker's gradient in worker order, clips the sum and applies it once. The order of
-/// arrival changes nothing, so a seed gives the same parameters whatever the scheduling.
+/// arrival changes nothing, so a seed and a worker count give the same parameters whatever the
+/// scheduling, as long as the step budget ends the run (a target return is checked as episodes
+/// finish, whose order between workers is the scheduler's).
 /// Concurrency: all state is guarded by `condition`.
 final class SynchronousSharing: GradientSharing, @unchecked Sendable {
     let shared: SharedTraining
@@ -60,7 +77,7 @@ final class SynchronousSharing: GradientSharing, @unchecked Sendable {
     private var arrived = 0
     private var generation = 0
     private var cancelled = false
-    private var outcome: (gradientNorm: Float, keepGoing: Bool) = (0, true)
+    private var outcome = PushOutcome(gradientNorm: 0, keepGoing: true, appliedHere: false)
 
     init(shared: SharedTraining) {
         self.shared = shared
@@ -69,10 +86,11 @@ final class SynchronousSharing: GradientSharing, @unchecked Sendable {
 
     func pull(into local: FloatBuffer) { local.copy(from: shared.parameters) }
 
-    func push(gradient: FloatBuffer, steps: Int, worker: Int) -> (gradientNorm: Float, keepGoing: Bool) {
+    func push(gradient: FloatBuffer, steps: Int, worker: Int) -> PushOutcome {
+        let stopped = PushOutcome(gradientNorm: 0, keepGoing: false, appliedHere: false)
         condition.lock()
         defer { condition.unlock() }
-        guard !cancelled else { return (0, false) }
+        guard !cancelled else { return stopped }
         gradients[worker] = gradient.pointer
         arrived += 1
         if arrived == gradients.count {
@@ -82,19 +100,19 @@ final class SynchronousSharing: GradientSharing, @unchecked Sendable {
                 let source = other!
                 for i in 0..<count { total[i] += source[i] }
             }
-            let batchSteps = steps * gradients.count
-            let stepsSoFar = shared.steps.wrappingIncrementThenLoad(by: batchSteps, ordering: .relaxed)
-            let norm = shared.apply(total, stepsBefore: stepsSoFar - batchSteps)
-            if stepsSoFar >= shared.config.totalSteps { shared.requestStop() }
+            let norm = shared.apply(total, stepsBefore: shared.count(steps: steps * gradients.count))
             // Decided once for everyone, so all workers leave the loop after the same update.
-            outcome = (norm, !shared.shouldStop)
+            outcome = PushOutcome(gradientNorm: norm, keepGoing: !shared.shouldStop, appliedHere: false)
             arrived = 0
             generation += 1
             condition.broadcast()
+            var mine = outcome
+            mine.appliedHere = true
+            return mine
         } else {
             let waitingFor = generation
             while generation == waitingFor && !cancelled { condition.wait() }
-            if cancelled { return (0, false) }
+            if cancelled { return stopped }
         }
         return outcome
     }

@@ -9,6 +9,7 @@ public struct EvaluationRecord: Sendable {
     public var globalStep: Int
     /// Training seconds when the games were over.
     public var wallSeconds: Double
+    /// The games' scores and lengths.
     public var result: EvaluationResult
     /// What was evaluated (for `best.safetensors` when evaluations decide what is best).
     public var state: TrainingState
@@ -24,7 +25,6 @@ final class PeriodicEvaluation: Sendable {
         var nextStep: Int
         var running = false
         var finished: [EvaluationRecord] = []
-        var count = 0
     }
 
     private let every: Int
@@ -51,15 +51,15 @@ final class PeriodicEvaluation: Sendable {
 
     /// Starts an evaluation of `snapshot()` when `steps` has passed the next threshold and none runs.
     func poll(steps: Int, elapsedSeconds: @escaping @Sendable () -> Double, snapshot: () -> TrainingState) {
-        let due = state.withLock { !$0.running && steps >= $0.nextStep }
+        // Checked and claimed under one lock, so two callers cannot start two evaluations.
+        let due = state.withLock { s -> Bool in
+            guard !s.running && steps >= s.nextStep else { return false }
+            s.nextStep = (steps / every + 1) * every
+            s.running = true
+            return true
+        }
         guard due else { return }
         let taken = snapshot()
-        let index = state.withLock { s -> Int in
-            s.nextStep = (steps / every + 1) * every
-            s.count += 1
-            s.running = true
-            return s.count
-        }
         let thread = Thread { [self] in
             defer { state.withLock { $0.running = false } }
             Subnormals.flushToZeroOnThisThread()
@@ -72,7 +72,7 @@ final class PeriodicEvaluation: Sendable {
                     return made
                 }
                 let result = try Evaluator.evaluate(
-                    policy: policy, environment: game, episodes: episodes, greedy: greedy, seed: seed &+ UInt64(index),
+                    policy: policy, environment: game, episodes: episodes, greedy: greedy, seed: seed &+ UInt64(taken.steps),
                     shouldContinue: { [self] in !cancelled.withLock { $0 } })
                 guard result.scores.count == episodes else { return }
                 let record = EvaluationRecord(

@@ -11,8 +11,10 @@ public final class Rollout {
     public let steps: Int
     /// Environments stepped together.
     public let environmentCount: Int
+    /// Actions per step.
     public let actionCount: Int
 
+    /// The action taken in each row.
     public let actions: UnsafeMutablePointer<Int32>
     /// Rewards to learn from; a truncated episode's last reward includes γ V(final observation).
     public let rewards: FloatBuffer
@@ -20,15 +22,21 @@ public final class Rollout {
     public let values: FloatBuffer
     /// 0 where the environment's episode ended at that step (nothing flows back across it), else 1.
     public let continues: FloatBuffer
+    /// Entropy of the policy in each row.
     public let entropies: FloatBuffer
-    /// `actionCount` per row.
+    /// π(·|s), `actionCount` per row.
     public let probabilities: FloatBuffer
+    /// log π(·|s), `actionCount` per row.
     public let logProbabilities: FloatBuffer
-    /// V of each environment's observation after the last step (0 is never used: `continues` masks it).
+    /// V of each environment's observation after the last step (ignored where that step ended the
+    /// episode: `continues` is 0 there).
     public let bootstrapValues: FloatBuffer
+    /// Critic targets, from `computeReturns`.
     public let returns: FloatBuffer
+    /// Advantages, from `computeReturns`.
     public let advantages: FloatBuffer
 
+    /// Storage for `steps` steps of `environmentCount` environments with `actionCount` actions.
     public init(steps: Int, environmentCount: Int, actionCount: Int) {
         precondition(steps > 0 && environmentCount > 0 && actionCount > 0, "empty rollout")
         self.steps = steps

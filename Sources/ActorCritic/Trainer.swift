@@ -139,8 +139,10 @@ public final class Trainer: Sendable {
                     try worker.run()
                 } catch {
                     shared.fail("worker \(index): \(error)")
-                    sharing.cancel()
                 }
+                // A worker that stops (a stop asked for before its first rollout, say) must not leave
+                // the others waiting for it at an A2C barrier.
+                sharing.cancel()
                 finished.signal()
             }
             thread.name = "a3c-worker-\(index)"
@@ -172,6 +174,7 @@ public final class Trainer: Sendable {
             }
         }
         evaluation?.finish()
+        if let error = evaluation?.error { shared.fail(error) }
         monitor?(self)
         if let failure = shared.failure { throw TrainingError(failure) }
 

@@ -7,7 +7,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var environmentID = "CartPole-v1"
     /// Actor-learner threads.
     public var workers = TrainingConfig.defaultWorkers
-    /// Budget of environment steps, all workers together; the learning rate reaches 0 there.
+    /// Budget of environment steps, all workers together (a linear learning-rate schedule reaches 0 there).
     public var totalSteps = 1_000_000
     /// Seeds the network, every worker's environment and sampling.
     public var seed: UInt64 = 1
@@ -48,11 +48,11 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var frameStack = 4
     /// Emulator frames per agent step (Atari; ViZDoom tics).
     public var frameSkip = 4
-    /// Up to this many random no-ops after each Atari reset.
+    /// Atari: 1 to this many random single-frame no-ops when a game starts.
     public var noopMax = 30
     /// Atari sticky actions: 0 (default) or 0.25.
     public var stickyActions = 0.0
-    /// Clip Atari rewards to [-1, 1] for learning.
+    /// Clip rewards of Atari games and ViZDoom scenarios to [-1, 1] for learning.
     public var clipRewards = true
     /// A lost Atari life ends the training episode (not the game).
     public var episodicLife = true
@@ -138,6 +138,9 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         return options
     }
 
+    /// Environments whose rollouts make one update: every worker's for A2C, one worker's for A3C.
+    public var environmentsPerUpdate: Int { algorithm == .a2c ? workers * envsPerWorker : envsPerWorker }
+
     /// One worker per core.
     public static var defaultWorkers: Int { max(1, ProcessInfoCores.count) }
 }
@@ -178,8 +181,7 @@ extension TrainingConfig {
 
     /// Rules that tie settings together (each setting's own range is in its table row).
     private func validateCombinations() throws(ConfigurationError) {
-        // An A2C rollout is every environment of every worker; an A3C one is one worker's.
-        let environments = algorithm == .a2c ? workers * envsPerWorker : envsPerWorker
+        let environments = environmentsPerUpdate
         let rollout = tMax * environments
         if let evalEvery, evalEvery < rollout {
             let shape = algorithm == .a2c ? "t-max x workers x envs-per-worker" : "t-max x envs-per-worker"

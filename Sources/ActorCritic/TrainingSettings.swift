@@ -82,11 +82,11 @@ extension TrainingConfig {
             \.frameSkip, "frame-skip", "Emulator frames (ViZDoom tics) per agent step; Atari max-pools the last two.",
             check: .between(1, 64))),
         .init(ConfigSetting(
-            \.noopMax, "noop-max", "Atari: up to this many random no-ops after reset.", check: .between(0, 1000))),
+            \.noopMax, "noop-max", "Atari: 1 to this many random single-frame no-ops when a game starts.", check: .between(0, 1000))),
         .init(ConfigSetting(
             \.stickyActions, "sticky-actions", "Atari repeat_action_probability: 0 or 0.25.", defaultHelp: "0",
             check: ConfigCheck("must be in [0, 1)") { $0 >= 0 && $0 < 1 })),
-        .init(ConfigSetting(\.clipRewards, "clip-rewards", "Atari: clip rewards to [-1, 1] for learning.")),
+        .init(ConfigSetting(\.clipRewards, "clip-rewards", "Atari and ViZDoom: clip rewards to [-1, 1] for learning.")),
         .init(ConfigSetting(\.episodicLife, "episodic-life", "Atari: a lost life ends the training episode.")),
         .init(ConfigSetting(\.fireReset, "fire-reset", "Atari: press FIRE on reset where the game needs it.")),
         .init(ConfigSetting(
@@ -113,7 +113,7 @@ extension TrainingConfig {
             check: .positive)),
         .init(ConfigSetting(
             \.evalEvery, "eval-every",
-            "Every this many steps, play --eval-episodes whole games on separate environments with the current parameters.",
+            "Every this many steps, play --eval-episodes whole games on a separate environment with the current parameters.",
             ifSet: ConfigCheck("must be at least 1") { $0 >= 1 })),
         .init(ConfigSetting(\.evalEpisodes, "eval-episodes", "Games per evaluation (--eval-every).", check: .between(1, 10_000))),
         .init(ConfigSetting(

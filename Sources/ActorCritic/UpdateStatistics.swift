@@ -4,6 +4,8 @@ import Synchronization
 public struct UpdateStatistics: Sendable, Hashable {
     /// Updates in the span.
     public var updates = 0
+    /// Rollouts whose loss terms are in the means (A2C: every worker's share of each update).
+    var rollouts = 0
     public var policyLoss = 0.0
     public var valueLoss = 0.0
     public var entropy = 0.0
@@ -19,9 +21,11 @@ public struct UpdateStatistics: Sendable, Hashable {
 final class UpdateAccumulator: Sendable {
     private let sums = Mutex(UpdateStatistics())
 
-    func add(_ terms: ActorCriticLoss.Terms, gradientNorm: Float) {
+    /// Adds one worker's rollout; `isNewUpdate` is false for the other workers' shares of one A2C update.
+    func add(_ terms: ActorCriticLoss.Terms, gradientNorm: Float, isNewUpdate: Bool) {
         sums.withLock { s in
-            s.updates += 1
+            if isNewUpdate { s.updates += 1 }
+            s.rollouts += 1
             s.policyLoss += Double(terms.policyLoss)
             s.valueLoss += Double(terms.valueLoss)
             s.entropy += Double(terms.entropy)
@@ -36,8 +40,8 @@ final class UpdateAccumulator: Sendable {
             defer { s = UpdateStatistics() }
             return s
         }
-        guard s.updates > 0 else { return s }
-        let n = Double(s.updates)
+        guard s.rollouts > 0 else { return s }
+        let n = Double(s.rollouts)
         s.policyLoss /= n
         s.valueLoss /= n
         s.entropy /= n

@@ -7,7 +7,8 @@ import Randomness
 /// over their rows per step), computes returns and the loss gradient on the stored activations, and
 /// hands the gradient over to be applied (at once for A3C, summed with the others' for A2C).
 ///
-/// Nothing is allocated inside the loop. Not thread-safe: it runs on the thread that made it.
+/// Nothing is allocated per step (a finished episode is one record for the logs). Not thread-safe:
+/// it runs on the thread that made it.
 final class Worker {
     let index: Int
     let shared: SharedTraining
@@ -53,8 +54,7 @@ final class Worker {
         localParameters = FloatBuffer(count: shared.model.parameterCount)
         gradient = FloatBuffer(count: shared.model.parameterCount)
         loss = ActorCriticLoss(entropyBeta: config.entropyBeta, valueCoefficient: config.valueCoefficient)
-        let batchEnvironments = config.algorithm == .a2c ? config.workers * environmentCount : environmentCount
-        lossScale = 1 / Float(batchEnvironments)
+        lossScale = 1 / Float(config.environmentsPerUpdate)
         // A resumed run continues with fresh streams, not the first session's again.
         let session = config.seed &+ UInt64(shared.steps.load(ordering: .relaxed)) &* 0x9E37_79B9_7F4A_7C15
         rng = Xoshiro256(seed: session, stream: UInt64(2 * index + 1))
@@ -126,7 +126,7 @@ final class Worker {
                 scale: lossScale)
             network.backward(parameters: local, gradient: gradient.pointer, count: rollout.rows)
             let outcome = sharing.push(gradient: gradient, steps: rollout.rows, worker: index)
-            shared.updateStatistics.add(terms, gradientNorm: outcome.gradientNorm)
+            shared.updateStatistics.add(terms, gradientNorm: outcome.gradientNorm, isNewUpdate: outcome.appliedHere)
             keepGoing = outcome.keepGoing
 
             // The observations after the last step start the next rollout.

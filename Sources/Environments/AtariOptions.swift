@@ -1,11 +1,11 @@
-/// The Atari preprocessing of the A3C paper and the seeds, each part switchable.
+/// The Atari preprocessing of the A3C paper and common variants of it, each part switchable.
 public struct AtariOptions: Sendable, Hashable, Codable {
     /// Emulator frames per agent step; the observation is the maximum of the last two.
     public var frameSkip = 4
     /// A new game starts with 1 to this many single emulator frames of no-op (0: none), as
     /// Gymnasium's AtariPreprocessing does.
     public var noopMax = 30
-    /// Side of the square observation: 84 (the paper), 42 or 80 (seeds 003 and 000), or any other.
+    /// Side of the square observation: 84 (the paper), 42 or 80 (smaller set-ups), or any other.
     public var frameSize = 84
     /// Frames stacked as channels.
     public var frameStack = 4

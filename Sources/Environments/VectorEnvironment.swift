@@ -35,6 +35,7 @@ public protocol VectorEnvironment: AnyObject {
 /// (a step costs tens of nanoseconds, so there is nothing to overlap), or one-per-host bridged
 /// environments where no vectorised host exists.
 public final class SerialVectorEnvironment: VectorEnvironment {
+    /// The environments, stepped in this order.
     public let environments: [any Environment]
     public let observationSpace: BoxSpace
     public let actionCount: Int
@@ -89,5 +90,6 @@ public final class SerialVectorEnvironment: VectorEnvironment {
 /// Environments that cannot be stepped together.
 public struct VectorEnvironmentError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// The error with its one-line message.
     public init(_ description: String) { self.description = description }
 }

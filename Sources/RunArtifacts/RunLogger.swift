@@ -85,16 +85,36 @@ public final class RunLogger {
             + "\(format(r.standardDeviation)),\(format(r.min)),\(format(r.max)),\(format(meanLength))\n"
     }
 
-    /// A run written before the evaluation columns existed gets the current header, and its rows
-    /// empty evaluation fields, so that every row has as many fields as the header.
+    /// A run written before the evaluation columns existed (its header a prefix of today's) gets the
+    /// current header, and its complete rows empty evaluation fields, so that every row has as many
+    /// fields as the header. Any other header is left alone.
     private static func upgradeHeader(of url: URL) throws {
         let text = try String(contentsOf: url, encoding: .utf8)
-        guard let end = text.firstIndex(of: "\n"), text[..<end] != headerLine else { return }
-        let oldColumns = text[..<end].split(separator: ",", omittingEmptySubsequences: false).count
-        let missing = String(repeating: ",", count: max(0, csvHeader.count - oldColumns))
+        guard let end = text.firstIndex(of: "\n"), text[..<end] != headerLine, headerLine.hasPrefix(text[..<end] + ",")
+        else { return }
+        let missing = String(repeating: ",", count: csvHeader.count - text[..<end].split(separator: ",").count)
         var upgraded = headerLine + "\n"
-        for line in text[text.index(after: end)...].split(separator: "\n") { upgraded += line + missing + "\n" }
+        // A last line without its newline was cut short by a crash: dropped, not padded.
+        for line in text[text.index(after: end)...].split(separator: "\n", omittingEmptySubsequences: true)
+        where text.hasSuffix("\n") || line.endIndex != text.endIndex {
+            upgraded += line + missing + "\n"
+        }
         try AtomicFile.write(Data(upgraded.utf8), to: url)
+    }
+
+    /// The best evaluation mean in `run`'s metrics.csv, if it has evaluation rows (a resumed run
+    /// keeps its best-evaluated checkpoint unless a later evaluation beats it).
+    public static func bestEvaluationMean(in run: RunDirectory) -> Double? {
+        guard let text = try? String(contentsOf: run.metricsURL, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n")
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false),
+            let column = header.firstIndex(of: "eval_mean_return")
+        else { return nil }
+        return lines.dropFirst().compactMap { line -> Double? in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.first == "eval", fields.count > column else { return nil }
+            return Double(fields[column])
+        }.max()
     }
 
     /// Writes buffered rows and events to disk.

@@ -119,7 +119,10 @@ struct TrainingBenchmark {
             let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let rate = json["steps_per_second"] as? Double
         else {
-            print("(\(raw ? "the raw environment" : "Gymnasium alone") could not run: python/env_speed.py failed; is opencv-python-headless in .venv?)")
+            print(
+                raw
+                    ? "(the emulator alone could not run: python/env_speed.py --raw failed; run scripts/setup.sh)"
+                    : "(Gymnasium alone could not run: python/env_speed.py failed; is opencv-python-headless in .venv?)")
             return nil
         }
         return rate

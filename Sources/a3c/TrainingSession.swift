@@ -32,7 +32,8 @@ struct TrainingSession {
         // With evaluations on, best.safetensors holds the best-evaluated parameters; otherwise those
         // in force at the best 100-episode training mean.
         let evaluating = config.evalEvery != nil
-        var bestWritten = evaluating ? -Double.infinity : trainer.bestMeanReturn100 ?? -Double.infinity
+        var bestWritten = (evaluating ? RunLogger.bestEvaluationMean(in: directory) : trainer.bestMeanReturn100)
+            ?? -Double.infinity
         var lastLog = (steps: trainer.progress.steps, seconds: trainer.progress.elapsedSeconds)
         var failure: (any Error)?
         func checkpoint(_ url: URL, state: TrainingState? = nil) {

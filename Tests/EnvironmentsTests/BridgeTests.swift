@@ -173,7 +173,7 @@ struct FramePipelineTests {
     }
 
     @Test func colourCropAndNonSquareSize() throws {
-        // Seed 002's ViZDoom set-up: crop, then 100x160.
+        // A ViZDoom set-up with a cropped top: crop, then 100x160.
         let pipeline = try FramePipeline(
             inputHeight: 240, inputWidth: 320, inputChannels: 3, outputHeight: 100, outputWidth: 160, stackSize: 1,
             crop: FramePipeline.Crop(top: 40, bottom: 0, left: 0, right: 0))
