@@ -112,7 +112,7 @@ public enum EnvironmentRegistry {
                 vectorFactory: { count in try bridged { try GymnasiumVectorEnvironment(atari: id, options: options.atari, count: count) } })
         }
         let gymnasiumID = id.hasPrefix("gym:") ? String(id.dropFirst(4)) : id
-        let doomFrameSkip = gymnasiumID.hasPrefix("Vizdoom") ? options.doomFrameSkip : nil
+        let makeArguments: [String: Int] = gymnasiumID.hasPrefix("Vizdoom") ? ["frame_skip": options.doomFrameSkip] : [:]
         // Pictures (ViZDoom) clip rewards as Atari does; vector observations never do.
         let frames = GymnasiumEnvironment.FrameOptions(
             height: options.frameHeight, width: options.frameWidth, stack: options.atari.frameStack, crop: options.crop,
@@ -122,13 +122,13 @@ public enum EnvironmentRegistry {
             factory: {
                 try bridged {
                     try GymnasiumEnvironment(
-                        id: gymnasiumID, makeArguments: doomFrameSkip.map { ["frame_skip": $0] } ?? [:], frames: frames)
+                        id: gymnasiumID, makeArguments: makeArguments, frames: frames)
                 }
             },
             vectorFactory: { count in
                 try bridged {
                     try GymnasiumVectorEnvironment(
-                        id: gymnasiumID, makeArguments: doomFrameSkip.map { ["frame_skip": $0] } ?? [:], frames: frames, count: count)
+                        id: gymnasiumID, makeArguments: makeArguments, frames: frames, count: count)
                 }
             })
     }

@@ -50,7 +50,8 @@ public final class FramePipeline {
         self.outputWidth = outputWidth
         self.stackSize = stackSize
         self.crop = crop
-        gray = .allocate(capacity: croppedHeight * croppedWidth)
+        // Grey input is read straight from the bytes; only colour needs a grey copy first.
+        gray = .allocate(capacity: inputChannels == 3 ? croppedHeight * croppedWidth : 1)
         rows = .allocate(capacity: outputHeight * croppedWidth)
         frames = .allocate(capacity: stackSize * outputHeight * outputWidth)
         frames.initialize(repeating: 0, count: stackSize * outputHeight * outputWidth)

@@ -33,10 +33,12 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
 
     /// `count` Atari games `id` (`ALE/<Game>-v5`) with `options`; `makeArguments` go to
     /// `gymnasium.make` (e.g. `max_num_frames_per_episode`).
-    public init(atari id: String, options: AtariOptions = AtariOptions(), count: Int, makeArguments: [String: Any] = [:]) throws {
+    public convenience init(
+        atari id: String, options: AtariOptions = AtariOptions(), count: Int, makeArguments: [String: Any] = [:]
+    ) throws {
         var arguments = makeArguments
         arguments["repeat_action_probability"] = options.repeatActionProbability
-        host = try GymnasiumHost(
+        let host = try GymnasiumHost(
             id: id, mode: "atari", count: count,
             options: [
                 "frame_skip": options.frameSkip, "noop_max": options.noopMax, "fire_reset": options.fireReset,
@@ -50,24 +52,22 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
                     inputHeight: shape[0], inputWidth: shape[1], inputChannels: 1, outputHeight: options.frameSize,
                     outputWidth: options.frameSize, stackSize: options.frameStack))
         }
-        self.pipelines = pipelines
-        observationSpace = BoxSpace(shape: pipelines[0].observationShape, low: 0, high: 1)
-        clipRewards = options.clipRewards
-        self.id = id
-        self.count = count
-        actionCount = host.description.actions
-        actionMeanings = host.description.action_meanings
-        width = observationSpace.count
-        pendingScores = [Double](repeating: 0, count: count)
+        self.init(
+            id: id, host: host, pipelines: pipelines,
+            observationSpace: BoxSpace(shape: pipelines[0].observationShape, low: 0, high: 1),
+            clipRewards: options.clipRewards)
     }
 
     /// `count` copies of any Gymnasium id with a discrete action space; `makeArguments` go to
     /// `gymnasium.make`, `frames` says how pictures become observations.
-    public init(id: String, makeArguments: [String: Any] = [:], frames: GymnasiumEnvironment.FrameOptions = .init(), count: Int) throws {
-        host = try GymnasiumHost(id: id, mode: "generic", count: count, options: ["make_kwargs": makeArguments])
+    public convenience init(
+        id: String, makeArguments: [String: Any] = [:], frames: GymnasiumEnvironment.FrameOptions = .init(), count: Int
+    ) throws {
+        let host = try GymnasiumHost(id: id, mode: "generic", count: count, options: ["make_kwargs": makeArguments])
         let description = host.description
         let shape = description.observation_shape
         var pipelines: [FramePipeline] = []
+        let observationSpace: BoxSpace
         if description.observation_dtype == "uint8" && (shape.count == 3 || shape.count == 2) {
             for _ in 0..<count {
                 pipelines.append(
@@ -83,13 +83,24 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
             }
             observationSpace = BoxSpace(shape: shape, low: -.infinity, high: .infinity)
         }
-        self.pipelines = pipelines
         // Clipping is for pictures (ViZDoom); vector-observation tasks keep their rewards.
-        clipRewards = frames.clipRewards && !pipelines.isEmpty
+        self.init(
+            id: id, host: host, pipelines: pipelines, observationSpace: observationSpace,
+            clipRewards: frames.clipRewards && !pipelines.isEmpty)
+    }
+
+    /// What both kinds share once the host runs and the pipelines exist.
+    private init(
+        id: String, host: GymnasiumHost, pipelines: [FramePipeline], observationSpace: BoxSpace, clipRewards: Bool
+    ) {
         self.id = id
-        self.count = count
-        actionCount = description.actions
-        actionMeanings = description.action_meanings
+        self.host = host
+        self.pipelines = pipelines
+        self.observationSpace = observationSpace
+        self.clipRewards = clipRewards
+        count = host.count
+        actionCount = host.description.actions
+        actionMeanings = host.description.action_meanings
         width = observationSpace.count
         pendingScores = [Double](repeating: 0, count: count)
     }
