@@ -40,6 +40,9 @@ public final class Network {
                 continue  // same rows, new shape: shares the buffer
             case .linear(let outputs):
                 kernel = LinearKernel(inputs: input.count, outputs: outputs)
+            case .conv2d(let filters, let size, let stride, let padding)
+            where SpaceToDepthConvKernel.fits(input: input, kernel: size, stride: stride, padding: padding):
+                kernel = SpaceToDepthConvKernel(input: input, filters: filters, stride: stride, maxBatch: maxBatch)
             case .conv2d(let filters, let size, let stride, let padding):
                 kernel = Conv2DKernel(
                     input: input, filters: filters, kernel: size, stride: stride, padding: padding,

@@ -5,13 +5,17 @@ import Testing
 /// Forward passes against direct, obviously-correct loops.
 @Suite("Forward passes against reference loops")
 struct ForwardReferenceTests {
-    @Test(arguments: GemmBackend.allCases)
-    func conv2DMatchesDirectConvolution(backend: GemmBackend) throws {
-        try Gemm.$taskBackend.withValue(backend) { try conv2DMatchesDirectConvolution() }
+    /// (height, width, channels, filters, kernel, stride, padding): with padding (im2col), and the
+    /// Atari shapes kernel = 2 x stride on an exact grid of blocks (space to depth).
+    static let convolutions = [(9, 8, 3, 5, 4, 2, 1), (20, 16, 3, 5, 8, 4, 0), (10, 12, 6, 4, 4, 2, 0)]
+
+    @Test(arguments: GemmBackend.allCases, convolutions.indices)
+    func conv2DMatchesDirectConvolution(backend: GemmBackend, shape: Int) throws {
+        try Gemm.$taskBackend.withValue(backend) { try conv2DMatchesDirectConvolution(Self.convolutions[shape]) }
     }
 
-    private func conv2DMatchesDirectConvolution() throws {
-        let (height, width, channels, filters, kernel, stride, padding) = (9, 8, 3, 5, 4, 2, 1)
+    private func conv2DMatchesDirectConvolution(_ shape: (Int, Int, Int, Int, Int, Int, Int)) throws {
+        let (height, width, channels, filters, kernel, stride, padding) = shape
         let spec = try NetworkSpec(
             inputShape: Shape(height, width, channels),
             layers: [.conv2d(filters: filters, kernel: kernel, stride: stride, padding: padding)])
@@ -21,7 +25,8 @@ struct ForwardReferenceTests {
         let input = (0..<(batch * height * width * channels)).map { _ in Float(rng.uniform(-1, 1)) }
         let network = Network(spec: spec, maxBatch: batch)
         network.input(row: 0).update(from: input, count: input.count)
-        network.forward(parameters: parameters, count: batch)
+        // Row by row, as acting does: each pass must leave the other rows' results alone.
+        for row in (0..<batch).reversed() { network.forward(parameters: parameters, first: row, count: 1) }
 
         let outH = spec.outputShape.dimensions[0], outW = spec.outputShape.dimensions[1]
         let output = network.output(row: 0)
