@@ -29,6 +29,8 @@ final class SpaceToDepthConvKernel: LayerKernel {
     let offsetWeights: FloatBuffer
     let offsetWeightGradients: FloatBuffer
     let blockGradient: FloatBuffer
+    /// Samples per group in the backward pass: about 512 KiB of blocks.
+    let samplesPerGroup: Int
 
     /// Whether a convolution has the shape this kernel handles.
     static func fits(input: Shape, kernel: Int, stride: Int, padding: Int) -> Bool {
@@ -52,6 +54,7 @@ final class SpaceToDepthConvKernel: LayerKernel {
         offsetWeights = FloatBuffer(count: 4 * filters * depth)
         offsetWeightGradients = FloatBuffer(count: 4 * filters * depth)
         blockGradient = FloatBuffer(count: (maxBatch * blocksPerSample + tail) * depth)
+        samplesPerGroup = max(1, (1 << 17) / (blocksPerSample * depth))
     }
 
     /// Block row shift of offset q = 2 * dy + dx.
@@ -93,22 +96,29 @@ final class SpaceToDepthConvKernel: LayerKernel {
         outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
         count: Int, parameters: UnsafePointer<Float>, parameterGradient: UnsafeMutablePointer<Float>
     ) {
-        let rows = count * blocksPerSample
         // The output gradient on the padded grid, zero where outputs were discarded.
         let padded = paddedOutput.pointer
-        padded.update(repeating: 0, count: rows * filters)
+        padded.update(repeating: 0, count: count * blocksPerSample * filters)
         for sample in 0..<count {
             for oy in 0..<outHeight {
                 (padded + (sample * blocksPerSample + oy * blockColumns) * filters).update(
                     from: outputGradient + (sample * outHeight + oy) * outWidth * filters, count: outWidth * filters)
             }
         }
-        // dW(q)[filters, depth] = dY^T x blocks shifted by q.
-        for q in 0..<4 {
-            Gemm.multiply(
-                transposeA: true, transposeB: false, m: filters, n: depth, k: rows,
-                a: padded, lda: filters, b: blocks.pointer + shift(q) * depth, ldb: depth,
-                c: offsetWeightGradients.pointer + q * filters * depth, ldc: depth)
+        // dW(q)[filters, depth] = dY^T x blocks shifted by q, a group of samples at a time so that
+        // the four products over the group's blocks find them in cache (a whole rollout's blocks
+        // are megabytes).
+        var firstSample = 0
+        while firstSample < count {
+            let samples = min(samplesPerGroup, count - firstSample)
+            let rowsStart = firstSample * blocksPerSample
+            for q in 0..<4 {
+                Gemm.multiply(
+                    transposeA: true, transposeB: false, m: filters, n: depth, k: samples * blocksPerSample,
+                    a: padded + rowsStart * filters, lda: filters, b: blocks.pointer + (rowsStart + shift(q)) * depth, ldb: depth,
+                    beta: firstSample == 0 ? 0 : 1, c: offsetWeightGradients.pointer + q * filters * depth, ldc: depth)
+            }
+            firstSample += samples
         }
         unpackOffsetWeightGradients(into: parameterGradient)
         sumRows(outputGradient, rowCount: count * outHeight * outWidth, width: filters, into: parameterGradient + filters * 4 * depth)
@@ -117,16 +127,26 @@ final class SpaceToDepthConvKernel: LayerKernel {
         // dBlocks shifted by q += dY x W(q); then the blocks go back to the input layout.
         packOffsetWeights(parameters)
         let gradientBlocks = blockGradient.pointer
-        gradientBlocks.update(repeating: 0, count: (rows + tail) * depth)
-        for q in 0..<4 {
-            Gemm.multiply(
-                transposeA: false, transposeB: false, m: rows, n: depth, k: filters,
-                a: padded, lda: filters, b: offsetWeights.pointer + q * filters * depth, ldb: depth,
-                beta: 1, c: gradientBlocks + shift(q) * depth, ldc: depth)
-        }
         let inputCount = blocksPerSample * depth
-        for sample in 0..<count {
-            fromBlocks(gradientBlocks + sample * inputCount, inputGradient + sample * inputCount)
+        firstSample = 0
+        while firstSample < count {
+            let samples = min(samplesPerGroup, count - firstSample)
+            let rowsStart = firstSample * blocksPerSample
+            let groupRows = samples * blocksPerSample
+            // The unshifted product writes the group's rows; the shifted ones add to them and to the
+            // tail after (which receives only zeros: those outputs were discarded).
+            (gradientBlocks + (rowsStart + groupRows) * depth).update(repeating: 0, count: tail * depth)
+            for q in 0..<4 {
+                Gemm.multiply(
+                    transposeA: false, transposeB: false, m: groupRows, n: depth, k: filters,
+                    a: padded + rowsStart * filters, lda: filters, b: offsetWeights.pointer + q * filters * depth, ldb: depth,
+                    beta: q == 0 ? 0 : 1, c: gradientBlocks + (rowsStart + shift(q)) * depth, ldc: depth)
+            }
+            // A block only receives from its own sample's outputs: the group's samples are complete.
+            for sample in firstSample..<(firstSample + samples) {
+                fromBlocks(gradientBlocks + sample * inputCount, inputGradient + sample * inputCount)
+            }
+            firstSample += samples
         }
     }
 

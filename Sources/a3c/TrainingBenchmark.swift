@@ -9,8 +9,10 @@ import RunArtifacts
 /// `a3c bench --env ID`: the same game in one run, from the physical limit down: the emulator alone
 /// in Python (frame skip 4 and the max of the last two screens, nothing else, one process per
 /// worker), Gymnasium alone with the same preprocessing, the Swift bridge alone (random actions,
-/// no learning), and the trainer with its defaults for that environment, at one environment per
-/// worker and at the default number.
+/// no learning), the network alone (acting and learning on stored frames, no environment), and
+/// the trainer with its defaults for that environment, at one environment per worker and at the
+/// default number. The emulator and the network each measured alone give the ceiling for this
+/// machine: the rate at which both would run if they shared the cores with nothing else.
 struct TrainingBenchmark {
     let environmentID: String
     let workers: Int
@@ -26,6 +28,9 @@ struct TrainingBenchmark {
         var rawEnvStepsPerSecond: Double?
         var gymnasiumAloneStepsPerSecond: Double?
         var bridgeAloneStepsPerSecond: Double
+        var networkAloneStepsPerSecond: Double
+        var ceilingStepsPerSecond: Double?
+        var trainerToCeiling: Double?
         var agentStepsPerSecond: Double
         var oneEnvPerWorkerAgentStepsPerSecond: Double
         var framesPerSecond: Double
@@ -44,6 +49,9 @@ struct TrainingBenchmark {
             case defaultToOneEnvPerWorker = "default_to_one_env_per_worker_ratio"
             case gymnasiumAloneStepsPerSecond = "gymnasium_alone_steps_per_second"
             case bridgeAloneStepsPerSecond = "bridge_alone_steps_per_second"
+            case networkAloneStepsPerSecond = "network_alone_steps_per_second"
+            case ceilingStepsPerSecond = "ceiling_steps_per_second"
+            case trainerToCeiling = "trainer_to_ceiling_ratio"
             case agentStepsPerSecond = "agent_steps_per_second"
             case framesPerSecond = "frames_per_second"
             case trainSeconds = "train_seconds"
@@ -66,6 +74,9 @@ struct TrainingBenchmark {
         let raw = gymnasiumAlone(raw: true)
         let gymnasium = gymnasiumAlone(raw: false)
         let bridge = try bridgeAlone(config: config)
+        let network = try networkAlone(config: config)
+        // Per agent step, the cores spend 1/raw seconds emulating and 1/network seconds on the network.
+        let ceiling = raw.map { 1 / (1 / $0 + 1 / network) }
         var single = config
         single.envsPerWorker = 1
         let oneEnvironment = try trainerSpeed(config: single)
@@ -73,6 +84,7 @@ struct TrainingBenchmark {
         let summary = Summary(
             env: environmentID, workers: workers, machine: MachineDescription.current, envsPerWorker: config.envsPerWorker,
             rawEnvStepsPerSecond: raw, gymnasiumAloneStepsPerSecond: gymnasium, bridgeAloneStepsPerSecond: bridge,
+            networkAloneStepsPerSecond: network, ceilingStepsPerSecond: ceiling, trainerToCeiling: ceiling.map { trainer / $0 },
             agentStepsPerSecond: trainer, oneEnvPerWorkerAgentStepsPerSecond: oneEnvironment,
             framesPerSecond: trainer * Double(frameSkip), trainSeconds: trainSeconds,
             trainerToRawEnv: raw.map { trainer / $0 }, trainerToGymnasium: gymnasium.map { trainer / $0 },
@@ -91,11 +103,16 @@ struct TrainingBenchmark {
         }
         if let gymnasium { row("Gymnasium alone in Python, the same preprocessing, random actions", gymnasium) }
         row("the bridge alone (Swift driving \(config.envsPerWorker) environments per host), random actions", bridge)
+        row("the network alone: acting and learning for \(config.envsPerWorker) environments per worker on stored frames", network)
+        if let ceiling {
+            row("the ceiling: the emulator and the network sharing the cores, nothing else", ceiling)
+        }
         let algorithm = config.algorithm.rawValue.uppercased()
         row("\(algorithm) training, 1 environment per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", oneEnvironment)
         row("\(algorithm) training, defaults: \(config.envsPerWorker) environments per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", trainer, bold: true)
         print()
         if let raw { print("Training runs at \(formatNumber(trainer / raw)) of the emulator's speed alone.") }
+        if let ceiling { print("Training runs at \(formatNumber(trainer / ceiling)) of this machine's ceiling.") }
         print("The default is \(formatNumber(trainer / oneEnvironment))x one environment per worker.")
         print()
         if let summaryJSON {
@@ -126,6 +143,66 @@ struct TrainingBenchmark {
             return nil
         }
         return rate
+    }
+
+    /// Agent steps per second of what a worker computes per rollout without its environments, on all
+    /// workers at once: copying the parameters, t_max batched forward passes and the bootstrap one,
+    /// the backward pass, clipping and the optimizer (at learning rate 0, so the numbers stay put).
+    private func networkAlone(config: TrainingConfig) throws -> Double {
+        let model = try Trainer(config: config).model
+        let n = config.envsPerWorker, tMax = config.tMax
+        let seconds = environmentSeconds
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: workers)
+        counts.initialize(repeating: 0)
+        defer { counts.deallocate() }
+        nonisolated(unsafe) let sharedCounts = counts
+        let start = DispatchGroup(), done = DispatchGroup()
+        let go = DispatchSemaphore(value: 0)
+        for worker in 0..<workers {
+            start.enter()
+            done.enter()
+            let thread = Thread {
+                Subnormals.flushToZeroOnThisThread()
+                let network = Network(spec: model.network, maxBatch: (tMax + 1) * n)
+                let shared = FloatBuffer(count: model.parameterCount), local = FloatBuffer(count: model.parameterCount)
+                let gradient = FloatBuffer(count: model.parameterCount)
+                model.initialize(shared.pointer, seed: UInt64(worker + 1))
+                let optimizer: any SharedOptimizer = config.optimizer == .adam
+                    ? SharedAdam(parameterCount: model.parameterCount)
+                    : SharedRMSProp(parameterCount: model.parameterCount, alpha: config.rmspropAlpha, epsilon: config.rmspropEpsilon)
+                var rng = Xoshiro256(seed: UInt64(worker + 7))
+                for i in 0..<((tMax + 1) * n * model.network.inputShape.count) { network.input(row: 0)[i] = rng.nextUnitFloat() }
+                for i in 0..<(tMax * n * model.network.outputShape.count) {
+                    network.outputGradient(row: 0)[i] = Float(rng.uniform(-0.1, 0.1))
+                }
+                func rollout() {
+                    local.copy(from: shared)
+                    for t in 0...tMax { network.forward(parameters: local.pointer, first: t * n, count: n) }
+                    network.backward(parameters: local.pointer, gradient: gradient.pointer, count: tMax * n)
+                    _ = GradientClipping.clipGlobalNorm(gradient.pointer, count: gradient.count, maxNorm: config.maxGradNorm)
+                    optimizer.apply(gradient: gradient.pointer, to: shared.pointer, learningRate: 0)
+                }
+                rollout()
+                start.leave()
+                go.wait()
+                let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+                var steps = 0
+                while ContinuousClock.now < deadline {
+                    rollout()
+                    steps += tMax * n
+                }
+                sharedCounts[worker] = steps
+                done.leave()
+            }
+            thread.stackSize = 1 << 22
+            thread.start()
+        }
+        start.wait()
+        let begin = ContinuousClock.now
+        for _ in 0..<workers { go.signal() }
+        done.wait()
+        let elapsed = (ContinuousClock.now - begin).seconds
+        return Double(counts.reduce(0, +)) / elapsed
     }
 
     /// One thread per worker, each with its own environment, random actions.

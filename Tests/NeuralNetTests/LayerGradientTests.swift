@@ -1,4 +1,5 @@
 import NeuralNet
+import Randomness
 import Testing
 
 @Suite("Finite-difference gradient checks")
@@ -47,6 +48,48 @@ struct LayerGradientTests {
                 .flatten, .linear(outputs: 6), .tanh, .linear(outputs: 3),
             ])
         GradientCheck(spec: spec, batch: 3, seed: 7).verify(stride: 3)
+    }
+
+    /// The Atari layers over 9 frames of 84x84x4: the backward pass works through the samples in
+    /// groups (a few frames at a time), and must give the sum of one-sample backward passes, for
+    /// the parameters and the input alike.
+    @Test func batchedBackwardOfAtariLayersIsTheSumOfSingleSamples() throws {
+        let spec = try NetworkSpec(
+            inputShape: Shape(84, 84, 4),
+            layers: [
+                .conv2d(filters: 16, kernel: 8, stride: 4, padding: 0), .relu,
+                .conv2d(filters: 32, kernel: 4, stride: 2, padding: 0), .relu, .flatten, .linear(outputs: 3),
+            ])
+        let batch = 9, width = spec.inputShape.count
+        var rng = Xoshiro256(seed: 21)
+        let parameters = (0..<spec.parameterCount).map { _ in Float(rng.uniform(-0.1, 0.1)) }
+        let inputs = (0..<(batch * width)).map { _ in Float(rng.uniform(0, 1)) }
+        let outputGradients = (0..<(batch * 3)).map { _ in Float(rng.uniform(-1, 1)) }
+
+        let batched = Network(spec: spec, maxBatch: batch)
+        batched.input(row: 0).update(from: inputs, count: inputs.count)
+        for row in 0..<batch { batched.forward(parameters: parameters, first: row, count: 1) }
+        batched.outputGradient(row: 0).update(from: outputGradients, count: outputGradients.count)
+        var gradient = [Float](repeating: .nan, count: spec.parameterCount)
+        batched.backward(parameters: parameters, gradient: &gradient, count: batch, computeInputGradient: true)
+
+        var summed = [Float](repeating: 0, count: spec.parameterCount)
+        let single = Network(spec: spec, maxBatch: 1)
+        for row in 0..<batch {
+            single.input(row: 0).update(from: Array(inputs[(row * width)..<((row + 1) * width)]), count: width)
+            single.forward(parameters: parameters, count: 1)
+            single.outputGradient(row: 0).update(from: Array(outputGradients[(row * 3)..<((row + 1) * 3)]), count: 3)
+            var own = [Float](repeating: .nan, count: spec.parameterCount)
+            single.backward(parameters: parameters, gradient: &own, count: 1, computeInputGradient: true)
+            for i in summed.indices { summed[i] += own[i] }
+            for i in 0..<width {
+                let a = batched.inputGradient(row: row)[i], b = single.inputGradient(row: 0)[i]
+                #expect(abs(a - b) <= 1e-5 * max(1, abs(b)), "sample \(row) input \(i): \(a) vs \(b)")
+            }
+        }
+        for i in summed.indices {
+            #expect(abs(gradient[i] - summed[i]) <= 1e-4 * max(1, abs(summed[i])), "parameter \(i): \(gradient[i]) vs \(summed[i])")
+        }
     }
 
     @Test func multilayerPerceptron() throws {
