@@ -91,6 +91,7 @@ public final class GymnasiumHost {
         config["count"] = count
         let json = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
 
+        if let missing = BridgeLocation.missingPart { throw BridgeError("\(id): \(missing)") }
         let process = Process()
         self.process = process
         process.executableURL = URL(fileURLWithPath: BridgeLocation.python)
@@ -111,7 +112,7 @@ public final class GymnasiumHost {
         requestPipe = requests
         replyPipe = replies
         guard started else {
-            throw BridgeError("\(id): cannot start the Gymnasium host (\(BridgeLocation.python)); run scripts/setup.sh")
+            throw BridgeError("\(id): cannot start the Gymnasium host (\(BridgeLocation.python)); run scripts/install.sh or scripts/setup.sh")
         }
         requestFD = requestPipe.fileHandleForWriting.fileDescriptor
         replyFD = replyPipe.fileHandleForReading.fileDescriptor
@@ -126,7 +127,8 @@ public final class GymnasiumHost {
             else { throw BridgeError("\(id): the Gymnasium host sent an unreadable greeting") }
             guard object["ok"] as? Bool == true else {
                 let message = object["error"] as? String ?? "the Gymnasium host failed"
-                let hint = message.contains("ModuleNotFoundError") ? " (run scripts/setup.sh to fill .venv)" : ""
+                let hint = message.contains("ModuleNotFoundError")
+                    ? " (\(BridgeLocation.python) lacks it: run scripts/install.sh or scripts/setup.sh, or point A3C_PYTHON at a Python that has it)" : ""
                 throw BridgeError("\(id): \(message)\(hint)")
             }
             let description = try JSONDecoder().decode(Description.self, from: data)

@@ -19,12 +19,13 @@ struct EnvsCommand: ParsableCommand {
             print("  \(spec.id.padding(toLength: width + 2, withPad: " ", startingAt: 0))\(spec.summary); \(limit), \(threshold)")
         }
         print("""
-            Through the Gymnasium bridge (scripts/setup.sh puts gymnasium, ale-py, vizdoom and box2d in .venv):
+            Through the Gymnasium bridge (scripts/install.sh or scripts/setup.sh install gymnasium, ale-py, vizdoom and box2d):
               ALE/<Game>-v5           every Atari game of ale-py (Pong, Breakout, Kangaroo, ...), the paper's preprocessing
               Vizdoom<Scenario>-v1    ViZDoom scenarios (VizdoomBasic-v1, VizdoomDefendCenter-v1, ...), grey stacked frames
               any other Gymnasium id  with a discrete action space (LunarLander-v3, ...); gym:<id> forces the bridge
             """)
         guard all else { return }
+        if let missing = BridgeLocation.missingPart { throw ValidationError(missing) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BridgeLocation.python)
         process.arguments = [
@@ -40,7 +41,7 @@ struct EnvsCommand: ParsableCommand {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ValidationError("cannot list Gymnasium's environments with \(BridgeLocation.python): run scripts/setup.sh")
+            throw ValidationError("cannot list Gymnasium's environments with \(BridgeLocation.python): run scripts/install.sh or scripts/setup.sh")
         }
         print("Registered in Gymnasium:")
         for id in String(decoding: data, as: UTF8.self).split(separator: "\n") { print("  \(id)") }
