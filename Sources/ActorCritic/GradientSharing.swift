@@ -37,9 +37,22 @@ extension SharedTraining {
     }
 
     /// Clips `gradient` and applies it to the global parameters at the rate for `stepsBefore`.
+    ///
+    /// A gradient with a NaN or infinite norm is dropped instead: applied, it would poison the
+    /// shared parameters and the optimizer's moments for every worker for good. After
+    /// `nonFiniteLimit` such gradients in a row the run stops, its parameters still the last good ones.
     func apply(_ gradient: UnsafeMutablePointer<Float>, stepsBefore: Int) -> Float {
         let maxNorm = config.maxGradNorm > 0 ? config.maxGradNorm : .infinity
         let norm = GradientClipping.clipGlobalNorm(gradient, count: parameters.count, maxNorm: maxNorm)
+        guard norm.isFinite else {
+            let run = nonFiniteRun.wrappingIncrementThenLoad(ordering: .relaxed)
+            if run >= Self.nonFiniteLimit {
+                fail("the loss gradient was NaN or infinite in \(run) updates in a row (the last at step \(stepsBefore)); "
+                    + "none of them was applied, so the checkpoint holds the last good parameters")
+            }
+            return norm
+        }
+        nonFiniteRun.store(0, ordering: .relaxed)
         optimizer.apply(gradient: gradient, to: parameters.pointer, learningRate: schedule.value(at: stepsBefore))
         updates.wrappingIncrement(ordering: .relaxed)
         return norm

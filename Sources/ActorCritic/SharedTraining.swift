@@ -21,6 +21,10 @@ final class SharedTraining: Sendable {
     let updates = ManagedAtomic<Int>(0)
     let stopRequested = ManagedAtomic<Bool>(false)
     let solved = ManagedAtomic<Bool>(false)
+    /// Non-finite gradients since the last applied one.
+    let nonFiniteRun = ManagedAtomic<Int>(0)
+    /// Non-finite gradients in a row after which training stops.
+    static let nonFiniteLimit = 10
     let updateStatistics = UpdateAccumulator()
     let startTime: ContinuousClock.Instant
     /// Wall time of earlier sessions of a resumed run.

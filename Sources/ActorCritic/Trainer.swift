@@ -20,10 +20,19 @@ public final class Trainer: Sendable {
 
     /// Checks the configuration, looks the environment up and builds the model; with `state`,
     /// continues that run (parameters, optimizer, counters, recent returns).
-    public init(config: TrainingConfig, resumingFrom state: TrainingState? = nil) throws {
+    public convenience init(config: TrainingConfig, resumingFrom state: TrainingState? = nil) throws {
+        try config.validate()
+        try self.init(
+            config: config, environment: EnvironmentRegistry.spec(config.environmentID, options: config.environmentOptions),
+            resumingFrom: state)
+    }
+
+    /// Trains on an environment of your own (an `Environment` in Swift, say) instead of a registered
+    /// id; `config.environmentID` is then only its name in logs.
+    public init(config: TrainingConfig, environment: EnvironmentSpec, resumingFrom state: TrainingState? = nil) throws {
         try config.validate()
         self.config = config
-        environment = try EnvironmentRegistry.spec(config.environmentID, options: config.environmentOptions)
+        self.environment = environment
         let probe = try environment.make()
         defer { probe.close() }
         model = try ActorCriticModel(

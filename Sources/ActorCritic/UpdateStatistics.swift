@@ -13,6 +13,8 @@ public struct UpdateStatistics: Sendable, Hashable {
     public var maxProbability = 0.0
     /// Mean gradient norm before clipping.
     public var gradientNorm = 0.0
+    /// Updates dropped because their gradient was NaN or infinite (not in the other fields).
+    public var skippedUpdates = 0
     public init() {}
 }
 
@@ -24,6 +26,10 @@ final class UpdateAccumulator: Sendable {
     /// Adds one worker's rollout; `isNewUpdate` is false for the other workers' shares of one A2C update.
     func add(_ terms: ActorCriticLoss.Terms, gradientNorm: Float, isNewUpdate: Bool) {
         sums.withLock { s in
+            guard gradientNorm.isFinite else {
+                if isNewUpdate { s.skippedUpdates += 1 }
+                return
+            }
             if isNewUpdate { s.updates += 1 }
             s.rollouts += 1
             s.policyLoss += Double(terms.policyLoss)

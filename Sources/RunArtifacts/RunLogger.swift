@@ -5,7 +5,8 @@ import Foundation
 ///
 /// `metrics.csv` has one row per finished episode (`kind` = episode: global step, wall time, worker,
 /// return, length) and one row per logging interval summarising the updates in it (`kind` = update:
-/// mean losses, entropy, largest action probability and gradient norm, the learning rate, steps/s),
+/// mean losses, entropy, largest action probability and gradient norm, the learning rate, steps/s,
+/// and the updates dropped for a NaN or infinite gradient),
 /// and one row per evaluation during training (`kind` = eval: games, mean, std, min and max score,
 /// mean length).
 /// Not thread-safe: the trainer's monitor thread owns it.
@@ -14,10 +15,10 @@ public final class RunLogger {
         "kind", "global_step", "wall_seconds", "worker", "episode_return", "episode_length", "updates",
         "policy_loss", "value_loss", "entropy", "max_probability", "gradient_norm", "learning_rate",
         "steps_per_second", "mean_return_100", "eval_episodes", "eval_mean_return", "eval_std_return",
-        "eval_min_return", "eval_max_return", "eval_mean_length",
+        "eval_min_return", "eval_max_return", "eval_mean_length", "skipped_updates",
     ]
     private static let headerLine = csvHeader.joined(separator: ",")
-    /// Commas after the columns a row does not fill (the evaluation columns, for episode and update rows).
+    /// Commas for the columns a row does not fill (the evaluation columns, for episode and update rows).
     private static let noEvaluation = ",,,,,,"
 
     private let csv: FileHandle
@@ -44,7 +45,7 @@ public final class RunLogger {
     /// One row and three scalars per episode.
     public func log(episodes: [EpisodeRecord], startWallClock: Double) throws {
         for e in episodes {
-            pending += "episode,\(e.globalStep),\(format(e.wallSeconds)),\(e.worker),\(format(e.episodeReturn)),\(e.length),,,,,,,,,\(Self.noEvaluation)\n"
+            pending += "episode,\(e.globalStep),\(format(e.wallSeconds)),\(e.worker),\(format(e.episodeReturn)),\(e.length),,,,,,,,,\(Self.noEvaluation),\n"
             try tensorBoard.addScalars(
                 [("episode/return", e.episodeReturn), ("episode/length", Double(e.length))],
                 step: e.globalStep, wallTime: startWallClock + e.wallSeconds)
@@ -58,6 +59,7 @@ public final class RunLogger {
     ) throws {
         var scalars: [(tag: String, value: Double)] = [
             ("train/learning_rate", Double(learningRate)), ("train/steps_per_second", stepsPerSecond),
+            ("train/skipped_updates", Double(s.skippedUpdates)),
         ]
         if let meanReturn100 { scalars.append(("episode/mean_return_100", meanReturn100)) }
         if s.updates > 0 {
@@ -71,7 +73,7 @@ public final class RunLogger {
             ? "\(format(s.policyLoss)),\(format(s.valueLoss)),\(format(s.entropy)),\(format(s.maxProbability)),\(format(s.gradientNorm))"
             : ",,,,"
         pending += "update,\(step),\(format(wallSeconds)),,,,\(s.updates),\(losses),\(format(Double(learningRate))),"
-            + "\(format(stepsPerSecond)),\(meanReturn100.map(format) ?? "")\(Self.noEvaluation)\n"
+            + "\(format(stepsPerSecond)),\(meanReturn100.map(format) ?? "")\(Self.noEvaluation),\(s.skippedUpdates)\n"
     }
 
     /// One row and scalars per evaluation during training.
@@ -82,11 +84,11 @@ public final class RunLogger {
             [("eval/mean_return", r.mean), ("eval/std_return", r.standardDeviation), ("eval/mean_length", meanLength)],
             step: e.globalStep, wallTime: startWallClock + e.wallSeconds)
         pending += "eval,\(e.globalStep),\(format(e.wallSeconds)),,,,,,,,,,,,,\(r.scores.count),\(format(r.mean)),"
-            + "\(format(r.standardDeviation)),\(format(r.min)),\(format(r.max)),\(format(meanLength))\n"
+            + "\(format(r.standardDeviation)),\(format(r.min)),\(format(r.max)),\(format(meanLength)),\n"
     }
 
-    /// A run written before the evaluation columns existed (its header a prefix of today's) gets the
-    /// current header, and its complete rows empty evaluation fields, so that every row has as many
+    /// A run written before the evaluation or skipped-update columns existed (its header a prefix of
+    /// today's) gets the current header, and its complete rows empty fields for them, so that every row has as many
     /// fields as the header. Any other header is left alone.
     private static func upgradeHeader(of url: URL) throws {
         let text = try String(contentsOf: url, encoding: .utf8)
