@@ -120,6 +120,14 @@ struct RunLifecycleTests {
         let picture = try python("gif", gif.path)
         #expect(picture["frames"] as? Int == 200)
         #expect(picture["size"] as? [Int] == [600, 400])
+        let mp4 = base.appendingPathComponent("cartpole.mp4")
+        let encoded = try CommandLineTests().run(["record", run.path, "--out", mp4.path, "--greedy", "--max-frames", "60"])
+        #expect(encoded.status == 0, "\(encoded.standardError)")
+        let stream = try probeVideo(mp4)
+        #expect(stream["codec_name"] as? String == "h264")
+        #expect(stream["width"] as? Int == 600 && stream["height"] as? Int == 400)
+        #expect(stream["pix_fmt"] as? String == "yuv420p")
+        #expect(stream["nb_read_frames"] as? String == "60")
         for ext in ["svg", "png"] {
             let image = base.appendingPathComponent("curve.\(ext)")
             let plotted = try CommandLineTests().run(["plot", run.path, "--out", image.path])
@@ -244,4 +252,21 @@ extension BridgeTrainingTests {
         #expect(abs((json["trainer_to_raw_env_ratio"] as? Double ?? 0) - agent / raw) < 1e-9)
         #expect((json["one_env_per_worker_agent_steps_per_second"] as? Double ?? 0) > 100)
     }
+}
+
+/// ffprobe's description of the first video stream of `url`, every frame decoded and counted.
+func probeVideo(_ url: URL) throws -> [String: Any] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+        "ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+        "-show_entries", "stream=codec_name,width,height,pix_fmt,nb_read_frames", "-of", "json", url.path,
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+    return (object?["streams"] as? [[String: Any]])?.first ?? [:]
 }
