@@ -13,6 +13,10 @@ protocol GradientSharing: AnyObject, Sendable {
     /// overwritten) and returns what became of it.
     func push(gradient: FloatBuffer, steps: Int, worker: Int) -> PushOutcome
 
+    /// Tells that this worker's rollout was lost (its environment host died) and there is no
+    /// gradient from it this time; returns whether training goes on.
+    func dropRollout(worker: Int, gradient: FloatBuffer) -> Bool
+
     /// Releases every worker waiting in `push` (a worker failed): they stop.
     func cancel()
 }
@@ -74,6 +78,8 @@ final class HogwildSharing: GradientSharing {
         return PushOutcome(gradientNorm: norm, keepGoing: !shared.shouldStop, appliedHere: true)
     }
 
+    func dropRollout(worker: Int, gradient: FloatBuffer) -> Bool { !shared.shouldStop }
+
     func cancel() {}
 }
 
@@ -88,6 +94,7 @@ final class SynchronousSharing: GradientSharing, @unchecked Sendable {
     private let condition = NSCondition()
     private var gradients: [UnsafeMutablePointer<Float>?]
     private var arrived = 0
+    private var stepsArrived = 0
     private var generation = 0
     private var cancelled = false
     private var outcome = PushOutcome(gradientNorm: 0, keepGoing: true, appliedHere: false)
@@ -106,6 +113,7 @@ final class SynchronousSharing: GradientSharing, @unchecked Sendable {
         guard !cancelled else { return stopped }
         gradients[worker] = gradient.pointer
         arrived += 1
+        stepsArrived += steps
         if arrived == gradients.count {
             let total = gradients[0]!
             let count = shared.parameters.count
@@ -113,10 +121,11 @@ final class SynchronousSharing: GradientSharing, @unchecked Sendable {
                 let source = other!
                 for i in 0..<count { total[i] += source[i] }
             }
-            let norm = shared.apply(total, stepsBefore: shared.count(steps: steps * gradients.count))
+            let norm = shared.apply(total, stepsBefore: shared.count(steps: stepsArrived))
             // Decided once for everyone, so all workers leave the loop after the same update.
             outcome = PushOutcome(gradientNorm: norm, keepGoing: !shared.shouldStop, appliedHere: false)
             arrived = 0
+            stepsArrived = 0
             generation += 1
             condition.broadcast()
             var mine = outcome
@@ -128,6 +137,12 @@ final class SynchronousSharing: GradientSharing, @unchecked Sendable {
             if cancelled { return stopped }
         }
         return outcome
+    }
+
+    /// The others are waiting for this worker: it arrives with nothing (a zero gradient, no steps).
+    func dropRollout(worker: Int, gradient: FloatBuffer) -> Bool {
+        gradient.fill(0)
+        return push(gradient: gradient, steps: 0, worker: worker).keepGoing
     }
 
     func cancel() {

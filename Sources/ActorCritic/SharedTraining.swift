@@ -30,6 +30,7 @@ final class SharedTraining: Sendable {
     /// Wall time of earlier sessions of a resumed run.
     let earlierSeconds: Double
     private let firstFailure = Mutex<String?>(nil)
+    private let pendingHostRestarts = Mutex<[HostRestart]>([])
 
     init(
         config: TrainingConfig, model: ActorCriticModel, environment: EnvironmentSpec,
@@ -78,4 +79,33 @@ final class SharedTraining: Sendable {
     }
 
     var failure: String? { firstFailure.withLock { $0 } }
+
+    /// Notes that `worker` replaced its environment host, for the logs.
+    func recordHostRestart(worker: Int, restart: Int, reason: String) {
+        let record = HostRestart(
+            globalStep: steps.load(ordering: .relaxed), wallSeconds: elapsedSeconds, worker: worker, restart: restart,
+            allowed: config.maxHostRestarts, reason: reason)
+        pendingHostRestarts.withLock { $0.append(record) }
+    }
+
+    /// Host restarts since the last call.
+    func drainHostRestarts() -> [HostRestart] {
+        pendingHostRestarts.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+    }
+}
+
+/// A worker replaced an environment host that died or hung.
+public struct HostRestart: Sendable, Hashable {
+    public let globalStep: Int
+    public let wallSeconds: Double
+    public let worker: Int
+    /// This worker's restarts so far, this one included.
+    public let restart: Int
+    /// Restarts each worker may make.
+    public let allowed: Int
+    /// What happened to the old host, in one line.
+    public let reason: String
 }

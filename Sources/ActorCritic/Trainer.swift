@@ -96,6 +96,9 @@ public final class Trainer: Sendable {
     /// Mean loss terms of the updates since the last call.
     public func drainUpdateStatistics() -> UpdateStatistics { shared.updateStatistics.drain() }
 
+    /// Environment hosts the workers replaced since the last call (they died or hung).
+    public func drainHostRestarts() -> [HostRestart] { shared.drainHostRestarts() }
+
     /// The learning rate in force now.
     public var learningRate: Float { shared.schedule.value(at: shared.steps.load(ordering: .relaxed)) }
 

@@ -75,6 +75,9 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var evalGreedy = false
     /// Rewards are multiplied by this for learning (after clipping, if on); scores stay real.
     public var rewardScale: Float = 1
+    /// Times each worker may replace an environment host that died or hung (the rollout in flight
+    /// is dropped, its games start afresh); one more failure stops the run.
+    public var maxHostRestarts = 3
 
     public init() {}
 

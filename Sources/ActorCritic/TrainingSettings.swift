@@ -112,6 +112,10 @@ extension TrainingConfig {
             \.rewardScale, "reward-scale", "Multiply rewards by this for learning (after clipping, if on); scores stay real.",
             check: .positive)),
         .init(ConfigSetting(
+            \.maxHostRestarts, "max-host-restarts",
+            "Times each worker may replace an environment host that died or hung before the run stops.",
+            check: .between(0, 1_000_000))),
+        .init(ConfigSetting(
             \.evalEvery, "eval-every",
             "Every this many steps, play --eval-episodes whole games on a separate environment with the current parameters.",
             ifSet: ConfigCheck("must be at least 1") { $0 >= 1 })),

@@ -13,7 +13,9 @@ final class Worker {
     let index: Int
     let shared: SharedTraining
     let sharing: any GradientSharing
-    let environments: any VectorEnvironment
+    /// Replaced when its host dies or hangs (up to `maxHostRestarts` times).
+    private(set) var environments: any VectorEnvironment
+    private var hostRestarts = 0
     let network: Network
     let rollout: Rollout
     let localParameters: FloatBuffer
@@ -42,7 +44,21 @@ final class Worker {
         self.sharing = sharing
         let config = shared.config
         environmentCount = config.envsPerWorker
-        environments = try shared.environment.makeVector(count: environmentCount)
+        // A host lost while starting counts as a restart too.
+        var lostAtStart: [BridgeError] = []
+        var made: (any VectorEnvironment)?
+        while made == nil {
+            do {
+                made = try shared.environment.makeVector(count: environmentCount)
+            } catch let error as BridgeError where error.hostLost && lostAtStart.count < config.maxHostRestarts {
+                lostAtStart.append(error)
+            }
+        }
+        environments = made!
+        hostRestarts = lostAtStart.count
+        for (i, error) in lostAtStart.enumerated() {
+            shared.recordHostRestart(worker: index, restart: i + 1, reason: error.description)
+        }
         actionCount = shared.model.actionCount
         observationCount = environments.observationSpace.count
         tMax = config.tMax
@@ -71,48 +87,28 @@ final class Worker {
         environments.close()
     }
 
-    /// Runs until training stops; throws what the environments throw.
+    /// Runs until training stops; throws what the environments throw (a lost host only once the
+    /// worker's restarts are used up).
     func run() throws {
         let config = shared.config
         let n = environmentCount
-        try environments.reset(seeds: environmentSeeds, into: network.input(row: 0))
+        try resetEnvironments(seeds: environmentSeeds)
         var keepGoing = !shared.shouldStop
         while keepGoing {
             sharing.pull(into: localParameters)
             let local = UnsafePointer(localParameters.pointer)
-
-            // Act for t_max steps in every environment, keeping every activation for the backward pass.
-            for t in 0..<tMax {
-                let first = t * n
-                network.forward(parameters: local, first: first, count: n)
+            do {
+                try act(parameters: local)
+            } catch let error as BridgeError where error.hostLost && hostRestarts < config.maxHostRestarts {
+                // The rollout in flight is dropped and the games in progress start again.
+                try replaceHost(after: error)
+                try resetEnvironments(seeds: (0..<n).map { _ in rng.next() })
                 for e in 0..<n {
-                    let row = first + e
-                    let p = rollout.evaluate(row: row, output: network.output(row: row))
-                    rollout.actions[row] = Int32(Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat()))
+                    episodeReturns[e] = 0
+                    episodeLengths[e] = 0
                 }
-                try environments.step(
-                    rollout.actions + first, into: network.input(row: first + n),
-                    finalObservations: network.input(row: finalRowsStart), results: results)
-                for e in 0..<n {
-                    let row = first + e
-                    let result = results[e]
-                    var reward = Float(result.reward) * config.rewardScale
-                    if result.truncated && !result.terminated {
-                        // Cut short, not ended: bootstrap from the last real observation.
-                        network.forward(parameters: local, first: finalRowsStart + e, count: 1)
-                        reward += config.gamma * network.output(row: finalRowsStart + e)[actionCount]
-                    }
-                    rollout.rewards.pointer[row] = reward
-                    rollout.continues.pointer[row] = result.isDone ? 0 : 1
-                    episodeReturns[e] += result.score
-                    episodeLengths[e] += 1
-                    // Logs count whole games with their real score; a lost life only ends a training episode.
-                    if result.isDone && result.gameOver {
-                        shared.finishEpisode(worker: index, episodeReturn: episodeReturns[e], length: episodeLengths[e])
-                        episodeReturns[e] = 0
-                        episodeLengths[e] = 0
-                    }
-                }
+                keepGoing = sharing.dropRollout(worker: index, gradient: gradient)
+                continue
             }
 
             // V of the observations after the last step.
@@ -131,6 +127,72 @@ final class Worker {
 
             // The observations after the last step start the next rollout.
             network.input(row: 0).update(from: network.input(row: last), count: n * observationCount)
+        }
+    }
+
+    /// Acts for t_max steps in every environment, keeping every activation for the backward pass.
+    private func act(parameters local: UnsafePointer<Float>) throws {
+        let config = shared.config
+        let n = environmentCount
+        for t in 0..<tMax {
+            let first = t * n
+            network.forward(parameters: local, first: first, count: n)
+            for e in 0..<n {
+                let row = first + e
+                let p = rollout.evaluate(row: row, output: network.output(row: row))
+                rollout.actions[row] = Int32(Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat()))
+            }
+            try environments.step(
+                rollout.actions + first, into: network.input(row: first + n),
+                finalObservations: network.input(row: finalRowsStart), results: results)
+            for e in 0..<n {
+                let row = first + e
+                let result = results[e]
+                var reward = Float(result.reward) * config.rewardScale
+                if result.truncated && !result.terminated {
+                    // Cut short, not ended: bootstrap from the last real observation.
+                    network.forward(parameters: local, first: finalRowsStart + e, count: 1)
+                    reward += config.gamma * network.output(row: finalRowsStart + e)[actionCount]
+                }
+                rollout.rewards.pointer[row] = reward
+                rollout.continues.pointer[row] = result.isDone ? 0 : 1
+                episodeReturns[e] += result.score
+                episodeLengths[e] += 1
+                // Logs count whole games with their real score; a lost life only ends a training episode.
+                if result.isDone && result.gameOver {
+                    shared.finishEpisode(worker: index, episodeReturn: episodeReturns[e], length: episodeLengths[e])
+                    episodeReturns[e] = 0
+                    episodeLengths[e] = 0
+                }
+            }
+        }
+    }
+
+    /// Starts an episode in every environment; a host lost meanwhile is replaced while restarts are left.
+    private func resetEnvironments(seeds: [UInt64]) throws {
+        while true {
+            do {
+                try environments.reset(seeds: seeds, into: network.input(row: 0))
+                return
+            } catch let error as BridgeError where error.hostLost && hostRestarts < shared.config.maxHostRestarts {
+                try replaceHost(after: error)
+            }
+        }
+    }
+
+    /// New environments (a new host process) in place of those whose host died or hung.
+    private func replaceHost(after error: BridgeError) throws {
+        var lost = error
+        while true {
+            hostRestarts += 1
+            shared.recordHostRestart(worker: index, restart: hostRestarts, reason: lost.description)
+            environments.close()
+            do {
+                environments = try shared.environment.makeVector(count: environmentCount)
+                return
+            } catch let error as BridgeError where error.hostLost && hostRestarts < shared.config.maxHostRestarts {
+                lost = error
+            }
         }
     }
 }

@@ -304,20 +304,20 @@ public final class GymnasiumHost {
             if ready < 0 && errno == EINTR { continue }
             if ready == 0 {
                 kill(process.processIdentifier, SIGKILL)
-                throw BridgeError("\(id): the environment host did not answer within \(formatSeconds(timeout)) s and was stopped")
+                throw BridgeError("\(id): the environment host did not answer within \(formatSeconds(timeout)) s and was stopped", hostLost: true)
             }
             throw died(id: id, process: process)
         }
     }
 
     private static func died(id: String, process: Process?) -> BridgeError {
-        guard let process else { return BridgeError("\(id): the environment host is gone") }
+        guard let process else { return BridgeError("\(id): the environment host is gone", hostLost: true) }
         let deadline = Date().addingTimeInterval(1)
         while process.isRunning && Date() < deadline { usleep(2000) }
-        if process.isRunning { return BridgeError("\(id): the environment host stopped answering") }
+        if process.isRunning { return BridgeError("\(id): the environment host stopped answering", hostLost: true) }
         let how = process.terminationReason == .uncaughtSignal
             ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
-        return BridgeError("\(id): the environment host process \(how)")
+        return BridgeError("\(id): the environment host process \(how)", hostLost: true)
     }
 
     private static func formatSeconds(_ value: Double) -> String {
@@ -328,5 +328,11 @@ public final class GymnasiumHost {
 /// The Gymnasium bridge failed: the host could not start, died, hung, or the environment raised.
 public struct BridgeError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The host process died or stopped answering (a fresh one may well do better), as opposed to
+    /// an environment that raised or a host that could not start.
+    public let hostLost: Bool
+    public init(_ description: String, hostLost: Bool = false) {
+        self.description = description
+        self.hostLost = hostLost
+    }
 }

@@ -6,7 +6,8 @@ import Foundation
 /// `metrics.csv` has one row per finished episode (`kind` = episode: global step, wall time, worker,
 /// return, length) and one row per logging interval summarising the updates in it (`kind` = update:
 /// mean losses, entropy, largest action probability and gradient norm, the learning rate, steps/s,
-/// and the updates dropped for a NaN or infinite gradient),
+/// and the updates dropped for a NaN or infinite gradient), one row per environment host a worker
+/// had to replace (`kind` = host_restart),
 /// and one row per evaluation during training (`kind` = eval: games, mean, std, min and max score,
 /// mean length).
 /// Not thread-safe: the trainer's monitor thread owns it.
@@ -74,6 +75,11 @@ public final class RunLogger {
             : ",,,,"
         pending += "update,\(step),\(format(wallSeconds)),,,,\(s.updates),\(losses),\(format(Double(learningRate))),"
             + "\(format(stepsPerSecond)),\(meanReturn100.map(format) ?? "")\(Self.noEvaluation),\(s.skippedUpdates)\n"
+    }
+
+    /// One row per environment host a worker replaced (`kind` = host_restart: step, wall time, worker).
+    public func log(hostRestart r: HostRestart) throws {
+        pending += "host_restart,\(r.globalStep),\(format(r.wallSeconds)),\(r.worker),,,,,,,,,,,\(Self.noEvaluation),\n"
     }
 
     /// One row and scalars per evaluation during training.

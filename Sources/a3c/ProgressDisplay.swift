@@ -67,7 +67,7 @@ final class ProgressDisplay {
     /// Ends the live line.
     func finish() { clearLine() }
 
-    private func clearLine() {
+    func clearLine() {
         guard lineShown else { return }
         print("\r\u{1B}[K", terminator: "")
         lineShown = false

@@ -92,6 +92,7 @@ struct EnvironmentSetupOptions: ConfigOptionGroup {
     @Flag(\.fireReset) var fireReset: Bool?
     @Option(\.crop) var crop: ConfigArgument?
     @Option(\.rewardScale) var rewardScale: ConfigArgument?
+    @Option(\.maxHostRestarts) var maxHostRestarts: ConfigArgument?
 
     func applyFlags(to c: inout TrainingConfig) {
         c.set(\.clipRewards, clipRewards)

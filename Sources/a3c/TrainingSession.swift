@@ -52,6 +52,13 @@ struct TrainingSession {
             let now = trainer.progress
             do {
                 try logger.log(episodes: trainer.drainEpisodes(), startWallClock: startWallClock)
+                for restart in trainer.drainHostRestarts() {
+                    try logger.log(hostRestart: restart)
+                    progress.clearLine()
+                    FileHandle.standardError.write(Data((
+                        "a3c: warning: worker \(restart.worker): \(restart.reason); started a new host "
+                            + "(restart \(restart.restart) of \(restart.allowed); the games in progress start again)\n").utf8))
+                }
                 for evaluation in trainer.drainEvaluations() {
                     try logger.log(evaluation: evaluation, startWallClock: startWallClock)
                     try logger.flush()
