@@ -3,6 +3,7 @@
     read_artifacts.py tensorboard RUN_DIR     scalars through TensorBoard's EventAccumulator
     read_artifacts.py safetensors FILE        tensors and metadata through the safetensors package
     read_artifacts.py gif FILE                frame count, size and first/last frame pixels through Pillow
+    read_artifacts.py onnx FILE               the model run by onnxruntime on FILE.inputs.json's observations
 
 Prints one JSON object on standard output.
 """
@@ -48,6 +49,22 @@ def gif(path):
     return {"format": image.format, "frames": image.n_frames, "size": list(image.size), "first": frames[0], "last": frames[1]}
 
 
+def onnx(path):
+    import numpy as np
+    import onnxruntime
+
+    with open(path + ".inputs.json") as f:
+        given = json.load(f)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    observation = np.array(given["values"], dtype=np.float32).reshape(given["shape"])
+    names = [o.name for o in session.get_outputs()]
+    results = session.run(None, {"observation": observation})
+    out = {name: result.reshape(-1).tolist() for name, result in zip(names, results)}
+    out["inputs"] = [{"name": i.name, "shape": [str(d) for d in i.shape]} for i in session.get_inputs()]
+    out["outputs"] = names
+    return out
+
+
 if __name__ == "__main__":
     kind, path = sys.argv[1], sys.argv[2]
-    print(json.dumps({"tensorboard": tensorboard, "safetensors": safetensors, "gif": gif}[kind](path)))
+    print(json.dumps({"tensorboard": tensorboard, "safetensors": safetensors, "gif": gif, "onnx": onnx}[kind](path)))

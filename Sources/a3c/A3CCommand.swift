@@ -6,7 +6,10 @@ struct A3CCommand: ParsableCommand {
         commandName: "a3c",
         abstract: "Asynchronous Advantage Actor-Critic (Mnih et al. 2016) on CPU threads, in Swift.",
         version: PackageVersion.current,
-        subcommands: [TrainCommand.self, EvalCommand.self, RecordCommand.self, PlotCommand.self, EnvsCommand.self, BenchCommand.self])
+        subcommands: [
+            TrainCommand.self, EvalCommand.self, RecordCommand.self, PlotCommand.self, ExportCommand.self, EnvsCommand.self,
+            BenchCommand.self,
+        ])
 }
 
 /// The package's version, recorded in run summaries.

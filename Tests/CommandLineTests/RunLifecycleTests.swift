@@ -120,6 +120,11 @@ struct RunLifecycleTests {
         let picture = try python("gif", gif.path)
         #expect(picture["frames"] as? Int == 200)
         #expect(picture["size"] as? [Int] == [600, 400])
+        let onnx = base.appendingPathComponent("policy.onnx")
+        let exported = try CommandLineTests().run(["export", run.path, "--onnx", onnx.path])
+        #expect(exported.status == 0, "\(exported.standardError)")
+        #expect(exported.standardOutput.contains("policy_logits [batch, 2], value [batch, 1]"))
+        #expect((try? Data(contentsOf: onnx))?.first == 0x08)  // field 1 (ir_version) comes first
         let mp4 = base.appendingPathComponent("cartpole.mp4")
         let encoded = try CommandLineTests().run(["record", run.path, "--out", mp4.path, "--greedy", "--max-frames", "60"])
         #expect(encoded.status == 0, "\(encoded.standardError)")

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import RunArtifacts
+
+/// `a3c export`: a trained network in a format other programs run.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write a trained network as an ONNX model (policy logits and value).",
+        discussion: """
+            The model takes `observation` [batch, ...] in the environment's own layout (pictures are \
+            [height, width, frames], scaled to [0, 1] as in training) and gives `policy_logits` \
+            [batch, actions] and `value` [batch, 1]. onnxruntime, for one, runs it.
+            """)
+
+    @Argument(help: "A checkpoint (.safetensors) or a run directory (its latest checkpoint).")
+    var checkpoint: String
+
+    @Option(name: .long, help: "The ONNX file to write.")
+    var onnx: String
+
+    func run() throws {
+        let loaded = try LoadedCheckpoint(path: checkpoint)
+        let data = try ONNXExport.model(
+            spec: loaded.model.network, parameters: loaded.contents.state.parameters,
+            actionCount: loaded.model.actionCount, producerVersion: PackageVersion.current)
+        let url = URL(fileURLWithPath: onnx)
+        try AtomicFile.write(data, to: url)
+        let shape = loaded.model.network.inputShape.dimensions.map(String.init).joined(separator: ", ")
+        print(
+            "wrote \(url.path): observation [batch, \(shape)] -> policy_logits [batch, \(loaded.model.actionCount)], value [batch, 1]")
+    }
+}

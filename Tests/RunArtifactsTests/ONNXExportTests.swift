@@ -1,0 +1,52 @@
+import ActorCritic
+import Foundation
+import NeuralNet
+import Randomness
+import RunArtifacts
+import Testing
+
+@Suite("ONNX export")
+struct ONNXExportTests {
+    static let models: [(String, NetworkArchitecture, [Int], Int)] = [
+        ("MLP, CartPole's shape", .mlp, [4], 2),
+        ("paper network, 84x84x4, 6 actions", .paper, [84, 84, 4], 6),
+    ]
+
+    /// onnxruntime runs the exported graph on random observations and gets our forward pass.
+    @Test(arguments: models.indices)
+    func onnxruntimeMatchesOurForwardPass(index: Int) throws {
+        let (name, architecture, shape, actions) = Self.models[index]
+        let model = try ActorCriticModel(architecture: architecture, observationShape: shape, actionCount: actions)
+        var rng = Xoshiro256(seed: 17)
+        var parameters = [Float](repeating: 0, count: model.parameterCount)
+        parameters.withUnsafeMutableBufferPointer { model.initialize($0.baseAddress!, seed: 3) }
+        // Non-zero biases and a livelier head, so that every parameter matters.
+        for i in parameters.indices { parameters[i] += Float(rng.uniform(-0.02, 0.02)) }
+        let batch = 3, width = model.network.inputShape.count
+        let observations = (0..<(batch * width)).map { _ in Float(rng.uniform(0, 1)) }
+        let network = Network(spec: model.network, maxBatch: batch)
+        network.input(row: 0).update(from: observations, count: observations.count)
+        network.forward(parameters: parameters, count: batch)
+
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("policy.onnx")
+        try ONNXExport.model(spec: model.network, parameters: parameters, actionCount: actions, producerVersion: "test")
+            .write(to: url)
+        let inputs: [String: Any] = ["shape": [batch] + shape, "values": observations.map(Double.init)]
+        try JSONSerialization.data(withJSONObject: inputs).write(to: URL(fileURLWithPath: url.path + ".inputs.json"))
+        let result = try PythonReader.read("onnx", url.path)
+        #expect(result["outputs"] as? [String] == ["policy_logits", "value"])
+        let logits = try #require(result["policy_logits"] as? [Double])
+        let values = try #require(result["value"] as? [Double])
+        #expect(logits.count == batch * actions && values.count == batch)
+        for row in 0..<batch {
+            let ours = network.output(row: row)
+            for a in 0..<actions {
+                let theirs = logits[row * actions + a]
+                #expect(abs(Double(ours[a]) - theirs) <= 1e-5 * max(1, abs(theirs)), "\(name) row \(row) logit \(a)")
+            }
+            #expect(abs(Double(ours[actions]) - values[row]) <= 1e-5 * max(1, abs(values[row])), "\(name) row \(row) value")
+        }
+    }
+}
