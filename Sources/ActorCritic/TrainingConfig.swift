@@ -190,6 +190,7 @@ extension TrainingConfig {
             let shape = algorithm == .a2c ? "t-max x workers x envs-per-worker" : "t-max x envs-per-worker"
             throw ConfigurationError("--eval-every must be at least one rollout (\(shape) = \(rollout) steps), got \(evalEvery)")
         }
+        try validateEnvironmentFit()
         switch algorithm {
         case .a3c: break
         case .a2c:
@@ -197,6 +198,47 @@ extension TrainingConfig {
                 throw ConfigurationError(
                     "--algo a2c batches the environments of all workers, but --workers 1 --envs-per-worker 1 is one "
                         + "environment (A3C with one worker): use --algo a3c, or more workers or environments")
+            }
+        }
+    }
+}
+
+extension TrainingConfig {
+    /// Options that the chosen environment would silently ignore are refused: picture options for
+    /// native vector environments, Atari's own options for ViZDoom, a crop or a non-square size for
+    /// Atari. (A bridged id may have pictures or not; it is only known once it runs.)
+    fileprivate func validateEnvironmentFit() throws(ConfigurationError) {
+        let plain = TrainingConfig()
+        func flags(_ changed: [(AnyKeyPath, Bool)]) -> String {
+            changed.filter(\.1).map { "--" + Self.setting($0.0).key }.joined(separator: ", ")
+        }
+        let atariOnly: [(AnyKeyPath, Bool)] = [
+            (\TrainingConfig.noopMax, noopMax != plain.noopMax), (\TrainingConfig.stickyActions, stickyActions != plain.stickyActions),
+            (\TrainingConfig.episodicLife, episodicLife != plain.episodicLife), (\TrainingConfig.fireReset, fireReset != plain.fireReset),
+        ]
+        let pictures: [(AnyKeyPath, Bool)] = [
+            (\TrainingConfig.frameSize, frameSize != plain.frameSize), (\TrainingConfig.frameStack, frameStack != plain.frameStack),
+            (\TrainingConfig.frameSkip, frameSkip != plain.frameSkip), (\TrainingConfig.crop, crop != plain.crop),
+        ]
+        let id = environmentID
+        if id.hasPrefix("ALE/") {
+            if crop != plain.crop {
+                throw ConfigurationError(
+                    "--crop does not apply to \(id): Atari frames are resized whole (--crop is for ViZDoom and other pictures)")
+            }
+            if frameSize.count == 2 && frameSize[0] != frameSize[1] {
+                throw ConfigurationError(
+                    "--frame-size \(frameSize[0])x\(frameSize[1]) does not apply to \(id): Atari frames are square (84, 42, ...)")
+            }
+        } else if id.hasPrefix("Vizdoom") || id.hasPrefix("gym:Vizdoom") {
+            let given = flags(atariOnly)
+            if !given.isEmpty { throw ConfigurationError("\(given) \(atariOnly.filter(\.1).count == 1 ? "is" : "are") Atari's; \(id) is a ViZDoom scenario") }
+        } else if EnvironmentRegistry.native.contains(where: { $0.id == id }) {
+            let given = flags(pictures + atariOnly)
+            if !given.isEmpty {
+                throw ConfigurationError(
+                    "\(given) \((pictures + atariOnly).filter(\.1).count == 1 ? "applies" : "apply") to pictures (Atari, ViZDoom); "
+                        + "\(id) has vector observations")
             }
         }
     }

@@ -29,10 +29,22 @@ public struct RunDirectory: Sendable {
         if FileManager.default.fileExists(atPath: configURL.path) {
             throw ArtifactError("\(url.path) already holds a run; use --resume \(url.path) to continue it, or another --out")
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ArtifactError("\(url.path) is a file; --out names the directory a run is written to")
+        }
         do {
             try FileManager.default.createDirectory(at: checkpointsURL, withIntermediateDirectories: true)
         } catch {
-            throw ArtifactError("cannot create \(url.path): \(error.localizedDescription)")
+            // A file on the way there is the likely cause.
+            var parent = url.deletingLastPathComponent()
+            while parent.path != "/" {
+                if FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    throw ArtifactError("cannot create \(url.path): \(parent.path) is a file, not a directory")
+                }
+                parent = parent.deletingLastPathComponent()
+            }
+            throw ArtifactError("create", url, error)
         }
     }
 

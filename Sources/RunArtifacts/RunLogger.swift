@@ -23,6 +23,7 @@ public final class RunLogger {
     private static let noEvaluation = ",,,,,,"
 
     private let csv: FileHandle
+    private let metricsURL: URL
     private let tensorBoard: TensorBoardWriter
     private var pending = ""
 
@@ -36,8 +37,13 @@ public final class RunLogger {
         } else {
             try Self.upgradeHeader(of: run.metricsURL)
         }
-        csv = try FileHandle(forWritingTo: run.metricsURL)
-        try csv.seekToEnd()
+        do {
+            csv = try FileHandle(forWritingTo: run.metricsURL)
+            try csv.seekToEnd()
+        } catch {
+            throw ArtifactError("open", run.metricsURL, error)
+        }
+        metricsURL = run.metricsURL
         tensorBoard = try TensorBoardWriter(directory: run.url)
     }
 
@@ -128,7 +134,11 @@ public final class RunLogger {
     /// Writes buffered rows and events to disk.
     public func flush() throws {
         if !pending.isEmpty {
-            try csv.write(contentsOf: Data(pending.utf8))
+            do {
+                try csv.write(contentsOf: Data(pending.utf8))
+            } catch {
+                throw ArtifactError("write", metricsURL, error)
+            }
             pending.removeAll(keepingCapacity: true)
         }
         try tensorBoard.flush()

@@ -19,7 +19,11 @@ public final class TensorBoardWriter {
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw ArtifactError("cannot create \(url.path)")
         }
-        handle = try FileHandle(forWritingTo: url)
+        do {
+            handle = try FileHandle(forWritingTo: url)
+        } catch {
+            throw ArtifactError("open", url, error)
+        }
         var event = Tensorboard_Event()
         event.wallTime = now
         event.fileVersion = "brain.Event:2"
@@ -57,7 +61,11 @@ public final class TensorBoardWriter {
         appendLittleEndian(CRC32C.masked(lengthBytes), to: &record)
         record.append(data)
         appendLittleEndian(CRC32C.masked(data), to: &record)
-        try handle.write(contentsOf: record)
+        do {
+            try handle.write(contentsOf: record)
+        } catch {
+            throw ArtifactError("write", url, error)
+        }
     }
 
     private func appendLittleEndian(_ value: UInt32, to data: inout Data) {

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import Foundation
+import RunArtifacts
 
 // A closed pipe (a dead environment host, `a3c ... | head`) is an error to report, not a reason to die.
 signal(SIGPIPE, SIG_IGN)
@@ -20,7 +21,11 @@ do {
         print(A3CCommand.fullMessage(for: error))
         exit(0)
     }
-    let message = A3CCommand.message(for: error)
+    // Foundation's own texts name error domains and codes: say the cause instead.
+    let domain = (error as NSError).domain
+    let text = domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain
+        ? ArtifactError.reason(error) : A3CCommand.message(for: error)
+    let message = text
         .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty }.joined(separator: " ")
     FileHandle.standardError.write(Data("a3c: error: \(message)\n".utf8))

@@ -47,6 +47,13 @@ struct CommandLineTests {
         ["train", "--optimizer", "sgd"],
         ["train", "--bogus"],
         ["frobnicate"],
+        ["train", "--env", "ALE/Pong-v5", "--crop", "200,200,0,0"],
+        ["train", "--env", "ALE/Pong-v5", "--frame-size", "100x160"],
+        ["train", "--frame-skip", "8"],
+        ["train", "--env", "VizdoomBasic-v1", "--sticky-actions", "0.25"],
+        ["train", "--max-host-restarts=-1"],
+        ["train", "--out", "/dev/null"],
+        ["export", "/nonexistent-run", "--onnx", "/tmp/x.onnx"],
     ])
     func badInputIsOneLineAndNonZero(arguments: [String]) throws {
         let result = try run(arguments)
@@ -55,6 +62,19 @@ struct CommandLineTests {
         #expect(lines.count == 1, "stderr: \(result.standardError)")
         #expect(lines.first?.hasPrefix("a3c: error:") == true)
         #expect(result.standardOutput.isEmpty)
+    }
+
+    /// Foundation's "NSCocoaErrorDomain error 512" never reaches the user: the cause, in words.
+    @Test func outNamingAFileSaysSo() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-file-\(UUID().uuidString)")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try run(["train", "--out", file.path])
+        #expect(result.status != 0)
+        #expect(result.standardError == "a3c: error: \(file.path) is a file; --out names the directory a run is written to\n")
+        let below = try run(["train", "--out", file.appendingPathComponent("run").path])
+        #expect(below.standardError.contains("\(file.path) is a file, not a directory"), "\(below.standardError)")
+        #expect(!below.standardError.contains("Domain"))
     }
 
     @Test func unknownEnvironmentNamesTheKnownOnes() throws {
