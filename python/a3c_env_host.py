@@ -9,7 +9,7 @@ Handshake (text lines on the private reply channel, one line of JSON each way):
     host -> swift  {"ok": true, "observation_shape": [...], "observation_dtype": "uint8" | "float32",
                     "actions": n, "action_meanings": [...], "frame_shape": [h, w, 3] | null,
                     "observation_bytes": n, "shared_bytes": n, "needs_fire": bool,
-                    "max_episode_steps": n | null}
+                    "max_episode_steps": n | null, "reward_threshold": x | null}
     swift -> host  the name of a POSIX shared-memory object of `shared_bytes` bytes (a line)
     host -> swift  "mapped"
 Shared memory: `count` observation slots of `observation_bytes`, then `count` final slots (the last
@@ -228,6 +228,7 @@ class GenericGame:
             "observation_bytes": int(np.prod(self.shape)) * np.dtype(self.dtype).itemsize,
             "needs_fire": False,
             "max_episode_steps": spec.max_episode_steps if spec is not None else None,
+            "reward_threshold": spec.reward_threshold if spec is not None else None,
         }
 
     def attach(self, observation):

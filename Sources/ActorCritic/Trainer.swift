@@ -38,7 +38,7 @@ public final class Trainer: Sendable {
         model = try ActorCriticModel(
             architecture: config.network, observationShape: probe.observationSpace.shape,
             actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation)
-        targetReturn = config.targetReturn ?? environment.rewardThreshold
+        targetReturn = config.targetReturn ?? environment.rewardThreshold ?? probe.rewardThreshold
         let parameters = FloatBuffer(count: model.parameterCount)
         self.parameters = parameters
         let optimizer: any SharedOptimizer

@@ -25,11 +25,16 @@ public protocol Environment: AnyObject {
 
     /// The current state as a colour picture, if the environment can draw itself.
     func render() -> RGBFrame?
+
+    /// The mean return that counts as solved, when the environment itself says (a bridged
+    /// Gymnasium id reports its registry's); registered native specs carry theirs in the spec.
+    var rewardThreshold: Double? { get }
 }
 
 extension Environment {
     public func close() {}
     public func render() -> RGBFrame? { nil }
+    public var rewardThreshold: Double? { nil }
 
     /// Resets and returns the first observation as a new array (convenient; allocates).
     public func reset(seed: UInt64? = nil) throws -> [Float] {

@@ -35,6 +35,9 @@ public final class GymnasiumEnvironment: Environment {
     /// The host's process id (tests kill it to check that a dead host is an error, not a hang).
     public var hostProcessIdentifier: Int32 { vector.hostProcessIdentifier }
 
+    /// Gymnasium's registered reward threshold (LunarLander-v3: 200).
+    public var rewardThreshold: Double? { vector.rewardThreshold }
+
     public func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) throws {
         try vector.resetFirst(seed: seed, into: observation.baseAddress!)
     }

@@ -29,6 +29,8 @@ public final class GymnasiumHost {
         public let observation_bytes: Int
         public let needs_fire: Bool
         public let max_episode_steps: Int?
+        /// Gymnasium's registered `reward_threshold` (absent for Atari).
+        public let reward_threshold: Double?
     }
 
     /// One environment's part of a reply.

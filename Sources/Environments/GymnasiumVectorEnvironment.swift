@@ -22,6 +22,8 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
     public let actionCount: Int
     /// What each action does, as the environment names it.
     public let actionMeanings: [String]
+    /// Gymnasium's registered reward threshold for the id, if it has one.
+    public let rewardThreshold: Double?
     let host: GymnasiumHost
     /// One per environment; empty for vector observations.
     private let pipelines: [FramePipeline]
@@ -101,6 +103,7 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
         count = host.count
         actionCount = host.description.actions
         actionMeanings = host.description.action_meanings
+        rewardThreshold = host.description.reward_threshold
         width = observationSpace.count
         pendingScores = [Double](repeating: 0, count: count)
     }

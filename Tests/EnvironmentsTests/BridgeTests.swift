@@ -9,6 +9,16 @@ import Glibc
 /// Real ROMs and ViZDoom scenarios through the Gymnasium bridge (the project's .venv).
 @Suite("Gymnasium bridge: Atari, ViZDoom, dead hosts")
 struct BridgeTests {
+    /// Bridged ids bring Gymnasium's registry facts, as native ones carry theirs.
+    @Test func bridgedEnvironmentsReportGymnasiumsRewardThreshold() throws {
+        let cartPole = try GymnasiumEnvironment(id: "CartPole-v1")
+        defer { cartPole.close() }
+        #expect(cartPole.rewardThreshold == 475)
+        let pong = try EnvironmentRegistry.make("ALE/Pong-v5")
+        defer { pong.close() }
+        #expect(pong.rewardThreshold == nil)
+    }
+
     @Test func pongAndBreakoutObservationsAndActions() throws {
         for (id, actions) in [("ALE/Pong-v5", 6), ("ALE/Breakout-v5", 4)] {
             let env = try EnvironmentRegistry.make(id)
