@@ -1,4 +1,4 @@
-import Synchronization
+import Environments
 
 /// One finished training episode.
 public struct EpisodeRecord: Sendable, Hashable {
@@ -27,7 +27,7 @@ public final class EpisodeTracker: Sendable {
         var pending: [EpisodeRecord] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let keepHistory: Bool
 
     /// `keepHistory` stores every record (tests, summaries); otherwise only the window is kept.

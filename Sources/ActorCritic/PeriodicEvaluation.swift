@@ -1,7 +1,6 @@
 import Environments
 import NeuralNet
 import Foundation
-import Synchronization
 
 /// One evaluation during training: whole games played with the parameters of `state`.
 public struct EvaluationRecord: Sendable {
@@ -33,11 +32,11 @@ final class PeriodicEvaluation: Sendable {
     private let seed: UInt64
     private let model: ActorCriticModel
     private let environment: EnvironmentSpec
-    private let state: Mutex<State>
-    private let cancelled = Mutex(false)
+    private let state: Locked<State>
+    private let cancelled = Locked(false)
     /// Made on the evaluation thread at first use, kept for later evaluations (a host process, say).
-    private let gameEnvironment = Mutex<(any Environment)?>(nil)
-    private let failure = Mutex<String?>(nil)
+    private let gameEnvironment = Locked<(any Environment)?>(nil)
+    private let failure = Locked<String?>(nil)
 
     init(config: TrainingConfig, model: ActorCriticModel, environment: EnvironmentSpec, stepsSoFar: Int) {
         every = config.evalEvery ?? Int.max
@@ -46,7 +45,7 @@ final class PeriodicEvaluation: Sendable {
         seed = config.seed &+ 0x5EED
         self.model = model
         self.environment = environment
-        state = Mutex(State(nextStep: (stepsSoFar / max(every, 1) + 1) * every))
+        state = Locked(State(nextStep: (stepsSoFar / max(every, 1) + 1) * every))
     }
 
     /// Starts an evaluation of `snapshot()` when `steps` has passed the next threshold and none runs.

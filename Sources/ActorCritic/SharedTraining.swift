@@ -1,7 +1,6 @@
 import Atomics
 import Environments
 import NeuralNet
-import Synchronization
 
 /// What all workers share: the global parameters, the optimizer with its statistics, the step and
 /// update counters, the episode tracker and the stop flag.
@@ -29,8 +28,8 @@ final class SharedTraining: Sendable {
     let startTime: ContinuousClock.Instant
     /// Wall time of earlier sessions of a resumed run.
     let earlierSeconds: Double
-    private let firstFailure = Mutex<String?>(nil)
-    private let pendingHostRestarts = Mutex<[HostRestart]>([])
+    private let firstFailure = Locked<String?>(nil)
+    private let pendingHostRestarts = Locked<[HostRestart]>([])
 
     init(
         config: TrainingConfig, model: ActorCriticModel, environment: EnvironmentSpec,

@@ -1,4 +1,4 @@
-import Synchronization
+import Environments
 
 /// Means of the loss terms over a span of updates, for logs.
 public struct UpdateStatistics: Sendable, Hashable {
@@ -21,7 +21,7 @@ public struct UpdateStatistics: Sendable, Hashable {
 /// Sums loss terms from all workers until the monitor takes them.
 /// Concurrency: a mutex per update; with a handful of workers it is never contended for long.
 final class UpdateAccumulator: Sendable {
-    private let sums = Mutex(UpdateStatistics())
+    private let sums = Locked(UpdateStatistics())
 
     /// Adds one worker's rollout; `isNewUpdate` is false for the other workers' shares of one A2C update.
     func add(_ terms: ActorCriticLoss.Terms, gradientNorm: Float, isNewUpdate: Bool) {

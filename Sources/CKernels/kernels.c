@@ -146,17 +146,20 @@ __attribute__((target("avx512f"))) static void scale_avx512(float *x, long n, fl
 // ---- dispatch ----------------------------------------------------------------------------------
 
 enum isa { ISA_UNKNOWN, ISA_PORTABLE, ISA_AVX2, ISA_AVX512 };
-static enum isa chosen = ISA_UNKNOWN;
+static int chosen = ISA_UNKNOWN;
 
 static enum isa detect(void) {
-    // A benign race: every thread computes the same answer.
-    if (chosen == ISA_UNKNOWN) {
+    // Every thread may detect at once and they agree; atomic loads and stores make that a
+    // well-defined race rather than a data race.
+    int isa = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
+    if (isa == ISA_UNKNOWN) {
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f")) chosen = ISA_AVX512;
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) chosen = ISA_AVX2;
-        else chosen = ISA_PORTABLE;
+        if (__builtin_cpu_supports("avx512f")) isa = ISA_AVX512;
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) isa = ISA_AVX2;
+        else isa = ISA_PORTABLE;
+        __atomic_store_n(&chosen, isa, __ATOMIC_RELAXED);
     }
-    return chosen;
+    return (enum isa)isa;
 }
 
 void a3c_rmsprop_step(float *params, const float *grad, float *avg, long count, float lr, float alpha, float eps) {

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -161,7 +160,7 @@ public final class GymnasiumHost {
 
     deinit { close() }
 
-    private static let spawnLock = Mutex(())
+    private static let spawnLock = Locked(())
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     private static let recordBytes = 32
