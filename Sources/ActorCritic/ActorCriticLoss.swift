@@ -6,9 +6,12 @@ import NeuralNet
 /// The network's output rows are [logits for each action..., value], `actionCount + 1` wide and
 /// contiguous. `gradient` writes dL/d(output) into the rows the backward pass reads.
 public struct ActorCriticLoss: Sendable {
+    /// Weight β of the entropy bonus, which keeps the policy from becoming deterministic too early.
     public var entropyBeta: Float
+    /// Weight c_v of the squared value error.
     public var valueCoefficient: Float
 
+    /// A loss with entropy weight `entropyBeta` and value weight `valueCoefficient`.
     public init(entropyBeta: Float, valueCoefficient: Float) {
         self.entropyBeta = entropyBeta
         self.valueCoefficient = valueCoefficient
@@ -16,11 +19,15 @@ public struct ActorCriticLoss: Sendable {
 
     /// The loss terms of one rollout, averaged per step (for logs; the gradient uses their sum).
     public struct Terms: Sendable, Hashable {
+        /// Mean of -log π(a_t|s_t) A_t.
         public var policyLoss: Float = 0
+        /// Mean of (R_t - V(s_t))², before the value coefficient.
         public var valueLoss: Float = 0
+        /// Mean policy entropy H(π(·|s_t)).
         public var entropy: Float = 0
         /// Mean over steps of the largest action probability (how sure the policy is).
         public var maxProbability: Float = 0
+        /// All terms zero.
         public init() {}
     }
 

@@ -23,8 +23,11 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
 /// An actor-critic network: a trunk shared by both heads, then one linear layer whose output row is
 /// [policy logits for each action..., state value]. Both heads in one product: one GEMM, not two.
 public struct ActorCriticModel: Sendable {
+    /// The layers, ending in one linear layer of `actionCount + 1` outputs (logits, then the value).
     public let network: NetworkSpec
+    /// Number of actions the policy head scores.
     public let actionCount: Int
+    /// The family this model was built as, with `auto` resolved to `mlp` or `paper`.
     public let architecture: NetworkArchitecture
 
     /// Builds the named architecture for the given observation shape and action count.

@@ -16,36 +16,48 @@ public protocol ConfigValue: Codable, Hashable, Sendable {
 }
 
 extension ConfigValue {
+    /// Default: the value as Swift prints it.
     public var argumentDescription: String { "\(self)" }
+    /// Default: the value under `key`, or nil when the file does not have it.
     public static func decodeSetting(from container: KeyedDecodingContainer<ConfigKey>, key: ConfigKey) throws -> Self? {
         try container.decodeIfPresent(Self.self, forKey: key)
     }
+    /// Default: encodes the value under `key`.
     public func encodeSetting(to container: inout KeyedEncodingContainer<ConfigKey>, key: ConfigKey) throws {
         try container.encode(self, forKey: key)
     }
 }
 
 extension Int: ConfigValue {
+    /// Parses a decimal integer.
     public init?(configArgument: String) { self.init(configArgument) }
+    /// "an integer", for messages.
     public static var argumentExpectation: String { "an integer" }
 }
 
 extension UInt64: ConfigValue {
+    /// Parses a non-negative decimal integer.
     public init?(configArgument: String) { self.init(configArgument) }
+    /// "a non-negative integer", for messages.
     public static var argumentExpectation: String { "a non-negative integer" }
 }
 
 extension Float: ConfigValue {
+    /// Parses a number as `Float(_:)` does ("0.25", "7e-4").
     public init?(configArgument: String) { self.init(configArgument) }
+    /// "a number", for messages.
     public static var argumentExpectation: String { "a number" }
 }
 
 extension Double: ConfigValue {
+    /// Parses a number as `Double(_:)` does ("0.25", "7e-4").
     public init?(configArgument: String) { self.init(configArgument) }
+    /// "a number", for messages.
     public static var argumentExpectation: String { "a number" }
 }
 
 extension Bool: ConfigValue {
+    /// Accepts true, on, yes, 1 and false, off, no, 0, in any case.
     public init?(configArgument: String) {
         switch configArgument.lowercased() {
         case "true", "on", "yes", "1": self = true
@@ -53,38 +65,50 @@ extension Bool: ConfigValue {
         default: return nil
         }
     }
+    /// "on" or "off", as help shows it.
     public var argumentDescription: String { self ? "on" : "off" }
+    /// "true or false", for messages.
     public static var argumentExpectation: String { "true or false" }
 }
 
 extension String: ConfigValue {
+    /// Takes the argument as it is.
     public init?(configArgument: String) { self = configArgument }
+    /// "a string", for messages.
     public static var argumentExpectation: String { "a string" }
 }
 
 /// Lists of sizes: `64,64` on the command line, `[64, 64]` in files.
 extension Array: ConfigValue where Element == Int {
+    /// Parses comma-separated integers ("64,64"); nil if any part is not one.
     public init?(configArgument: String) {
         let values = configArgument.split(separator: ",")
             .map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { return nil }
         self = values.map { $0! }
     }
+    /// The integers joined by commas, as the command line takes them.
     public var argumentDescription: String { map(String.init).joined(separator: ",") }
+    /// "comma-separated integers", for messages.
     public static var argumentExpectation: String { "comma-separated integers" }
 }
 
 /// An optional setting: given means set; absent from a file means the default (nil, usually).
 extension Optional: ConfigValue where Wrapped: ConfigValue {
+    /// Parses the wrapped value: an argument given always sets it.
     public init?(configArgument: String) {
         guard let value = Wrapped(configArgument: configArgument) else { return nil }
         self = .some(value)
     }
+    /// The wrapped value's description, or "off" when nil.
     public var argumentDescription: String { map(\.argumentDescription) ?? "off" }
+    /// What the wrapped value's arguments must look like.
     public static var argumentExpectation: String { Wrapped.argumentExpectation }
+    /// The wrapped value under `key`, or nil (the default stays) when the file does not have it.
     public static func decodeSetting(from container: KeyedDecodingContainer<ConfigKey>, key: ConfigKey) throws -> Self? {
         try container.decodeIfPresent(Wrapped.self, forKey: key).map { .some($0) }
     }
+    /// Writes the wrapped value, or nothing when nil.
     public func encodeSetting(to container: inout KeyedEncodingContainer<ConfigKey>, key: ConfigKey) throws {
         try container.encodeIfPresent(self, forKey: key)
     }
@@ -92,8 +116,11 @@ extension Optional: ConfigValue where Wrapped: ConfigValue {
 
 /// Enums with string raw values: the raw value everywhere.
 extension ConfigValue where Self: RawRepresentable & CaseIterable, RawValue == String {
+    /// Accepts a case's raw value.
     public init?(configArgument: String) { self.init(rawValue: configArgument) }
+    /// The case's raw value.
     public var argumentDescription: String { rawValue }
+    /// Lists the raw values: "one of tanh, relu".
     public static var argumentExpectation: String { "one of " + allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
@@ -219,6 +246,7 @@ public struct AnyConfigSetting: @unchecked Sendable {
     /// What a command-line argument must look like: "an integer", "SIDE or HEIGHTxWIDTH".
     public let expectation: String
 
+    /// Erases `setting`'s value type, capturing how to decode, encode, copy, check and parse it.
     public init<Value>(_ setting: ConfigSetting<Value>) {
         let key = ConfigKey(stringValue: setting.key)
         self.key = setting.key

@@ -6,9 +6,11 @@ public struct EpisodeRecord: Sendable, Hashable {
     public var globalStep: Int
     /// Seconds since training started.
     public var wallSeconds: Double
+    /// Index of the worker that played it.
     public var worker: Int
     /// Undiscounted sum of rewards.
     public var episodeReturn: Double
+    /// Steps the episode took.
     public var length: Int
 }
 

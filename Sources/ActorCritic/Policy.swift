@@ -5,12 +5,14 @@ import Randomness
 /// A trained actor acting one observation at a time: sampled from π (as in training) or greedy.
 /// Not thread-safe: one per thread.
 public final class Policy {
+    /// The network layout and action count the parameters belong to.
     public let model: ActorCriticModel
     private let network: Network
     private let parameters: FloatBuffer
     private let probabilities: FloatBuffer
     private let logProbabilities: FloatBuffer
 
+    /// A policy running a copy of `parameters` on `model`'s network; the count must match the model's.
     public init(model: ActorCriticModel, parameters: [Float]) {
         precondition(parameters.count == model.parameterCount, "parameter count does not match the model")
         self.model = model
@@ -45,16 +47,21 @@ public final class Policy {
 
 /// Scores of whole games played by a policy.
 public struct EvaluationResult: Sendable, Codable {
+    /// Each game's total score (unclipped), in the order played.
     public var scores: [Double]
+    /// Each game's length in agent steps, in the same order.
     public var lengths: [Int]
 
+    /// Mean score (0 when no game was played).
     public var mean: Double { scores.reduce(0, +) / Double(Swift.max(scores.count, 1)) }
     /// Population standard deviation.
     public var standardDeviation: Double {
         let m = mean
         return (scores.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(Swift.max(scores.count, 1))).squareRoot()
     }
+    /// Lowest score (NaN when no game was played).
     public var min: Double { scores.min() ?? .nan }
+    /// Highest score (NaN when no game was played).
     public var max: Double { scores.max() ?? .nan }
 }
 

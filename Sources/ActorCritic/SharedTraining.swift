@@ -98,8 +98,11 @@ final class SharedTraining: Sendable {
 
 /// A worker replaced an environment host that died or hung.
 public struct HostRestart: Sendable, Hashable {
+    /// Global environment steps when the host was replaced.
     public let globalStep: Int
+    /// Seconds of training, earlier sessions included, when the host was replaced.
     public let wallSeconds: Double
+    /// Index of the worker whose host it was.
     public let worker: Int
     /// This worker's restarts so far, this one included.
     public let restart: Int

@@ -6,13 +6,17 @@ import NeuralNet
 /// monitor on the calling thread while they run, and returns when the target is reached, the step
 /// budget is spent or `requestStop()` is called.
 public final class Trainer: Sendable {
+    /// The validated configuration this run trains with.
     public let config: TrainingConfig
+    /// The actor-critic network every worker runs.
     public let model: ActorCriticModel
+    /// The spec the workers make their environments from.
     public let environment: EnvironmentSpec
     /// The target 100-episode mean in force (the config's, else the environment's threshold).
     public let targetReturn: Double?
     /// The global (shared) parameters.
     public let parameters: FloatBuffer
+    /// The optimizer all workers share (RMSProp or Adam, as `config.optimizer` says).
     public let optimizer: any SharedOptimizer
     private let shared: SharedTraining
     private let sharing: any GradientSharing
@@ -206,6 +210,8 @@ public final class Trainer: Sendable {
 
 /// A worker could not run (its environment failed, for instance), or a run cannot continue.
 public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, in one line.
     public let description: String
+    /// An error with the one-line message `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -79,6 +79,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// is dropped, its games start afresh); one more failure stops the run.
     public var maxHostRestarts = 3
 
+    /// The defaults, tuned for CartPole (`defaults(for:)` gives the picture set-up for Atari and ViZDoom).
     public init() {}
 
     /// The defaults for an environment: these (CartPole-tuned) for vector observations; for Atari
@@ -158,6 +159,7 @@ extension TrainingConfig {
         for setting in Self.settings { try setting.decode(from: container, into: &self) }
     }
 
+    /// Writes every setting under its long option name, through the settings table.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: ConfigKey.self)
         for setting in Self.settings { try setting.encode(self, to: &container) }
@@ -246,6 +248,8 @@ extension TrainingConfig {
 
 /// A hyper-parameter outside its range.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    /// The message, naming the option and what is wrong with its value.
     public let description: String
+    /// An error with the one-line message `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -6,8 +6,11 @@ public struct UpdateStatistics: Sendable, Hashable {
     public var updates = 0
     /// Rollouts whose loss terms are in the means (A2C: every worker's share of each update).
     var rollouts = 0
+    /// Mean policy loss, -log π(a|s) times the advantage, per step.
     public var policyLoss = 0.0
+    /// Mean squared value error (R - V)² per step, before the value coefficient.
     public var valueLoss = 0.0
+    /// Mean entropy of the policy per step.
     public var entropy = 0.0
     /// Mean largest action probability (how deterministic the policy has become).
     public var maxProbability = 0.0
@@ -15,6 +18,7 @@ public struct UpdateStatistics: Sendable, Hashable {
     public var gradientNorm = 0.0
     /// Updates dropped because their gradient was NaN or infinite (not in the other fields).
     public var skippedUpdates = 0
+    /// Empty statistics: no updates, every mean 0.
     public init() {}
 }
 

@@ -11,19 +11,32 @@ import Randomness
 /// (-cos θ1 - cos(θ1 + θ2) > 1). Starts with all four state values uniform in (-0.1, 0.1), rounded
 /// to float32 as Gymnasium does. `Acrobot-v1` adds the 500-step time limit.
 public final class Acrobot: Environment {
+    /// Seconds of simulated time per action (one Runge-Kutta step).
     public static let dt = 0.2
+    /// Length of the first link, in metres.
     public static let linkLength1 = 1.0
+    /// Mass of the first link, in kilograms.
     public static let linkMass1 = 1.0
+    /// Mass of the second link, in kilograms.
     public static let linkMass2 = 1.0
+    /// Distance from the shoulder to the first link's centre of mass, in metres.
     public static let linkCenterOfMass1 = 0.5
+    /// Distance from the elbow to the second link's centre of mass, in metres.
     public static let linkCenterOfMass2 = 0.5
+    /// Moment of inertia of each link (both links use it).
     public static let linkMomentOfInertia = 1.0
+    /// Bound on the first joint's angular velocity, in rad/s.
     public static let maxVelocity1 = 4 * Double.pi
+    /// Bound on the second joint's angular velocity, in rad/s.
     public static let maxVelocity2 = 9 * Double.pi
+    /// The torque at the joint between the links for actions 0, 1 and 2.
     public static let availableTorque: [Double] = [-1, 0, 1]
 
+    /// The Gymnasium id this environment answers to.
     public let id = "Acrobot-v1"
+    /// Three actions: torque -1, 0 or +1 on the joint between the links.
     public let actionCount = 3
+    /// cos θ1, sin θ1, cos θ2, sin θ2 and the two angular velocities, within their bounds.
     public let observationSpace = BoxSpace(
         shape: [6], low: [-1, -1, -1, -1, Float(-Acrobot.maxVelocity1), Float(-Acrobot.maxVelocity2)],
         high: [1, 1, 1, 1, Float(Acrobot.maxVelocity1), Float(Acrobot.maxVelocity2)])
@@ -41,8 +54,10 @@ public final class Acrobot: Environment {
     private var s: State = (0, 0, 0, 0)
     private var rng: Xoshiro256
 
+    /// An acrobot whose random stream starts from `seed`; call `reset` before stepping.
     public init(seed: UInt64 = 0) { rng = Xoshiro256(seed: seed) }
 
+    /// Draws all four state values uniform in (-0.1, 0.1), reseeding first when `seed` is given, as Gymnasium does.
     public func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
         if let seed { rng = Xoshiro256(seed: seed) }
         func draw() -> Double { Double(Float(rng.uniform(-0.1, 0.1))) }
@@ -50,6 +65,7 @@ public final class Acrobot: Environment {
         write(observation)
     }
 
+    /// Applies the action's torque for one RK4 step of `dt`; reward -1, or 0 and termination at the goal height.
     public func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) -> StepResult {
         precondition((0..<3).contains(action), "Acrobot action must be 0, 1 or 2, got \(action)")
         let torque = Self.availableTorque[action]

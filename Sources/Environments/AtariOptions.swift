@@ -19,5 +19,6 @@ public struct AtariOptions: Sendable, Hashable, Codable {
     /// Sticky actions: probability that the emulator repeats the previous action (0 or 0.25).
     public var repeatActionProbability = 0.0
 
+    /// The A3C paper's preprocessing, as the defaults above give it.
     public init() {}
 }

@@ -2,9 +2,12 @@
 /// circles and thick lines on an RGB frame, in pixel coordinates with y pointing up (as Gymnasium's
 /// pygame renderers draw before flipping).
 public struct Canvas {
+    /// The picture drawn so far.
     public private(set) var frame: RGBFrame
+    /// An RGB colour, one byte per channel.
     public typealias Color = (UInt8, UInt8, UInt8)
 
+    /// A blank canvas of `width` x `height` pixels filled with `background` (white by default).
     public init(width: Int, height: Int, background: Color = (255, 255, 255)) {
         frame = RGBFrame(width: width, height: height, fill: background)
     }

@@ -10,21 +10,32 @@ import Randomness
 /// one, termination when |x| > 2.4 or |θ| > 12°, initial state uniform in (-0.05, 0.05).
 /// `CartPole-v1` adds the 500-step time limit (see `EnvironmentRegistry`).
 public final class CartPole: Environment {
+    /// Gravitational acceleration, in m/s².
     public static let gravity = 9.8
+    /// Mass of the cart, in kilograms.
     public static let cartMass = 1.0
+    /// Mass of the pole, in kilograms.
     public static let poleMass = 0.1
+    /// Mass of cart and pole together, in kilograms.
     public static let totalMass = poleMass + cartMass
     /// Half the pole's length.
     public static let length = 0.5
+    /// Pole mass times half its length, a term of the equations of motion.
     public static let poleMassLength = poleMass * length
+    /// Force each action pushes the cart with, in newtons (to the left for 0, to the right for 1).
     public static let forceMagnitude = 10.0
     /// Seconds between state updates.
     public static let tau = 0.02
+    /// Pole angle past which the episode terminates: 12°, in radians.
     public static let thetaThreshold = 12 * 2 * Double.pi / 360
+    /// Cart distance from the centre past which the episode terminates, in metres.
     public static let xThreshold = 2.4
 
+    /// The Gymnasium id this environment answers to.
     public let id = "CartPole-v1"
+    /// Two actions: push the cart left (0) or right (1).
     public let actionCount = 2
+    /// x, ẋ, θ, θ̇; x and θ bounded at twice their termination thresholds, the velocities unbounded.
     public let observationSpace: BoxSpace = {
         let high: [Float] = [Float(CartPole.xThreshold * 2), .infinity, Float(CartPole.thetaThreshold * 2), .infinity]
         return BoxSpace(shape: [4], low: high.map { -$0 }, high: high)
@@ -44,8 +55,10 @@ public final class CartPole: Environment {
     private var stepsBeyondTerminated: Int?
     private var rng: Xoshiro256
 
+    /// A cart-pole whose random stream starts from `seed`; call `reset` before stepping.
     public init(seed: UInt64 = 0) { rng = Xoshiro256(seed: seed) }
 
+    /// Puts the cart back near the centre with all four state values uniform in (-0.05, 0.05), as Gymnasium does.
     public func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
         if let seed { rng = Xoshiro256(seed: seed) }
         x = rng.uniform(-0.05, 0.05)
@@ -56,6 +69,7 @@ public final class CartPole: Environment {
         write(observation)
     }
 
+    /// Pushes the cart and advances one Euler step of `tau`; reward 1, termination past either threshold.
     public func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) -> StepResult {
         precondition(action == 0 || action == 1, "CartPole action must be 0 or 1, got \(action)")
         let force = action == 1 ? Self.forceMagnitude : -Self.forceMagnitude

@@ -32,8 +32,11 @@ public protocol Environment: AnyObject {
 }
 
 extension Environment {
+    /// Default: there is nothing to release.
     public func close() {}
+    /// Default: the environment cannot draw itself.
     public func render() -> RGBFrame? { nil }
+    /// Default: the environment does not say (a registered spec may).
     public var rewardThreshold: Double? { nil }
 
     /// Resets and returns the first observation as a new array (convenient; allocates).
@@ -68,6 +71,7 @@ public struct StepResult: Sendable, Hashable {
     /// The whole game is over (not just a life).
     public var gameOver: Bool
 
+    /// `score` defaults to `reward`, and `gameOver` to the episode being over (one game per episode).
     public init(reward: Double, terminated: Bool, truncated: Bool, score: Double? = nil, gameOver: Bool? = nil) {
         self.reward = reward
         self.terminated = terminated
@@ -84,9 +88,12 @@ public struct StepResult: Sendable, Hashable {
 public struct BoxSpace: Sendable, Hashable {
     /// Dimensions of one observation, outermost first; images are [height, width, channels].
     public let shape: [Int]
+    /// Lower bound of each element, row-major (`-infinity` where unbounded).
     public let low: [Float]
+    /// Upper bound of each element, row-major (`infinity` where unbounded).
     public let high: [Float]
 
+    /// Bounds given per element: `low` and `high` each hold one value per element of `shape`.
     public init(shape: [Int], low: [Float], high: [Float]) {
         precondition(low.count == shape.reduce(1, *) && high.count == low.count, "bounds do not match the shape")
         self.shape = shape

@@ -14,6 +14,7 @@ public struct EnvironmentSpec: Sendable {
     /// separate instances one after the other.
     public let vectorFactory: (@Sendable (_ count: Int) throws -> any VectorEnvironment)?
 
+    /// A spec from its registry facts and factories; without `vectorFactory`, vectors step separate instances.
     public init(
         id: String, maxEpisodeSteps: Int?, rewardThreshold: Double?, summary: String,
         factory: @escaping @Sendable () throws -> any Environment,
@@ -50,16 +51,21 @@ public struct EnvironmentSpec: Sendable {
 
 /// An environment id that nothing provides.
 public struct UnknownEnvironmentError: Error, CustomStringConvertible, Sendable {
+    /// The id that was asked for.
     public let id: String
+    /// The native ids, listed in the message.
     public let known: [String]
+    /// Why the id is unknown, when more is known ("Gymnasium does not know it either").
     public var detail: String?
 
+    /// An error for `id` that lists the `known` ids, with an optional detail.
     public init(id: String, known: [String], detail: String? = nil) {
         self.id = id
         self.known = known
         self.detail = detail
     }
 
+    /// Names the id and lists the native environments and the Gymnasium ids the bridge also takes.
     public var description: String {
         "unknown environment '\(id)'\(detail.map { " (\($0))" } ?? ""); native environments: \(known.joined(separator: ", ")); "
             + "and every Gymnasium id, such as ALE/Pong-v5 or VizdoomDefendCenter-v1 (see `a3c envs`)"

@@ -6,8 +6,11 @@
 /// per step, and the resize is a few microseconds here against a Python round trip of OpenCV.
 /// Not thread-safe: one per environment.
 public final class FramePipeline {
+    /// Pixels cut off each edge of the input frame before it is resized.
     public struct Crop: Sendable, Hashable {
+        /// Rows removed at the top and bottom, columns at the left and right.
         public var top = 0, bottom = 0, left = 0, right = 0
+        /// A crop with these margins; all zero keeps the whole frame.
         public init(top: Int = 0, bottom: Int = 0, left: Int = 0, right: Int = 0) {
             self.top = top
             self.bottom = bottom
@@ -16,9 +19,13 @@ public final class FramePipeline {
         }
     }
 
+    /// Size of the incoming frames: rows, columns, and 1 (grey) or 3 (RGB) channels.
     public let inputHeight: Int, inputWidth: Int, inputChannels: Int
+    /// Size of each processed frame after resizing, in pixels.
     public let outputHeight: Int, outputWidth: Int
+    /// Number of most recent frames stacked as channels.
     public let stackSize: Int
+    /// Margins cut from each input frame.
     public let crop: Crop
     /// The stacked observation's shape: [height, width, frames].
     public var observationShape: [Int] { [outputHeight, outputWidth, stackSize] }
@@ -32,6 +39,7 @@ public final class FramePipeline {
     private let columnFirst: [Int], columnWeights: [Float], columnTaps: Int
     private let rowFirst: [Int], rowWeights: [Float], rowTaps: Int
 
+    /// Precomputes the resampling weights; throws if the crop leaves nothing or a size or channel count is invalid.
     public init(
         inputHeight: Int, inputWidth: Int, inputChannels: Int, outputHeight: Int, outputWidth: Int, stackSize: Int,
         crop: Crop = Crop()

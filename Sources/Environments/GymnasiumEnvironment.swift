@@ -3,17 +3,23 @@
 /// copied; picture observations (ViZDoom's screen, say) go through a `FramePipeline`: grey,
 /// optionally cropped, resized and stacked.
 public final class GymnasiumEnvironment: Environment {
+    /// The Gymnasium id the host passes to `gymnasium.make`.
     public let id: String
+    /// Float32 vectors as the environment reports them (unbounded), or stacked grey frames in [0, 1].
     public let observationSpace: BoxSpace
+    /// Size of the environment's discrete action space.
     public let actionCount: Int
     private let vector: GymnasiumVectorEnvironment
 
     /// How pictures are made into observations.
     public struct FrameOptions: Sendable, Hashable {
+        /// Size of each processed frame in pixels, and the number of frames stacked as channels.
         public var height = 84, width = 84, stack = 4
+        /// Pixels cut from each edge of the picture before it is resized.
         public var crop = FramePipeline.Crop()
         /// Rewards of picture observations are clipped to [-1, 1] for learning (`score` keeps them).
         public var clipRewards = false
+        /// Options for pictures; the defaults are 84x84 frames, 4 stacked, no crop and no reward clipping.
         public init(
             height: Int = 84, width: Int = 84, stack: Int = 4, crop: FramePipeline.Crop = FramePipeline.Crop(), clipRewards: Bool = false
         ) {
@@ -25,6 +31,7 @@ public final class GymnasiumEnvironment: Environment {
         }
     }
 
+    /// Starts a host process running `gymnasium.make(id, **makeArguments)`; throws if it cannot start.
     public init(id: String, makeArguments: [String: Any] = [:], frames: FrameOptions = FrameOptions()) throws {
         self.id = id
         vector = try GymnasiumVectorEnvironment(id: id, makeArguments: makeArguments, frames: frames, count: 1)
@@ -38,10 +45,12 @@ public final class GymnasiumEnvironment: Environment {
     /// Gymnasium's registered reward threshold (LunarLander-v3: 200).
     public var rewardThreshold: Double? { vector.rewardThreshold }
 
+    /// Resets the hosted environment (with `seed`, or continuing its random stream) and writes its first observation.
     public func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) throws {
         try vector.resetFirst(seed: seed, into: observation.baseAddress!)
     }
 
+    /// Steps the hosted environment (no autoreset) and delivers its next observation and result.
     public func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult {
         try vector.stepFirst(action, into: observation.baseAddress!)
     }
@@ -50,5 +59,6 @@ public final class GymnasiumEnvironment: Environment {
     /// observations, the observation itself.
     public func render() -> RGBFrame? { vector.render(0) }
 
+    /// Stops the host process.
     public func close() { vector.close() }
 }

@@ -18,15 +18,23 @@ import Darwin
 public final class GymnasiumHost {
     /// What the host said about its environments.
     public struct Description: Decodable, Sendable {
+        /// Shape of one observation as the environment produces it, e.g. [210, 160, 1] for an Atari frame.
         public let observation_shape: [Int]
+        /// Element type of observations: "uint8" (pictures) or "float32".
         public let observation_dtype: String
+        /// Number of discrete actions.
         public let actions: Int
+        /// A name for each action (its index as text when the environment names none).
         public let action_meanings: [String]
+        /// Shape [height, width, 3] of the colour picture the host can render, or nil if it cannot.
         public let frame_shape: [Int]?
+        /// Size of the shared memory block: every observation slot, every final slot and the picture.
         public let shared_bytes: Int
         /// Bytes of one observation slot.
         public let observation_bytes: Int
+        /// The game needs FIRE to start (Atari with fire reset); always false for other environments.
         public let needs_fire: Bool
+        /// Gymnasium's registered time limit for the id, if any (nil for Atari).
         public let max_episode_steps: Int?
         /// Gymnasium's registered `reward_threshold` (absent for Atari).
         public let reward_threshold: Double?
@@ -39,10 +47,13 @@ public final class GymnasiumHost {
         /// Points the host's autoreset scored after this step (a continuation after a lost life):
         /// they belong to the game's next step.
         public var pointsAfter: Double = 0
+        /// Lives left in the game, as the environment reports them (0 when it has none).
         public var lives = 0
         /// The training episode ended in a terminal state (for Atari with episodic life, a lost life).
         public var terminated = false
+        /// The episode was cut short from outside (a time limit), not ended in a terminal state.
         public var truncated = false
+        /// The whole game is over, not just a life.
         public var gameOver = false
         /// The episode ended and the host started the next one: the environment's observation slot
         /// holds the new episode's first observation, its final slot the ended episode's last.
@@ -51,9 +62,11 @@ public final class GymnasiumHost {
         public var frameNumber = 0
     }
 
+    /// The Gymnasium id the host runs.
     public let id: String
     /// Number of environments.
     public let count: Int
+    /// What the host reported about its environments when it started.
     public let description: Description
     /// The shared memory: `count` observation slots, `count` final slots, the colour picture.
     public let shared: UnsafeMutableRawPointer
@@ -328,10 +341,12 @@ public final class GymnasiumHost {
 
 /// The Gymnasium bridge failed: the host could not start, died, hung, or the environment raised.
 public struct BridgeError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, in one line.
     public let description: String
     /// The host process died or stopped answering (a fresh one may well do better), as opposed to
     /// an environment that raised or a host that could not start.
     public let hostLost: Bool
+    /// An error with message `description`; `hostLost` when the host process died or stopped answering.
     public init(_ description: String, hostLost: Bool = false) {
         self.description = description
         self.hostLost = hostLost

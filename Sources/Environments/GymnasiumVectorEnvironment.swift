@@ -16,9 +16,13 @@
 /// `AtariEnvironment` and `GymnasiumEnvironment` are this with one environment and explicit resets.
 /// Not thread-safe: one worker owns it.
 public final class GymnasiumVectorEnvironment: VectorEnvironment {
+    /// The Gymnasium id every copy was made from.
     public let id: String
+    /// Number of environment copies the host runs.
     public let count: Int
+    /// One environment's observation: float32 vectors, or stacked grey frames in [0, 1].
     public let observationSpace: BoxSpace
+    /// Size of the discrete action space, the same for every copy.
     public let actionCount: Int
     /// What each action does, as the environment names it.
     public let actionMeanings: [String]
@@ -117,6 +121,7 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
     /// steps otherwise).
     public func episodeFrameNumber(_ i: Int) -> Int { host.replies[i].frameNumber }
 
+    /// Resets every copy with its own seed in one request and writes their first observations, one row each.
     public func reset(seeds: [UInt64], into observations: UnsafeMutablePointer<Float>) throws {
         precondition(seeds.count == count, "one seed per environment")
         try host.reset { seeds[$0] }
@@ -126,6 +131,7 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
         }
     }
 
+    /// Steps every copy in one request; those whose episode ended restart at once (same-step autoreset).
     public func step(
         _ actions: UnsafePointer<Int32>, into observations: UnsafeMutablePointer<Float>,
         finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
@@ -147,6 +153,7 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
         }
     }
 
+    /// Stops the host process, killing it if it does not quit.
     public func close() { host.close() }
 
     // MARK: one environment with explicit resets (the `Environment` adapters)

@@ -1,10 +1,13 @@
 /// A colour picture: `height` rows of `width` RGB pixels, top row first.
 public struct RGBFrame: Sendable, Hashable {
+    /// Pixels per row.
     public let width: Int
+    /// Number of rows.
     public let height: Int
     /// 3 bytes per pixel, row-major.
     public var pixels: [UInt8]
 
+    /// A frame from raw pixels; `pixels` must hold exactly width x height x 3 bytes.
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(width > 0 && height > 0 && pixels.count == width * height * 3, "pixels do not match \(width)x\(height)")
         self.width = width

@@ -37,7 +37,9 @@ public protocol VectorEnvironment: AnyObject {
 public final class SerialVectorEnvironment: VectorEnvironment {
     /// The environments, stepped in this order.
     public let environments: [any Environment]
+    /// The observation space every environment shares (the first one's).
     public let observationSpace: BoxSpace
+    /// The action count every environment shares.
     public let actionCount: Int
     private let width: Int
 
@@ -54,8 +56,10 @@ public final class SerialVectorEnvironment: VectorEnvironment {
         width = first.observationSpace.count
     }
 
+    /// Number of environments.
     public var count: Int { environments.count }
 
+    /// Resets each environment in turn with its own seed, environment `i` into row `i`.
     public func reset(seeds: [UInt64], into observations: UnsafeMutablePointer<Float>) throws {
         precondition(seeds.count == environments.count, "one seed per environment")
         for (i, environment) in environments.enumerated() {
@@ -63,6 +67,7 @@ public final class SerialVectorEnvironment: VectorEnvironment {
         }
     }
 
+    /// Steps each environment in turn; one whose episode ended keeps its last observation and resets at once.
     public func step(
         _ actions: UnsafePointer<Int32>, into observations: UnsafeMutablePointer<Float>,
         finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
@@ -79,6 +84,7 @@ public final class SerialVectorEnvironment: VectorEnvironment {
         }
     }
 
+    /// Closes every environment.
     public func close() { environments.forEach { $0.close() } }
 
     @inline(__always)
@@ -89,6 +95,7 @@ public final class SerialVectorEnvironment: VectorEnvironment {
 
 /// Environments that cannot be stepped together.
 public struct VectorEnvironmentError: Error, CustomStringConvertible, Sendable {
+    /// Which environments do not match, in one line.
     public let description: String
     /// The error with its one-line message.
     public init(_ description: String) { self.description = description }

@@ -18,9 +18,12 @@ public enum GradientClipping {
 
 /// A learning rate falling linearly from `initial` to 0 over `totalSteps` environment steps.
 public struct LinearSchedule: Sendable, Hashable {
+    /// The learning rate at step 0.
     public let initial: Float
+    /// Environment steps over which the rate falls to 0; 0 or less keeps it at `initial` throughout.
     public let totalSteps: Int
 
+    /// A schedule falling from `initial` to 0 over `totalSteps` environment steps.
     public init(initial: Float, totalSteps: Int) {
         self.initial = initial
         self.totalSteps = totalSteps

@@ -52,6 +52,8 @@ public enum LayerSpec: Sendable, Hashable, Codable {
 
 /// A network description whose shapes do not fit together.
 public struct NetworkShapeError: Error, CustomStringConvertible, Sendable {
+    /// Says which layer or shape does not fit, and why, in one line.
     public let description: String
+    /// An error with the one-line message `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -8,7 +8,9 @@
 ///
 /// Not thread-safe: one per thread.
 public final class Network {
+    /// The layers this network runs; it also fixes the layout of the flat parameter buffer.
     public let spec: NetworkSpec
+    /// Number of sample rows the activation and gradient buffers hold.
     public let maxBatch: Int
 
     private struct Step {

@@ -12,9 +12,13 @@ import CKernels
 /// Concurrency: `apply` from any number of threads at once, lock-free; the moment updates may
 /// interleave (Hogwild), the step counter does not.
 public final class SharedAdam: SharedOptimizer, @unchecked Sendable {
+    /// Number of parameters (and of entries in each moment buffer) this optimizer updates.
     public let parameterCount: Int
+    /// Decay rate of the first moment (default 0.9).
     public let beta1: Float
+    /// Decay rate of the second moment (default 0.999).
     public let beta2: Float
+    /// Added to the root of the second moment so the step never divides by zero (default 1e-8).
     public let epsilon: Float
     /// First moment (mean of gradients).
     public let firstMoment: FloatBuffer
@@ -23,6 +27,7 @@ public final class SharedAdam: SharedOptimizer, @unchecked Sendable {
     /// Updates applied so far, by all workers.
     public let stepCount = ManagedAtomic<Int>(0)
 
+    /// Zeroed moments and step count for `parameterCount` parameters; betas must be in [0, 1).
     public init(parameterCount: Int, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
         precondition(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)")
         precondition(epsilon > 0, "Adam epsilon must be positive")
@@ -34,6 +39,7 @@ public final class SharedAdam: SharedOptimizer, @unchecked Sendable {
         secondMoment = FloatBuffer(count: parameterCount)
     }
 
+    /// Takes the next shared step number and does one bias-corrected Adam step in place, without locking.
     public func apply(gradient: UnsafePointer<Float>, to parameters: UnsafeMutablePointer<Float>, learningRate: Float) {
         let step = stepCount.wrappingIncrementThenLoad(ordering: .relaxed)
         let correction1 = 1 - pow(Double(beta1), Double(step))
@@ -46,6 +52,7 @@ public final class SharedAdam: SharedOptimizer, @unchecked Sendable {
             scaledEpsilon)
     }
 
+    /// Both moments, saved in checkpoints as "adam.first_moment" and "adam.second_moment".
     public var stateBuffers: [(name: String, buffer: FloatBuffer)] {
         [("adam.first_moment", firstMoment), ("adam.second_moment", secondMoment)]
     }

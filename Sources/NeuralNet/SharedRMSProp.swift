@@ -6,12 +6,16 @@ import CKernels
 ///
 /// Concurrency: `apply` from any number of threads at once, lock-free; updates may interleave (Hogwild).
 public final class SharedRMSProp: SharedOptimizer, @unchecked Sendable {
+    /// Number of parameters (and of square-average entries) this optimizer updates.
     public let parameterCount: Int
+    /// Decay of the running average of squared gradients (the paper's 0.99).
     public let alpha: Float
+    /// Added to the average inside the square root, for stability (the paper's 0.1).
     public let epsilon: Float
     /// Running average of squared gradients, one per parameter.
     public let squareAverage: FloatBuffer
 
+    /// Zeroed statistics for `parameterCount` parameters; `alpha` must be in [0, 1), `epsilon` positive.
     public init(parameterCount: Int, alpha: Float = 0.99, epsilon: Float = 0.1) {
         precondition(alpha >= 0 && alpha < 1, "RMSProp alpha must be in [0, 1)")
         precondition(epsilon > 0, "RMSProp epsilon must be positive")
@@ -21,9 +25,11 @@ public final class SharedRMSProp: SharedOptimizer, @unchecked Sendable {
         squareAverage = FloatBuffer(count: parameterCount)
     }
 
+    /// Does one RMSProp step in place with the shared square average, without locking.
     public func apply(gradient: UnsafePointer<Float>, to parameters: UnsafeMutablePointer<Float>, learningRate: Float) {
         a3c_rmsprop_step(parameters, gradient, squareAverage.pointer, parameterCount, learningRate, alpha, epsilon)
     }
 
+    /// The square average, saved in checkpoints as "rmsprop.square_average".
     public var stateBuffers: [(name: String, buffer: FloatBuffer)] { [("rmsprop.square_average", squareAverage)] }
 }

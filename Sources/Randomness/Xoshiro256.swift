@@ -23,6 +23,7 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
         self.init(seed: base ^ (stream &* 0x9E37_79B9_7F4A_7C15 &+ 0x632B_E59B_D9B4_E019))
     }
 
+    /// The next 64 random bits (xoshiro256**), advancing the state.
     @inlinable
     public mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, 7) &* 9
@@ -75,10 +76,13 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
 
 /// SplitMix64, used only to expand a seed into xoshiro state.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The counter, advanced by the golden-ratio increment on every call.
     public var state: UInt64
 
+    /// A generator starting from `state` (the seed).
     public init(state: UInt64) { self.state = state }
 
+    /// The next 64 bits: advances the counter and mixes it.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

@@ -16,8 +16,11 @@ public enum Checkpoint {
 
     /// What a checkpoint file holds.
     public struct Contents: Sendable {
+        /// The configuration the run was trained with.
         public var config: TrainingConfig
+        /// Parameters, optimizer state and counters to continue from.
         public var state: TrainingState
+        /// The swift-a3c version that wrote the file ("unknown" if it did not say).
         public var packageVersion: String
         /// Shape of every network tensor, by name.
         public var tensorShapes: [String: [Int]]

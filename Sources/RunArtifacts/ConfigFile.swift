@@ -10,7 +10,9 @@ public enum TrainingConfigFile {
 
     /// A parsed file: the config (keys it does not name keep their defaults) and the keys it names.
     public struct Loaded: Sendable {
+        /// The configuration, with defaults for the keys the file does not name.
         public var config: TrainingConfig
+        /// The keys the file names.
         public var keys: Set<String>
     }
 

@@ -5,13 +5,17 @@ import Foundation
 /// (exact when the frame has at most 256 colours, as classic-control and Atari frames do; a 3-3-2
 /// colour cube otherwise) and LZW-compressed pixels. Loops forever.
 public struct GIFEncoder {
+    /// Width of every frame, in pixels.
     public let width: Int
+    /// Height of every frame, in pixels.
     public let height: Int
     /// Time each frame is shown, in hundredths of a second.
     public let delay: Int
     private var data = Data()
+    /// Frames added so far.
     public private(set) var frameCount = 0
 
+    /// Starts a looping GIF of `width` x `height` frames, each shown 1 / `framesPerSecond` s (at least 0.02 s).
     public init(width: Int, height: Int, framesPerSecond: Double) {
         precondition(width > 0 && width < 65536 && height > 0 && height < 65536, "GIF sides must be 1...65535")
         self.width = width

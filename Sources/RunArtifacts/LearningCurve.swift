@@ -2,8 +2,11 @@ import Foundation
 
 /// The episodes of a run, read back from its `metrics.csv`.
 public struct LearningCurve: Sendable {
+    /// Global step at which each episode ended, in file order.
     public var steps: [Double] = []
+    /// Seconds of training when each episode ended.
     public var wallSeconds: [Double] = []
+    /// Each episode's return.
     public var returns: [Double] = []
 
     /// Reads the episode rows of `metrics.csv` in `run`.
@@ -45,6 +48,7 @@ public struct LearningCurve: Sendable {
 /// Draws a learning curve as SVG: episode returns (light) and their moving average (bold), against
 /// environment steps and against wall time, side by side.
 public enum LearningCurvePlot {
+    /// An SVG document plotting `curve` against steps and wall time, with a `window`-episode moving average.
     public static func svg(_ curve: LearningCurve, title: String, window: Int) -> String {
         let panelWidth = 560.0, panelHeight = 380.0, margin = (left: 70.0, right: 20.0, top: 50.0, bottom: 55.0)
         let width = 2 * (panelWidth + margin.left + margin.right), height = panelHeight + margin.top + margin.bottom

@@ -4,8 +4,10 @@ import Foundation
 /// The folder a training run writes: `config.json`, `metrics.csv`, TensorBoard event files,
 /// `checkpoints/latest.safetensors` and `checkpoints/best.safetensors`, `summary.json`.
 public struct RunDirectory: Sendable {
+    /// The run's folder.
     public let url: URL
 
+    /// The run folder at `url`; nothing is created until `create()`.
     public init(url: URL) { self.url = url }
 
     /// `runs/<env>-<yyyyMMdd-HHmmss>`, with `/` in the id replaced (ALE/Pong-v5 -> ALE_Pong-v5).
@@ -17,11 +19,17 @@ public struct RunDirectory: Sendable {
         return URL(fileURLWithPath: "runs").appendingPathComponent(name)
     }
 
+    /// `config.json`: the configuration and what the run was started with.
     public var configURL: URL { url.appendingPathComponent("config.json") }
+    /// `metrics.csv`: one row per episode, logging interval, evaluation and host restart.
     public var metricsURL: URL { url.appendingPathComponent("metrics.csv") }
+    /// `summary.json`: the `TrainingSummary` of the last session.
     public var summaryURL: URL { url.appendingPathComponent("summary.json") }
+    /// The `checkpoints` folder.
     public var checkpointsURL: URL { url.appendingPathComponent("checkpoints") }
+    /// The most recent checkpoint, to resume from.
     public var latestCheckpointURL: URL { checkpointsURL.appendingPathComponent("latest.safetensors") }
+    /// The checkpoint with the best score so far (evaluation mean, else 100-episode mean).
     public var bestCheckpointURL: URL { checkpointsURL.appendingPathComponent("best.safetensors") }
 
     /// Creates the folders for a new run; refuses a folder that already holds a run.
@@ -50,13 +58,18 @@ public struct RunDirectory: Sendable {
 
     /// What `config.json` holds.
     public struct ConfigFile: Codable, Sendable {
+        /// The swift-a3c version that started the run.
         public var packageVersion: String
+        /// When the run was started, as an ISO 8601 date and time.
         public var created: String
         /// The target in force (the config's, else the environment's reward threshold).
         public var resolvedTargetReturn: Double?
+        /// Number of network parameters.
         public var parameterCount: Int
+        /// The full training configuration.
         public var config: TrainingConfig
 
+        /// The contents of `config.json`.
         public init(
             packageVersion: String, created: String, resolvedTargetReturn: Double?, parameterCount: Int,
             config: TrainingConfig

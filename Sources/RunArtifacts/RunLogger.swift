@@ -12,6 +12,7 @@ import Foundation
 /// mean length).
 /// Not thread-safe: the trainer's monitor thread owns it.
 public final class RunLogger {
+    /// The columns of `metrics.csv`, in order.
     public static let csvHeader = [
         "kind", "global_step", "wall_seconds", "worker", "episode_return", "episode_length", "updates",
         "policy_loss", "value_loss", "entropy", "max_probability", "gradient_norm", "learning_rate",

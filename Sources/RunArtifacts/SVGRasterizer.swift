@@ -2,6 +2,7 @@ import Foundation
 
 /// PNG from SVG through librsvg's `rsvg-convert` (Debian's librsvg2-bin, which scripts/setup.sh installs).
 public enum SVGRasterizer {
+    /// Draws `svg` on white as a PNG at `url` with rsvg-convert, replacing any file there.
     public static func writePNG(svg: String, to url: URL) throws {
         guard let converter = MP4Sink.findExecutable("rsvg-convert") else {
             throw ArtifactError("writing .png needs rsvg-convert (apt-get install librsvg2-bin); .svg needs nothing")

@@ -6,9 +6,12 @@ import Foundation
 public enum SafeTensors {
     /// One named float32 tensor.
     public struct Tensor: Sendable, Equatable {
+        /// Dimensions, outermost first.
         public var shape: [Int]
+        /// The elements, row-major; as many as the product of `shape`.
         public var values: [Float]
 
+        /// A tensor; `values` must fill `shape` exactly.
         public init(shape: [Int], values: [Float]) {
             precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
             self.shape = shape
@@ -20,13 +23,16 @@ public enum SafeTensors {
     public struct File: Sendable {
         /// Tensors in file order.
         public var tensors: [(name: String, tensor: Tensor)]
+        /// String metadata (the header's "__metadata__").
         public var metadata: [String: String]
 
+        /// A file of `tensors`, in that order, and `metadata`.
         public init(tensors: [(name: String, tensor: Tensor)], metadata: [String: String]) {
             self.tensors = tensors
             self.metadata = metadata
         }
 
+        /// The first tensor named `name`, or nil.
         public subscript(name: String) -> Tensor? { tensors.first { $0.name == name }?.tensor }
     }
 

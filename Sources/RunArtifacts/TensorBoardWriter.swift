@@ -76,6 +76,8 @@ public final class TensorBoardWriter {
 
 /// A run artifact that cannot be read or written; the description is one line.
 public struct ArtifactError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, in one line.
     public let description: String
+    /// An error with the one-line message `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -12,13 +12,16 @@ public final class GIFFileSink: FrameSink {
     private var encoder: GIFEncoder
     private let url: URL
 
+    /// A GIF of `width` x `height` frames for `url`; nothing is written until `finish`.
     public init(url: URL, width: Int, height: Int, framesPerSecond: Double) {
         self.url = url
         encoder = GIFEncoder(width: width, height: height, framesPerSecond: framesPerSecond)
     }
 
+    /// Encodes one frame (of the sink's size) in memory.
     public func add(_ frame: RGBFrame) throws { encoder.add(frame) }
 
+    /// Writes the whole GIF to the file atomically.
     public func finish() throws { try AtomicFile.write(encoder.finish(), to: url) }
 }
 
@@ -48,10 +51,12 @@ public final class MP4Sink: FrameSink {
         try process.run()
     }
 
+    /// Sends the frame's raw RGB bytes to ffmpeg.
     public func add(_ frame: RGBFrame) throws {
         try input.fileHandleForWriting.write(contentsOf: Data(frame.pixels))
     }
 
+    /// Waits for ffmpeg and moves the finished video into place, replacing any file there.
     public func finish() throws {
         try input.fileHandleForWriting.close()
         process.waitUntilExit()
