@@ -4,6 +4,8 @@
     read_artifacts.py safetensors FILE        tensors and metadata through the safetensors package
     read_artifacts.py gif FILE                frame count, size and first/last frame pixels through Pillow
     read_artifacts.py onnx FILE               the model run by onnxruntime on FILE.inputs.json's observations
+    read_artifacts.py torchlike FILE          a checkpoint's network run the way PyTorch lays it out (NCHW
+                                              convolutions on permuted weights), in NumPy, on FILE.inputs.json
 
 Prints one JSON object on standard output.
 """
@@ -65,6 +67,43 @@ def onnx(path):
     return out
 
 
+def torchlike(path):
+    """What the README tells PyTorch users: nn.Conv2d takes weight.permute(0, 3, 1, 2), the first
+    linear layer after the convolutions takes a height-width-channel flattening; nn.Linear takes
+    the weights as stored. Done in NumPy with PyTorch's conventions (NCHW, cross-correlation)."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    tensors = load_file(path)
+    with open(path + ".inputs.json") as f:
+        given = json.load(f)
+    x = np.array(given["values"], dtype=np.float64).reshape(given["shape"])
+    if x.ndim == 4:
+        x = x.transpose(0, 3, 1, 2)  # NHWC observations -> NCHW, as nn.Conv2d wants
+    for index, (kind, stride) in enumerate(given["layers"]):
+        if kind == "conv":
+            weight = tensors[f"network.{index}.weight"].astype(np.float64).transpose(0, 3, 1, 2)  # -> [out, in, kh, kw]
+            bias = tensors[f"network.{index}.bias"].astype(np.float64)
+            n, c, h, w = x.shape
+            k = weight.shape[2]
+            oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+            out = np.empty((n, weight.shape[0], oh, ow))
+            for i in range(oh):
+                for j in range(ow):
+                    patch = x[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
+                    out[:, :, i, j] = np.einsum("nchw,ochw->no", patch, weight)
+            x = out + bias[None, :, None, None]
+        elif kind == "relu":
+            x = np.maximum(x, 0)
+        elif kind == "tanh":
+            x = np.tanh(x)
+        elif kind == "flatten":
+            x = x.transpose(0, 2, 3, 1).reshape(x.shape[0], -1) if x.ndim == 4 else x.reshape(x.shape[0], -1)
+        elif kind == "linear":
+            x = x @ tensors[f"network.{index}.weight"].astype(np.float64).T + tensors[f"network.{index}.bias"]
+    return {"outputs": x.reshape(-1).tolist()}
+
+
 if __name__ == "__main__":
     kind, path = sys.argv[1], sys.argv[2]
-    print(json.dumps({"tensorboard": tensorboard, "safetensors": safetensors, "gif": gif, "onnx": onnx}[kind](path)))
+    print(json.dumps({"tensorboard": tensorboard, "safetensors": safetensors, "gif": gif, "onnx": onnx, "torchlike": torchlike}[kind](path)))

@@ -49,4 +49,51 @@ struct ONNXExportTests {
             #expect(abs(Double(ours[actions]) - values[row]) <= 1e-5 * max(1, abs(values[row])), "\(name) row \(row) value")
         }
     }
+
+    /// The checkpoint read the way the README tells PyTorch users to (convolution weights permuted
+    /// to [out, in, kh, kw], a height-width-channel flattening before the first linear layer)
+    /// gives our forward pass. NumPy stands in for torch, which the test environment does not carry.
+    @Test(arguments: models.indices)
+    func checkpointLoadsWithPyTorchsConventions(index: Int) throws {
+        let (name, architecture, shape, actions) = Self.models[index]
+        let model = try ActorCriticModel(architecture: architecture, observationShape: shape, actionCount: actions)
+        var rng = Xoshiro256(seed: 23)
+        var parameters = [Float](repeating: 0, count: model.parameterCount)
+        parameters.withUnsafeMutableBufferPointer { model.initialize($0.baseAddress!, seed: 4) }
+        for i in parameters.indices { parameters[i] += Float(rng.uniform(-0.02, 0.02)) }
+        let batch = 2, width = model.network.inputShape.count
+        let observations = (0..<(batch * width)).map { _ in Float(rng.uniform(0, 1)) }
+        let network = Network(spec: model.network, maxBatch: batch)
+        network.input(row: 0).update(from: observations, count: observations.count)
+        network.forward(parameters: parameters, count: batch)
+
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("latest.safetensors")
+        let state = TrainingState(
+            parameters: parameters, optimizerState: [:], optimizerSteps: 0, steps: 0, updates: 0, episodes: 0,
+            wallSeconds: 0, recentReturns: [], bestMeanReturn100: nil)
+        var config = TrainingConfig()
+        config.network = architecture
+        try Checkpoint.write(state, config: config, model: model, packageVersion: "test", to: url)
+        let layers: [[Any]] = model.network.layers.map { layer in
+            switch layer {
+            case .conv2d(_, _, let stride, _): ["conv", stride]
+            case .linear: ["linear", 0]
+            case .relu: ["relu", 0]
+            case .tanh: ["tanh", 0]
+            case .flatten: ["flatten", 0]
+            }
+        }
+        let inputs: [String: Any] = ["shape": [batch] + shape, "values": observations.map(Double.init), "layers": layers]
+        try JSONSerialization.data(withJSONObject: inputs).write(to: URL(fileURLWithPath: url.path + ".inputs.json"))
+        let outputs = try #require(PythonReader.read("torchlike", url.path)["outputs"] as? [Double])
+        #expect(outputs.count == batch * (actions + 1))
+        for row in 0..<batch {
+            for j in 0...actions {
+                let theirs = outputs[row * (actions + 1) + j], ours = Double(network.output(row: row)[j])
+                #expect(abs(ours - theirs) <= 1e-4 * max(1, abs(theirs)), "\(name) row \(row) output \(j): \(ours) vs \(theirs)")
+            }
+        }
+    }
 }
