@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # CI: installs into a temporary prefix and trains Pong for a few thousand steps from another
-# directory with the checkout's .venv out of the way, so only the installed bridge can serve.
+# directory with the checkout moved away (the binary was built from it), so only the installed
+# bridge can serve. The checkout is moved back afterwards, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 checkout=$(pwd)
+away="$checkout.moved-away-$$"
 work=$(mktemp -d)
 restore() {
-    [ -d "$work/checkout-venv" ] && mv "$work/checkout-venv" "$checkout/.venv"
+    cd /
+    [ -d "$away" ] && mv "$away" "$checkout"
     rm -rf "$work"
 }
 trap restore EXIT
 scripts/install.sh "$work/prefix"
-[ -d .venv ] && mv .venv "$work/checkout-venv"
 mkdir "$work/elsewhere"
 cd "$work/elsewhere"
+mv "$checkout" "$away"
 env -u A3C_PYTHON -u A3C_ENV_HOST "$work/prefix/bin/a3c" train --env ALE/Pong-v5 --steps 2000 --quiet --out run
 test -s run/summary.json
 grep -q '"steps"' run/summary.json

@@ -1,5 +1,6 @@
 import ActorCritic
 import ArgumentParser
+import Foundation
 
 // The options of `a3c train` that set hyper-parameters. Each option's name, help and default come
 // from its row in `TrainingConfig.settings`, its argument is read as that row reads it, and the
@@ -173,6 +174,14 @@ struct RunOptions: ParsableArguments {
         guard logEvery > 0 && logEvery.isFinite else { throw ValidationError("--log-every must be positive, got \(logEvery)") }
         if resume != nil && (config != nil || out != nil) {
             throw ValidationError("--resume continues a run in its own directory with its own config: drop --config and --out")
+        }
+        // Found out before training, not after it.
+        if let summaryJSON {
+            let directory = URL(fileURLWithPath: summaryJSON).deletingLastPathComponent()
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--summary-json \(summaryJSON): there is no directory \(directory.path)")
+            }
         }
     }
 }

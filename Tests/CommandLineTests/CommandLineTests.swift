@@ -54,6 +54,7 @@ struct CommandLineTests {
         ["train", "--max-host-restarts=-1"],
         ["train", "--out", "/dev/null"],
         ["export", "/nonexistent-run", "--onnx", "/tmp/x.onnx"],
+        ["train", "--summary-json", "/nonexistent-directory/summary.json"],
     ])
     func badInputIsOneLineAndNonZero(arguments: [String]) throws {
         let result = try run(arguments)
