@@ -47,25 +47,8 @@ public enum Initialization {
         gain: (_ layer: Int, _ row: Int) -> Float
     ) {
         for (index, layer) in spec.layers.enumerated() {
-            let input = spec.shapes[index]
-            let rows: Int, fanIn: Int
-            switch layer {
-            case .linear(let outputs):
-                rows = outputs
-                fanIn = input.count
-            case .conv2d(let filters, let kernel, _, _):
-                rows = filters
-                fanIn = kernel * kernel * input.dimensions[2]
-            case .relu, .tanh, .flatten:
-                continue
-            }
-            let weights = orthogonal(rows: rows, columns: fanIn, gain: 1, rng: &rng)
-            let target = parameters + spec.parameterOffsets[index]
-            for r in 0..<rows {
-                let rowGain = gain(index, r)
-                for c in 0..<fanIn { target[r * fanIn + c] = weights[r * fanIn + c] * rowGain }
-            }
-            (target + rows * fanIn).update(repeating: 0, count: rows)
+            layer.unit.initialize(
+                parameters + spec.parameterOffsets[index], input: spec.shapes[index], rng: &rng, gain: { gain(index, $0) })
         }
     }
 

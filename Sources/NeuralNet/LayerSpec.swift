@@ -11,43 +11,29 @@ public enum LayerSpec: Sendable, Hashable, Codable {
     /// Reshapes to one dimension; costs nothing (rows are already contiguous).
     case flatten
 
-    /// The output shape for a given input shape, or a message saying why the input does not fit.
-    public func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape {
+    /// What this kind of layer knows about itself; the one place the cases are told apart.
+    var unit: any LayerUnit {
         switch self {
-        case .linear(let outputs):
-            guard outputs > 0 else { throw NetworkShapeError("linear layer needs at least one output") }
-            return Shape(outputs)
+        case .linear(let outputs): LinearLayer(outputs: outputs)
         case .conv2d(let filters, let kernel, let stride, let padding):
-            guard input.dimensions.count == 3 else {
-                throw NetworkShapeError("conv2d needs [height, width, channels] input, got \(input)")
-            }
-            guard filters > 0, kernel > 0, stride > 0, padding >= 0 else {
-                throw NetworkShapeError("conv2d needs positive filters, kernel and stride")
-            }
-            let height = (input.dimensions[0] + 2 * padding - kernel) / stride + 1
-            let width = (input.dimensions[1] + 2 * padding - kernel) / stride + 1
-            guard input.dimensions[0] + 2 * padding >= kernel, input.dimensions[1] + 2 * padding >= kernel else {
-                throw NetworkShapeError("conv2d kernel \(kernel) is larger than its input \(input)")
-            }
-            return Shape(height, width, filters)
-        case .relu, .tanh:
-            return input
-        case .flatten:
-            return Shape(input.count)
+            Conv2DLayer(filters: filters, kernel: kernel, stride: stride, padding: padding)
+        case .relu: ReLULayer()
+        case .tanh: TanhLayer()
+        case .flatten: FlattenLayer()
         }
     }
 
-    /// Parameters this layer owns for a given input shape.
-    public func parameterCount(for input: Shape) -> Int {
-        switch self {
-        case .linear(let outputs):
-            return outputs * input.count + outputs
-        case .conv2d(let filters, let kernel, _, _):
-            return filters * kernel * kernel * input.dimensions[2] + filters
-        case .relu, .tanh, .flatten:
-            return 0
-        }
+    /// The output shape for a given input shape, or a message saying why the input does not fit.
+    public func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape {
+        try unit.outputShape(for: input)
     }
+
+    /// Parameters this layer owns for a given input shape.
+    public func parameterCount(for input: Shape) -> Int { unit.parameterCount(for: input) }
+
+    /// The layer's parameter tensors in their order in the flat buffer: names (as PyTorch names
+    /// them: "weight", "bias") and shapes; what checkpoints store.
+    public func parameterTensors(for input: Shape) -> [(name: String, shape: [Int])] { unit.parameterTensors(for: input) }
 }
 
 /// A network description whose shapes do not fit together.

@@ -36,24 +36,8 @@ public final class Network {
         for (index, layer) in spec.layers.enumerated() {
             let input = spec.shapes[index]
             let output = spec.shapes[index + 1]
-            let kernel: any LayerKernel
-            switch layer {
-            case .flatten:
-                continue  // same rows, new shape: shares the buffer
-            case .linear(let outputs):
-                kernel = LinearKernel(inputs: input.count, outputs: outputs)
-            case .conv2d(let filters, let size, let stride, let padding)
-            where SpaceToDepthConvKernel.fits(input: input, kernel: size, stride: stride, padding: padding):
-                kernel = SpaceToDepthConvKernel(input: input, filters: filters, stride: stride, maxBatch: maxBatch)
-            case .conv2d(let filters, let size, let stride, let padding):
-                kernel = Conv2DKernel(
-                    input: input, filters: filters, kernel: size, stride: stride, padding: padding,
-                    maxBatch: maxBatch)
-            case .relu:
-                kernel = ReLUKernel(width: input.count)
-            case .tanh:
-                kernel = TanhKernel(width: input.count)
-            }
+            // Layers without a kernel (flatten) pass the same rows on under a new shape: no buffer of their own.
+            guard let kernel = layer.unit.makeKernel(input: input, maxBatch: maxBatch) else { continue }
             widths.append(output.count)
             steps.append(
                 Step(

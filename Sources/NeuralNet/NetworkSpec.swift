@@ -35,39 +35,20 @@ public struct NetworkSpec: Sendable, Hashable {
 
     /// Multiply-adds of one forward pass for one sample (what GFLOP/s figures are counted from: 2 flops each).
     public var forwardMultiplyAdds: Int {
-        var total = 0
-        for (index, layer) in layers.enumerated() {
-            let input = shapes[index], output = shapes[index + 1]
-            switch layer {
-            case .linear(let outputs):
-                total += outputs * input.count
-            case .conv2d(let filters, let kernel, _, _):
-                total += output.dimensions[0] * output.dimensions[1] * filters * kernel * kernel * input.dimensions[2]
-            case .relu, .tanh, .flatten:
-                break
-            }
+        layers.indices.reduce(0) { total, i in
+            total + layers[i].unit.forwardMultiplyAdds(input: shapes[i], output: shapes[i + 1])
         }
-        return total
     }
 
-    /// Multiply-adds of one backward pass for one sample: weight gradients everywhere,
-    /// input gradients everywhere but the first layer.
+    /// Multiply-adds of one backward pass for one sample: parameter gradients everywhere, input
+    /// gradients everywhere after the first layer with parameters.
     public var backwardMultiplyAdds: Int {
         var total = 0
-        var first = true
-        for (index, layer) in layers.enumerated() {
-            let input = shapes[index], output = shapes[index + 1]
-            var perPass = 0
-            switch layer {
-            case .linear(let outputs):
-                perPass = outputs * input.count
-            case .conv2d(let filters, let kernel, _, _):
-                perPass = output.dimensions[0] * output.dimensions[1] * filters * kernel * kernel * input.dimensions[2]
-            case .relu, .tanh, .flatten:
-                continue
-            }
-            total += first ? perPass : 2 * perPass
-            first = false
+        var seenParameters = false
+        for (i, layer) in layers.enumerated() {
+            let unit = layer.unit
+            total += unit.backwardMultiplyAdds(input: shapes[i], output: shapes[i + 1], inputGradient: seenParameters)
+            if unit.parameterCount(for: shapes[i]) > 0 { seenParameters = true }
         }
         return total
     }

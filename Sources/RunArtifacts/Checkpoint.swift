@@ -139,22 +139,12 @@ public enum Checkpoint {
         let spec = model.network
         var result: [(String, Range<Int>, [Int])] = []
         for (index, layer) in spec.layers.enumerated() {
-            let input = spec.shapes[index]
-            let offset = spec.parameterOffsets[index]
-            let weightShape: [Int], outputs: Int
-            switch layer {
-            case .linear(let count):
-                outputs = count
-                weightShape = [count, input.count]
-            case .conv2d(let filters, let kernel, _, _):
-                outputs = filters
-                weightShape = [filters, kernel, kernel, input.dimensions[2]]
-            case .relu, .tanh, .flatten:
-                continue
+            var offset = spec.parameterOffsets[index]
+            for (name, shape) in layer.parameterTensors(for: spec.shapes[index]) {
+                let count = shape.reduce(1, *)
+                result.append(("network.\(index).\(name)", offset..<(offset + count), shape))
+                offset += count
             }
-            let weightCount = weightShape.reduce(1, *)
-            result.append(("network.\(index).weight", offset..<(offset + weightCount), weightShape))
-            result.append(("network.\(index).bias", (offset + weightCount)..<(offset + weightCount + outputs), [outputs]))
         }
         return result
     }

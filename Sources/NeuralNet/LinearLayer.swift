@@ -1,3 +1,31 @@
+import Randomness
+
+/// Fully connected: y = x W^T + b, W stored [outputs, inputs] as PyTorch's `nn.Linear` stores it.
+struct LinearLayer: LayerUnit {
+    let outputs: Int
+
+    func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape {
+        guard outputs > 0 else { throw NetworkShapeError("linear layer needs at least one output") }
+        return Shape(outputs)
+    }
+
+    func parameterTensors(for input: Shape) -> [(name: String, shape: [Int])] {
+        [("weight", [outputs, input.count]), ("bias", [outputs])]
+    }
+
+    func forwardMultiplyAdds(input: Shape, output: Shape) -> Int { outputs * input.count }
+
+    func backwardMultiplyAdds(input: Shape, output: Shape, inputGradient: Bool) -> Int {
+        outputs * input.count * (inputGradient ? 2 : 1)
+    }
+
+    func initialize(_ parameters: UnsafeMutablePointer<Float>, input: Shape, rng: inout Xoshiro256, gain: (Int) -> Float) {
+        initializeWeightsAndBias(parameters, rows: outputs, fanIn: input.count, rng: &rng, gain: gain)
+    }
+
+    func makeKernel(input: Shape, maxBatch: Int) -> (any LayerKernel)? { LinearKernel(inputs: input.count, outputs: outputs) }
+}
+
 /// y = x W^T + b with W stored [outputs, inputs].
 final class LinearKernel: LayerKernel {
     let inputs: Int

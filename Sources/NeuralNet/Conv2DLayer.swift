@@ -1,3 +1,50 @@
+import Randomness
+
+/// 2-D convolution on [height, width, channels] samples (NHWC rows): weight [filters, kernel,
+/// kernel, channels], bias [filters]. Runs as four GEMMs over blocks where kernel = 2 x stride fits
+/// the input exactly (the Atari networks), through im2col otherwise.
+struct Conv2DLayer: LayerUnit {
+    let filters: Int, kernel: Int, stride: Int, padding: Int
+
+    func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape {
+        guard input.dimensions.count == 3 else {
+            throw NetworkShapeError("conv2d needs [height, width, channels] input, got \(input)")
+        }
+        guard filters > 0, kernel > 0, stride > 0, padding >= 0 else {
+            throw NetworkShapeError("conv2d needs positive filters, kernel and stride")
+        }
+        guard input.dimensions[0] + 2 * padding >= kernel, input.dimensions[1] + 2 * padding >= kernel else {
+            throw NetworkShapeError("conv2d kernel \(kernel) is larger than its input \(input)")
+        }
+        let height = (input.dimensions[0] + 2 * padding - kernel) / stride + 1
+        let width = (input.dimensions[1] + 2 * padding - kernel) / stride + 1
+        return Shape(height, width, filters)
+    }
+
+    func parameterTensors(for input: Shape) -> [(name: String, shape: [Int])] {
+        [("weight", [filters, kernel, kernel, input.dimensions[2]]), ("bias", [filters])]
+    }
+
+    func forwardMultiplyAdds(input: Shape, output: Shape) -> Int {
+        output.dimensions[0] * output.dimensions[1] * filters * kernel * kernel * input.dimensions[2]
+    }
+
+    func backwardMultiplyAdds(input: Shape, output: Shape, inputGradient: Bool) -> Int {
+        forwardMultiplyAdds(input: input, output: output) * (inputGradient ? 2 : 1)
+    }
+
+    func initialize(_ parameters: UnsafeMutablePointer<Float>, input: Shape, rng: inout Xoshiro256, gain: (Int) -> Float) {
+        initializeWeightsAndBias(parameters, rows: filters, fanIn: kernel * kernel * input.dimensions[2], rng: &rng, gain: gain)
+    }
+
+    func makeKernel(input: Shape, maxBatch: Int) -> (any LayerKernel)? {
+        if SpaceToDepthConvKernel.fits(input: input, kernel: kernel, stride: stride, padding: padding) {
+            return SpaceToDepthConvKernel(input: input, filters: filters, stride: stride, maxBatch: maxBatch)
+        }
+        return Conv2DKernel(input: input, filters: filters, kernel: kernel, stride: stride, padding: padding, maxBatch: maxBatch)
+    }
+}
+
 /// 2-D convolution on NHWC rows through im2col and one matrix product:
 /// columns[samples * outH * outW, kernel * kernel * channels] x W^T[.., filters] = output[.., filters],
 /// which is already the NHWC layout of the next layer. The columns stay in scratch for the backward pass.
