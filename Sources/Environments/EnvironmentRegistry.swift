@@ -85,6 +85,10 @@ public enum EnvironmentRegistry {
             summary: "swing a two-link arm up; 3 actions, 6 observations (native Swift)",
             factory: { Acrobot() }),
         EnvironmentSpec(
+            id: "StatelessCartPole-v1", maxEpisodeSteps: 500, rewardThreshold: 475,
+            summary: "CartPole-v1 with the velocities hidden (x and θ only): needs memory; 2 actions, 2 observations (native Swift)",
+            factory: { StatelessCartPole() }),
+        EnvironmentSpec(
             id: "MountainCar-v0", maxEpisodeSteps: 200, rewardThreshold: -110,
             summary: "drive an underpowered car up a hill; 3 actions, 2 observations (native Swift)",
             factory: { MountainCar() }),

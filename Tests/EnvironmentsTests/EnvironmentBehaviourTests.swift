@@ -75,6 +75,27 @@ struct EnvironmentBehaviourTests {
         #expect(try !env.step(1).result.truncated)
     }
 
+    /// The stateless cart-pole is CartPole with x and θ shown: same seed and actions, same
+    /// positions, rewards and episode ends, and no velocities.
+    @Test func statelessCartPoleIsCartPoleWithoutItsVelocities() throws {
+        let full = try EnvironmentRegistry.make("CartPole-v1"), stateless = try EnvironmentRegistry.make("StatelessCartPole-v1")
+        #expect(stateless.observationSpace.shape == [2])
+        var a = try full.reset(seed: 11), b = try stateless.reset(seed: 11)
+        var episodes = 0
+        for t in 0..<2_000 {
+            #expect(b == [a[0], a[2]], "step \(t)")
+            let action = (t * 7 + t / 3) % 2
+            let (nextA, resultA) = try full.step(action), (nextB, resultB) = try stateless.step(action)
+            #expect(resultA.reward == resultB.reward && resultA.terminated == resultB.terminated && resultA.truncated == resultB.truncated)
+            (a, b) = (nextA, nextB)
+            if resultA.isDone {
+                episodes += 1
+                (a, b) = (try full.reset(seed: nil), try stateless.reset(seed: nil))
+            }
+        }
+        #expect(episodes > 20)
+    }
+
     @Test func observationsFitTheirSpaces() throws {
         for spec in EnvironmentRegistry.native {
             let env = try spec.make()
