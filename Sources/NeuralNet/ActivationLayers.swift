@@ -1,19 +1,19 @@
 /// max(0, x), element by element.
 struct ReLULayer: LayerUnit {
     func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape { input }
-    func makeKernel(input: Shape, maxBatch: Int) -> (any LayerKernel)? { ReLUKernel(width: input.count) }
+    func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)? { ReLUKernel(width: input.count) }
 }
 
 /// tanh(x), element by element.
 struct TanhLayer: LayerUnit {
     func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape { input }
-    func makeKernel(input: Shape, maxBatch: Int) -> (any LayerKernel)? { TanhKernel(width: input.count) }
+    func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)? { TanhKernel(width: input.count) }
 }
 
 /// A sample's values as one dimension: rows are already contiguous, so nothing runs.
 struct FlattenLayer: LayerUnit {
     func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape { Shape(input.count) }
-    func makeKernel(input: Shape, maxBatch: Int) -> (any LayerKernel)? { nil }
+    func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)? { nil }
 }
 
 #if canImport(Glibc)

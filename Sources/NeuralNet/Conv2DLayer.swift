@@ -37,7 +37,7 @@ struct Conv2DLayer: LayerUnit {
         initializeWeightsAndBias(parameters, rows: filters, fanIn: kernel * kernel * input.dimensions[2], rng: &rng, gain: gain)
     }
 
-    func makeKernel(input: Shape, maxBatch: Int) -> (any LayerKernel)? {
+    func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)? {
         if SpaceToDepthConvKernel.fits(input: input, kernel: kernel, stride: stride, padding: padding) {
             return SpaceToDepthConvKernel(input: input, filters: filters, stride: stride, maxBatch: maxBatch)
         }

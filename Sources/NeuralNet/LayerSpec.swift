@@ -10,6 +10,9 @@ public enum LayerSpec: Sendable, Hashable, Codable {
     case tanh
     /// Reshapes to one dimension; costs nothing (rows are already contiguous).
     case flatten
+    /// A long short-term memory layer of `hidden` cells (PyTorch's `nn.LSTMCell`); its rows are
+    /// steps in time (see `Network.init(spec:maxBatch:sequenceStride:)`).
+    case lstm(hidden: Int)
 
     /// What this kind of layer knows about itself; the one place the cases are told apart.
     var unit: any LayerUnit {
@@ -20,6 +23,7 @@ public enum LayerSpec: Sendable, Hashable, Codable {
         case .relu: ReLULayer()
         case .tanh: TanhLayer()
         case .flatten: FlattenLayer()
+        case .lstm(let hidden): LSTMLayer(hidden: hidden)
         }
     }
 

@@ -22,7 +22,8 @@ protocol LayerUnit: Sendable {
     func initialize(_ parameters: UnsafeMutablePointer<Float>, input: Shape, rng: inout Xoshiro256, gain: (Int) -> Float)
 
     /// The kernel for batches of up to `maxBatch` samples; nil when the rows pass through unchanged.
-    func makeKernel(input: Shape, maxBatch: Int) -> (any LayerKernel)?
+    /// Recurrent layers read row r's predecessor in time at row r - `sequenceStride`.
+    func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)?
 }
 
 extension LayerUnit {

@@ -23,7 +23,7 @@ struct LinearLayer: LayerUnit {
         initializeWeightsAndBias(parameters, rows: outputs, fanIn: input.count, rng: &rng, gain: gain)
     }
 
-    func makeKernel(input: Shape, maxBatch: Int) -> (any LayerKernel)? { LinearKernel(inputs: input.count, outputs: outputs) }
+    func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)? { LinearKernel(inputs: input.count, outputs: outputs) }
 }
 
 /// y = x W^T + b with W stored [outputs, inputs].

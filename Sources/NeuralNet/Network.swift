@@ -21,30 +21,41 @@ public final class Network {
     }
 
     private let steps: [Step]
+    /// Recurrent kernels and the activation buffer each writes.
+    private let recurrent: [(kernel: any RecurrentKernel, outputBuffer: Int)]
+    /// Rows per step in time for recurrent layers.
+    public let sequenceStride: Int
     /// activations[b] holds maxBatch rows of width widths[b].
     private let activations: [FloatBuffer]
     private let activationGradients: [FloatBuffer]
     private let widths: [Int]
 
-    /// Builds kernels and buffers for up to `maxBatch` samples.
-    public init(spec: NetworkSpec, maxBatch: Int) {
+    /// Builds kernels and buffers for up to `maxBatch` samples. Recurrent layers read row r's
+    /// predecessor in time at row r - `sequenceStride` (a worker's environment count; by default
+    /// every row is its own sequence, continuing the state set for it).
+    public init(spec: NetworkSpec, maxBatch: Int, sequenceStride: Int? = nil) {
         precondition(maxBatch > 0, "maxBatch must be positive")
         self.spec = spec
         self.maxBatch = maxBatch
         var widths = [spec.inputShape.count]
         var steps: [Step] = []
+        var recurrent: [(any RecurrentKernel, Int)] = []
+        let stride = sequenceStride ?? maxBatch
+        self.sequenceStride = stride
         for (index, layer) in spec.layers.enumerated() {
             let input = spec.shapes[index]
             let output = spec.shapes[index + 1]
             // Layers without a kernel (flatten) pass the same rows on under a new shape: no buffer of their own.
-            guard let kernel = layer.unit.makeKernel(input: input, maxBatch: maxBatch) else { continue }
+            guard let kernel = layer.unit.makeKernel(input: input, maxBatch: maxBatch, sequenceStride: stride) else { continue }
             widths.append(output.count)
+            if let memory = kernel as? any RecurrentKernel { recurrent.append((memory, widths.count - 1)) }
             steps.append(
                 Step(
                     kernel: kernel, inputBuffer: widths.count - 2, outputBuffer: widths.count - 1,
                     parameterOffset: spec.parameterOffsets[index]))
         }
         self.steps = steps
+        self.recurrent = recurrent
         self.widths = widths
         activations = widths.map { FloatBuffer(count: $0 * maxBatch) }
         activationGradients = widths.map { FloatBuffer(count: $0 * maxBatch) }
@@ -102,5 +113,30 @@ public final class Network {
                 count: count, parameters: parameters + step.parameterOffset,
                 parameterGradient: gradient + step.parameterOffset)
         }
+    }
+
+    // MARK: recurrent state
+
+    /// The network has a recurrent layer (an LSTM) and keeps state between batches.
+    public var isRecurrent: Bool { !recurrent.isEmpty }
+
+    /// Row `row` starts an episode (or not): recurrent layers start it from zeros.
+    public func markEpisodeStart(row: Int, _ starts: Bool = true) {
+        for r in recurrent { r.kernel.markEpisodeStart(row: row, starts) }
+    }
+
+    /// No row of the first `count` starts an episode.
+    public func clearEpisodeStarts(count: Int) {
+        for r in recurrent { r.kernel.clearEpisodeStarts(count: count) }
+    }
+
+    /// The state after rows `first ..< first + sequenceStride` is where the next batch starts.
+    public func carryRecurrentState(fromRow first: Int) {
+        for r in recurrent { r.kernel.carryState(fromRow: first, output: activations[r.outputBuffer].pointer) }
+    }
+
+    /// Sequence `slot` (an environment) starts from zeros.
+    public func resetRecurrentState(slot: Int) {
+        for r in recurrent { r.kernel.resetState(slot: slot) }
     }
 }

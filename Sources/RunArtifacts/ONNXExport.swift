@@ -59,6 +59,8 @@ public enum ONNXExport {
                 current = graph.node("Relu", [current], name)
             case .tanh:
                 current = graph.node("Tanh", [current], name)
+            case .lstm:
+                throw ArtifactError("ONNX export of recurrent (LSTM) networks is not supported yet")
             case .flatten:
                 // Our rows are height-width-channel: back to that order before flattening.
                 if channelsFirst {

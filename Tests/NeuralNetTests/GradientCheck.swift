@@ -11,10 +11,13 @@ struct GradientCheck {
     let lossWeights: [Float]
     let batch: Int
 
+    /// `sequenceStride` and `prepare` are for recurrent networks: rows per step in time, and what
+    /// to do to the network (its initial state, episode starts) once the parameters are known.
     init(spec: NetworkSpec, batch: Int, seed: UInt64, inputRange: ClosedRange<Float> = -1...1,
-         keepAwayFromZero: Bool = false) {
+         keepAwayFromZero: Bool = false, sequenceStride: Int? = nil,
+         prepare: (Network, [Float]) -> Void = { _, _ in }) {
         var rng = Xoshiro256(seed: seed)
-        network = Network(spec: spec, maxBatch: batch)
+        network = Network(spec: spec, maxBatch: batch, sequenceStride: sequenceStride)
         var parameters = [Float](repeating: 0, count: spec.parameterCount)
         parameters.withUnsafeMutableBufferPointer { buffer in
             Initialization.initialize(spec, parameters: buffer.baseAddress!, rng: &rng) { _, _ in 1 }
@@ -29,6 +32,7 @@ struct GradientCheck {
         }
         lossWeights = (0..<(batch * spec.outputShape.count)).map { _ in Float(rng.uniform(-1, 1)) }
         self.batch = batch
+        prepare(network, parameters)
     }
 
     func loss(parameters: [Float], inputs: [Float]) -> Double {

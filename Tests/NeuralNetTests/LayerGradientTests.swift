@@ -92,6 +92,54 @@ struct LayerGradientTests {
         }
     }
 
+    /// The LSTM through time: 4 steps of 2 sequences from a non-zero initial state (carried from an
+    /// earlier batch), with sequence 1 starting a new episode at step 2; a linear head on top.
+    @Test func lstmThroughTimeWithInitialStateAndAnEpisodeStart() throws {
+        let spec = try NetworkSpec(inputShape: Shape(4), layers: [.lstm(hidden: 3), .linear(outputs: 2)])
+        #expect(spec.parameterCount == (4 * 3 * 4 + 4 * 3 * 3 + 2 * 4 * 3) + (2 * 3 + 2))
+        GradientCheck(spec: spec, batch: 8, seed: 9, sequenceStride: 2) { network, parameters in
+            var rng = Xoshiro256(seed: 10)
+            for i in 0..<8 { network.input(row: 0)[i] = Float(rng.uniform(-1, 1)) }
+            network.forward(parameters: parameters, count: 2)
+            network.carryRecurrentState(fromRow: 0)
+            network.markEpisodeStart(row: 5)
+        }.verify(tolerance: 2e-3)
+    }
+
+    /// A row marked as an episode start forgets what came before it, and only that row's sequence.
+    @Test func anEpisodeStartForgetsTheState() throws {
+        let spec = try NetworkSpec(inputShape: Shape(2), layers: [.lstm(hidden: 3)])
+        var rng = Xoshiro256(seed: 4)
+        let parameters = (0..<spec.parameterCount).map { _ in Float(rng.uniform(-0.5, 0.5)) }
+        let inputs = (0..<12).map { _ in Float(rng.uniform(-1, 1)) }
+        func outputs(startAt row: Int?) -> [Float] {
+            let network = Network(spec: spec, maxBatch: 6, sequenceStride: 2)
+            #expect(network.isRecurrent)
+            network.input(row: 0).update(from: inputs, count: inputs.count)
+            if let row { network.markEpisodeStart(row: row) }
+            network.forward(parameters: parameters, count: 6)
+            return Array(UnsafeBufferPointer(start: network.output(row: 0), count: 18))
+        }
+        let plain = outputs(startAt: nil), restarted = outputs(startAt: 3)
+        // Rows 0-2 and row 4 (the other sequence) are untouched; rows 3 and 5 change.
+        #expect(Array(plain[0..<9]) == Array(restarted[0..<9]) && Array(plain[12..<15]) == Array(restarted[12..<15]))
+        #expect(Array(plain[9..<12]) != Array(restarted[9..<12]) && Array(plain[15..<18]) != Array(restarted[15..<18]))
+        // From zeros, row 3 is what row 1 would be with row 3's input as the first step.
+        let fresh = Network(spec: spec, maxBatch: 1)
+        fresh.input(row: 0).update(from: Array(inputs[6..<8]), count: 2)
+        fresh.forward(parameters: parameters, count: 1)
+        #expect(Array(UnsafeBufferPointer(start: fresh.output(row: 0), count: 3)) == Array(restarted[9..<12]))
+    }
+
+    /// An MLP under the LSTM, three sequences of two steps, the first restarting at step 1.
+    @Test func lstmBelowAndAboveOtherLayers() throws {
+        let spec = try NetworkSpec(
+            inputShape: Shape(3), layers: [.linear(outputs: 5), .tanh, .lstm(hidden: 4), .linear(outputs: 3)])
+        GradientCheck(spec: spec, batch: 6, seed: 12, sequenceStride: 3) { network, _ in
+            network.markEpisodeStart(row: 3)
+        }.verify(tolerance: 2e-3)
+    }
+
     @Test func multilayerPerceptron() throws {
         let spec = try NetworkSpec(
             inputShape: Shape(4), layers: [.linear(outputs: 16), .tanh, .linear(outputs: 16), .tanh, .linear(outputs: 3)])

@@ -83,6 +83,7 @@ struct ONNXExportTests {
             case .relu: ["relu", 0]
             case .tanh: ["tanh", 0]
             case .flatten: ["flatten", 0]
+            case .lstm: ["lstm", 0]
             }
         }
         let inputs: [String: Any] = ["shape": [batch] + shape, "values": observations.map(Double.init), "layers": layers]
