@@ -10,6 +10,8 @@ public enum NetworkArchitecture: String, Sendable, CaseIterable, Codable {
     /// The A3C paper's network for 84x84 frame stacks (Mnih et al. 2016, after Mnih et al. 2013):
     /// conv 16 8x8 stride 4, conv 32 4x4 stride 2, fully connected 256, all ReLU.
     case paper
+    /// The MLP, then an LSTM of `lstm-size` cells before the heads: a policy with memory for vectors.
+    case mlpLSTM = "mlp-lstm"
 }
 
 /// Hidden-layer non-linearity of the MLP.
@@ -33,18 +35,22 @@ public struct ActorCriticModel: Sendable {
     /// Builds the named architecture for the given observation shape and action count.
     public init(
         architecture: NetworkArchitecture, observationShape: [Int], actionCount: Int,
-        hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh
+        hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh, lstmSize: Int = 64
     ) throws(NetworkShapeError) {
         guard actionCount >= 2 else { throw NetworkShapeError("an actor-critic needs at least 2 actions") }
         var layers: [LayerSpec] = []
         let resolved = architecture == .auto ? (observationShape.count == 3 ? .paper : .mlp) : architecture
         switch resolved {
-        case .mlp, .auto:
+        case .mlp, .mlpLSTM, .auto:
             guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ $0 > 0 }) else {
                 throw NetworkShapeError("the MLP needs at least one hidden layer of positive size")
             }
             if observationShape.count > 1 { layers.append(.flatten) }
             for size in hiddenSizes { layers += [.linear(outputs: size), activation.layer] }
+            if resolved == .mlpLSTM {
+                guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
+                layers.append(.lstm(hidden: lstmSize))
+            }
         case .paper:
             guard observationShape.count == 3 else {
                 throw NetworkShapeError(

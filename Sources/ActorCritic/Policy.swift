@@ -30,6 +30,8 @@ public final class Policy {
     /// The action for the observation in `observation`.
     public func act(greedy: Bool, rng: inout Xoshiro256) -> Int {
         network.forward(parameters: parameters.pointer, count: 1)
+        // A recurrent policy goes on from the state after this observation.
+        if network.isRecurrent { network.carryRecurrentState(fromRow: 0) }
         let output = network.output(row: 0)
         if greedy { return Categorical.argmax(output, count: model.actionCount) }
         _ = Categorical.evaluate(
@@ -39,6 +41,12 @@ public final class Policy {
     }
 
     /// The critic's value of the observation in `observation`.
+    /// A new episode: a recurrent policy forgets what it saw (nothing to do for a feed-forward one).
+    public func startEpisode() {
+        network.resetRecurrentState(slot: 0)
+    }
+
+    /// V of the current observation (for a recurrent policy, in its current state, which this leaves as it was).
     public func value() -> Float {
         network.forward(parameters: parameters.pointer, count: 1)
         return network.output(row: 0)[model.actionCount]
@@ -78,6 +86,7 @@ public enum Evaluator {
         var result = EvaluationResult(scores: [], lengths: [])
         let observation = policy.observation
         try environment.reset(seed: seed, into: observation)
+        policy.startEpisode()
         for _ in 0..<episodes {
             var score = 0.0, length = 0
             if let frame, let picture = environment.render() { frame(picture) }
@@ -89,6 +98,7 @@ public enum Evaluator {
                 if let frame, let picture = environment.render() { frame(picture) }
                 if step.isDone {
                     try environment.reset(seed: nil, into: observation)
+                    policy.startEpisode()
                     if step.gameOver { break }
                 }
             }

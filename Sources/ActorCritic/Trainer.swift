@@ -41,7 +41,8 @@ public final class Trainer: Sendable {
         defer { probe.close() }
         model = try ActorCriticModel(
             architecture: config.network, observationShape: probe.observationSpace.shape,
-            actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation)
+            actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
+            lstmSize: config.lstmSize)
         targetReturn = config.targetReturn ?? environment.rewardThreshold ?? probe.rewardThreshold
         let parameters = FloatBuffer(count: model.parameterCount)
         self.parameters = parameters

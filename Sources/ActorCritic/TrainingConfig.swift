@@ -42,6 +42,8 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var hiddenSizes = [64, 64]
     /// Non-linearity of the MLP.
     public var activation: Activation = .tanh
+    /// Cells of the LSTM of recurrent networks (`mlp-lstm`).
+    public var lstmSize = 64
     /// Picture observations: [height, width] after resizing (Atari: 84x84 as in the paper).
     public var frameSize = [84, 84]
     /// Frames stacked as channels.

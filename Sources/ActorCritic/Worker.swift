@@ -37,6 +37,8 @@ final class Worker {
     let finalRowsStart: Int
     var episodeReturns: [Double]
     var episodeLengths: [Int]
+    /// The observation in row e of the next rollout begins an episode (a recurrent network forgets there).
+    var startsEpisode: [Bool]
 
     init(index: Int, shared: SharedTraining, sharing: any GradientSharing) throws {
         self.index = index
@@ -66,7 +68,10 @@ final class Worker {
         // Rows: t_max steps of observations, the observations after the last step (bootstrap), and
         // the final observations of episodes truncated during the rollout.
         finalRowsStart = (tMax + 1) * environmentCount
-        network = Network(spec: shared.model.network, maxBatch: (tMax + 2) * environmentCount)
+        // Row t x n + e is environment e at step t: a recurrent layer's predecessor is n rows up.
+        network = Network(
+            spec: shared.model.network, maxBatch: (tMax + 2) * environmentCount, sequenceStride: environmentCount)
+        startsEpisode = Array(repeating: true, count: environmentCount)
         localParameters = FloatBuffer(count: shared.model.parameterCount)
         gradient = FloatBuffer(count: shared.model.parameterCount)
         loss = ActorCriticLoss(entropyBeta: config.entropyBeta, valueCoefficient: config.valueCoefficient)
@@ -97,6 +102,10 @@ final class Worker {
         while keepGoing {
             sharing.pull(into: localParameters)
             let local = UnsafePointer(localParameters.pointer)
+            if network.isRecurrent {
+                network.clearEpisodeStarts(count: (tMax + 1) * n)
+                for e in 0..<n where startsEpisode[e] { network.markEpisodeStart(row: e) }
+            }
             do {
                 try act(parameters: local)
             } catch let error as BridgeError where error.hostLost && hostRestarts < config.maxHostRestarts {
@@ -106,6 +115,7 @@ final class Worker {
                 for e in 0..<n {
                     episodeReturns[e] = 0
                     episodeLengths[e] = 0
+                    startsEpisode[e] = true
                 }
                 keepGoing = sharing.dropRollout(worker: index, gradient: gradient)
                 continue
@@ -125,8 +135,9 @@ final class Worker {
             shared.updateStatistics.add(terms, gradientNorm: outcome.gradientNorm, isNewUpdate: outcome.appliedHere)
             keepGoing = outcome.keepGoing
 
-            // The observations after the last step start the next rollout.
+            // The observations after the last step start the next rollout, from the state after it.
             network.input(row: 0).update(from: network.input(row: last), count: n * observationCount)
+            if network.isRecurrent { network.carryRecurrentState(fromRow: last - n) }
         }
     }
 
@@ -150,12 +161,17 @@ final class Worker {
                 let result = results[e]
                 var reward = Float(result.reward) * config.rewardScale
                 if result.truncated && !result.terminated {
-                    // Cut short, not ended: bootstrap from the last real observation.
+                    // Cut short, not ended: bootstrap from the last real observation. A recurrent
+                    // network values it from this row's state, lent to the row before its spare row
+                    // (the bootstrap row, computed again at the end of the rollout).
+                    if network.isRecurrent { network.copyRecurrentState(fromRow: row, toRow: finalRowsStart + e - n) }
                     network.forward(parameters: local, first: finalRowsStart + e, count: 1)
                     reward += config.gamma * network.output(row: finalRowsStart + e)[actionCount]
                 }
                 rollout.rewards.pointer[row] = reward
                 rollout.continues.pointer[row] = result.isDone ? 0 : 1
+                startsEpisode[e] = result.isDone
+                if result.isDone && network.isRecurrent { network.markEpisodeStart(row: row + n) }
                 episodeReturns[e] += result.score
                 episodeLengths[e] += 1
                 // Logs count whole games with their real score; a lost life only ends a training episode.

@@ -215,6 +215,11 @@ final class LSTMKernel: LayerKernel, RecurrentKernel {
         initialC.pointer.update(from: cells.pointer + first * hidden, count: stride * hidden)
     }
 
+    func copyState(fromRow source: Int, toRow target: Int, output: UnsafeMutablePointer<Float>) {
+        (output + target * hidden).update(from: output + source * hidden, count: hidden)
+        (cells.pointer + target * hidden).update(from: cells.pointer + source * hidden, count: hidden)
+    }
+
     func resetState(slot: Int) {
         (initialH.pointer + slot * hidden).update(repeating: 0, count: hidden)
         (initialC.pointer + slot * hidden).update(repeating: 0, count: hidden)
@@ -235,6 +240,8 @@ protocol RecurrentKernel: AnyObject {
     func clearEpisodeStarts(count: Int)
     /// Rows `first ..< first + stride` become the initial state of the next batch.
     func carryState(fromRow first: Int, output: UnsafePointer<Float>)
+    /// Row `target` holds row `source`'s h and c, as if it had computed them.
+    func copyState(fromRow source: Int, toRow target: Int, output: UnsafeMutablePointer<Float>)
     func resetState(slot: Int)
     func setState(slot: Int, h: UnsafePointer<Float>, c: UnsafePointer<Float>)
 }

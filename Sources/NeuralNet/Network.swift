@@ -135,6 +135,12 @@ public final class Network {
         for r in recurrent { r.kernel.carryState(fromRow: first, output: activations[r.outputBuffer].pointer) }
     }
 
+    /// Row `target` takes row `source`'s recurrent state, so that the row `sequenceStride` after
+    /// `target` continues from `source` (a truncated episode's last observation, valued in a spare row).
+    public func copyRecurrentState(fromRow source: Int, toRow target: Int) {
+        for r in recurrent { r.kernel.copyState(fromRow: source, toRow: target, output: activations[r.outputBuffer].pointer) }
+    }
+
     /// Sequence `slot` (an environment) starts from zeros.
     public func resetRecurrentState(slot: Int) {
         for r in recurrent { r.kernel.resetState(slot: slot) }

@@ -25,7 +25,8 @@ struct LoadedCheckpoint {
         defer { probe.close() }
         model = try ActorCriticModel(
             architecture: config.network, observationShape: probe.observationSpace.shape,
-            actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation)
+            actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
+            lstmSize: config.lstmSize)
         try contents.verifyShapes(match: model)
     }
 

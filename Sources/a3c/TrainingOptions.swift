@@ -132,6 +132,7 @@ struct OptimizationOptions: ConfigOptionGroup {
 struct NetworkOptions: ConfigOptionGroup {
     @Option(\.network) var network: ConfigArgument?
     @Option(\.hiddenSizes) var hidden: ConfigArgument?
+    @Option(\.lstmSize) var lstmSize: ConfigArgument?
     @Option(\.activation) var activation: ConfigArgument?
 }
 

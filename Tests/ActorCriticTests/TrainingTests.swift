@@ -31,6 +31,29 @@ struct TrainingTests {
         #expect(otherTrainer.parameters.array != first.parameters)
     }
 
+    /// The recurrent network's state, carried across rollouts and reset at episode starts, is as
+    /// deterministic as the rest: one worker, one seed, the same parameters twice.
+    @Test func oneWorkerLSTMRunsAreBitIdentical() throws {
+        func run() throws -> [Float] {
+            var config = TrainingConfig()
+            config.environmentID = "StatelessCartPole-v1"
+            config.network = .mlpLSTM
+            config.lstmSize = 16
+            config.workers = 1
+            config.envsPerWorker = 3
+            config.seed = 5
+            config.totalSteps = 20_000
+            config.targetReturn = 10_000
+            let trainer = try Trainer(config: config)
+            _ = try trainer.run()
+            #expect(trainer.model.network.layers.contains(.lstm(hidden: 16)))
+            return trainer.parameters.array
+        }
+        let first = try run(), second = try run()
+        #expect(first == second)
+        #expect(first.allSatisfy { $0.isFinite })
+    }
+
     @Test func cartPoleIsSolvedWithTheDefaults() throws {
         var config = TrainingConfig()
         config.seed = 3
