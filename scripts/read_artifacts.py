@@ -101,6 +101,17 @@ def torchlike(path):
             x = x.transpose(0, 2, 3, 1).reshape(x.shape[0], -1) if x.ndim == 4 else x.reshape(x.shape[0], -1)
         elif kind == "linear":
             x = x @ tensors[f"network.{index}.weight"].astype(np.float64).T + tensors[f"network.{index}.bias"]
+        elif kind == "lstm":
+            # nn.LSTMCell from zero state (each row its own sequence here), gates i, f, g, o.
+            t = {name: tensors[f"network.{index}.{name}"].astype(np.float64) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+            hidden = t["weight_hh"].shape[1]
+            h = np.zeros((x.shape[0], hidden))
+            c = np.zeros((x.shape[0], hidden))
+            gates = x @ t["weight_ih"].T + t["bias_ih"] + h @ t["weight_hh"].T + t["bias_hh"]
+            i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+            sigmoid = lambda z: 1 / (1 + np.exp(-z))
+            c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+            x = sigmoid(o) * np.tanh(c)
     return {"outputs": x.reshape(-1).tolist()}
 
 

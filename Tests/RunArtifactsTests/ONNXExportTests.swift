@@ -10,23 +10,33 @@ struct ONNXExportTests {
     static let models: [(String, NetworkArchitecture, [Int], Int)] = [
         ("MLP, CartPole's shape", .mlp, [4], 2),
         ("paper network, 84x84x4, 6 actions", .paper, [84, 84, 4], 6),
+        ("MLP + LSTM, first step of each sequence", .mlpLSTM, [4], 2),
     ]
 
-    /// onnxruntime runs the exported graph on random observations and gets our forward pass.
-    @Test(arguments: models.indices)
-    func onnxruntimeMatchesOurForwardPass(index: Int) throws {
-        let (name, architecture, shape, actions) = Self.models[index]
+    /// Model `index` with its initial parameters perturbed (non-zero biases, a livelier head, so that
+    /// every parameter matters), `batch` random observations, and our forward pass of them.
+    static func forwardPass(_ index: Int, batch: Int, seed: UInt64) throws
+        -> (ActorCriticModel, [Float], [Float], Network)
+    {
+        let (_, architecture, shape, actions) = models[index]
         let model = try ActorCriticModel(architecture: architecture, observationShape: shape, actionCount: actions)
-        var rng = Xoshiro256(seed: 17)
+        var rng = Xoshiro256(seed: seed)
         var parameters = [Float](repeating: 0, count: model.parameterCount)
-        parameters.withUnsafeMutableBufferPointer { model.initialize($0.baseAddress!, seed: 3) }
-        // Non-zero biases and a livelier head, so that every parameter matters.
+        parameters.withUnsafeMutableBufferPointer { model.initialize($0.baseAddress!, seed: seed + 1) }
         for i in parameters.indices { parameters[i] += Float(rng.uniform(-0.02, 0.02)) }
-        let batch = 3, width = model.network.inputShape.count
-        let observations = (0..<(batch * width)).map { _ in Float(rng.uniform(0, 1)) }
+        let observations = (0..<(batch * model.network.inputShape.count)).map { _ in Float(rng.uniform(0, 1)) }
         let network = Network(spec: model.network, maxBatch: batch)
         network.input(row: 0).update(from: observations, count: observations.count)
         network.forward(parameters: parameters, count: batch)
+        return (model, parameters, observations, network)
+    }
+
+    /// onnxruntime runs the exported graph on random observations and gets our forward pass.
+    @Test(arguments: [0, 1])
+    func onnxruntimeMatchesOurForwardPass(index: Int) throws {
+        let (name, _, shape, actions) = Self.models[index]
+        let batch = 3
+        let (model, parameters, observations, network) = try Self.forwardPass(index, batch: batch, seed: 17)
 
         let directory = try PythonReader.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -52,20 +62,13 @@ struct ONNXExportTests {
 
     /// The checkpoint read the way the README tells PyTorch users to (convolution weights permuted
     /// to [out, in, kh, kw], a height-width-channel flattening before the first linear layer)
-    /// gives our forward pass. NumPy stands in for torch, which the test environment does not carry.
+    /// gives our forward pass; the LSTM's tensors go into an LSTMCell as PyTorch names them (gates
+    /// i, f, g, o). NumPy stands in for torch, which the test environment does not carry.
     @Test(arguments: models.indices)
     func checkpointLoadsWithPyTorchsConventions(index: Int) throws {
         let (name, architecture, shape, actions) = Self.models[index]
-        let model = try ActorCriticModel(architecture: architecture, observationShape: shape, actionCount: actions)
-        var rng = Xoshiro256(seed: 23)
-        var parameters = [Float](repeating: 0, count: model.parameterCount)
-        parameters.withUnsafeMutableBufferPointer { model.initialize($0.baseAddress!, seed: 4) }
-        for i in parameters.indices { parameters[i] += Float(rng.uniform(-0.02, 0.02)) }
-        let batch = 2, width = model.network.inputShape.count
-        let observations = (0..<(batch * width)).map { _ in Float(rng.uniform(0, 1)) }
-        let network = Network(spec: model.network, maxBatch: batch)
-        network.input(row: 0).update(from: observations, count: observations.count)
-        network.forward(parameters: parameters, count: batch)
+        let batch = 2
+        let (model, parameters, observations, network) = try Self.forwardPass(index, batch: batch, seed: 23)
 
         let directory = try PythonReader.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
