@@ -153,30 +153,31 @@ final class SpaceToDepthConvKernel: LayerKernel {
     /// [H, W, C] -> [blockRows, blockColumns, stride, stride, C]; rows of stride x C floats move whole.
     private func toBlocks(_ image: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>) {
         let span = stride * channels
-        forEachBlockSpan { imageOffset, blockOffset in
-            for i in 0..<span { target[blockOffset + i] = image[imageOffset + i] }
-        }
-    }
-
-    /// The inverse of `toBlocks`.
-    private func fromBlocks(_ source: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
-        let span = stride * channels
-        forEachBlockSpan { imageOffset, blockOffset in
-            for i in 0..<span { image[imageOffset + i] = source[blockOffset + i] }
-        }
-    }
-
-    /// Where each run of stride x channels floats lies in the image and in the blocks, in block order.
-    @inline(__always)
-    private func forEachBlockSpan(_ body: (_ imageOffset: Int, _ blockOffset: Int) -> Void) {
-        let span = stride * channels
         let width = blockColumns * stride
-        var blockOffset = 0
+        var out = target
         for by in 0..<blockRows {
             for bx in 0..<blockColumns {
                 for sy in 0..<stride {
-                    body(((by * stride + sy) * width + bx * stride) * channels, blockOffset)
-                    blockOffset += span
+                    let source = image + ((by * stride + sy) * width + bx * stride) * channels
+                    for i in 0..<span { out[i] = source[i] }
+                    out += span
+                }
+            }
+        }
+    }
+
+    /// The inverse of `toBlocks`. (Written out, not shared with it through a closure: that cost
+    /// about a tenth of the network's speed, measured with `a3c bench`.)
+    private func fromBlocks(_ source: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+        let span = stride * channels
+        let width = blockColumns * stride
+        var from = source
+        for by in 0..<blockRows {
+            for bx in 0..<blockColumns {
+                for sy in 0..<stride {
+                    let target = image + ((by * stride + sy) * width + bx * stride) * channels
+                    for i in 0..<span { target[i] = from[i] }
+                    from += span
                 }
             }
         }
