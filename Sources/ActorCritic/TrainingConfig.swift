@@ -213,17 +213,13 @@ extension TrainingConfig {
     /// Atari. (A bridged id may have pictures or not; it is only known once it runs.)
     fileprivate func validateEnvironmentFit() throws(ConfigurationError) {
         let plain = TrainingConfig()
-        func flags(_ changed: [(AnyKeyPath, Bool)]) -> String {
-            changed.filter(\.1).map { "--" + Self.setting($0.0).key }.joined(separator: ", ")
+        /// The flags among `keyPaths` whose values differ from the defaults.
+        func changed(_ keyPaths: [AnyKeyPath]) -> [String] {
+            keyPaths.map(Self.setting).filter { $0.argumentDescription(in: self) != $0.argumentDescription(in: plain) }
+                .map { "--" + $0.key }
         }
-        let atariOnly: [(AnyKeyPath, Bool)] = [
-            (\TrainingConfig.noopMax, noopMax != plain.noopMax), (\TrainingConfig.stickyActions, stickyActions != plain.stickyActions),
-            (\TrainingConfig.episodicLife, episodicLife != plain.episodicLife), (\TrainingConfig.fireReset, fireReset != plain.fireReset),
-        ]
-        let pictures: [(AnyKeyPath, Bool)] = [
-            (\TrainingConfig.frameSize, frameSize != plain.frameSize), (\TrainingConfig.frameStack, frameStack != plain.frameStack),
-            (\TrainingConfig.frameSkip, frameSkip != plain.frameSkip), (\TrainingConfig.crop, crop != plain.crop),
-        ]
+        let atariOnly: [AnyKeyPath] = [\TrainingConfig.noopMax, \TrainingConfig.stickyActions, \TrainingConfig.episodicLife, \TrainingConfig.fireReset]
+        let pictures: [AnyKeyPath] = [\TrainingConfig.frameSize, \TrainingConfig.frameStack, \TrainingConfig.frameSkip, \TrainingConfig.crop]
         let id = environmentID
         if id.hasPrefix("ALE/") {
             if crop != plain.crop {
@@ -235,13 +231,16 @@ extension TrainingConfig {
                     "--frame-size \(frameSize[0])x\(frameSize[1]) does not apply to \(id): Atari frames are square (84, 42, ...)")
             }
         } else if id.hasPrefix("Vizdoom") || id.hasPrefix("gym:Vizdoom") {
-            let given = flags(atariOnly)
-            if !given.isEmpty { throw ConfigurationError("\(given) \(atariOnly.filter(\.1).count == 1 ? "is" : "are") Atari's; \(id) is a ViZDoom scenario") }
-        } else if EnvironmentRegistry.native.contains(where: { $0.id == id }) {
-            let given = flags(pictures + atariOnly)
+            let given = changed(atariOnly)
             if !given.isEmpty {
                 throw ConfigurationError(
-                    "\(given) \((pictures + atariOnly).filter(\.1).count == 1 ? "applies" : "apply") to pictures (Atari, ViZDoom); "
+                    "\(given.joined(separator: ", ")) \(given.count == 1 ? "is" : "are") Atari's; \(id) is a ViZDoom scenario")
+            }
+        } else if EnvironmentRegistry.native.contains(where: { $0.id == id }) {
+            let given = changed(pictures + atariOnly)
+            if !given.isEmpty {
+                throw ConfigurationError(
+                    "\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") to pictures (Atari, ViZDoom); "
                         + "\(id) has vector observations")
             }
         }

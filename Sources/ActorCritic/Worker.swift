@@ -46,21 +46,7 @@ final class Worker {
         self.sharing = sharing
         let config = shared.config
         environmentCount = config.envsPerWorker
-        // A host lost while starting counts as a restart too.
-        var lostAtStart: [BridgeError] = []
-        var made: (any VectorEnvironment)?
-        while made == nil {
-            do {
-                made = try shared.environment.makeVector(count: environmentCount)
-            } catch let error as BridgeError where error.hostLost && lostAtStart.count < config.maxHostRestarts {
-                lostAtStart.append(error)
-            }
-        }
-        environments = made!
-        hostRestarts = lostAtStart.count
-        for (i, error) in lostAtStart.enumerated() {
-            shared.recordHostRestart(worker: index, restart: i + 1, reason: error.description)
-        }
+        (environments, hostRestarts) = try Self.makeEnvironments(shared: shared, worker: index, restartsSoFar: 0)
         actionCount = shared.model.actionCount
         observationCount = environments.observationSpace.count
         tMax = config.tMax
@@ -198,16 +184,24 @@ final class Worker {
 
     /// New environments (a new host process) in place of those whose host died or hung.
     private func replaceHost(after error: BridgeError) throws {
-        var lost = error
+        hostRestarts += 1
+        shared.recordHostRestart(worker: index, restart: hostRestarts, reason: error.description)
+        environments.close()
+        (environments, hostRestarts) = try Self.makeEnvironments(shared: shared, worker: index, restartsSoFar: hostRestarts)
+    }
+
+    /// A worker's environments; a host lost while starting is another restart, made while
+    /// restarts are left. Returns them and the restarts spent so far.
+    private static func makeEnvironments(
+        shared: SharedTraining, worker: Int, restartsSoFar: Int
+    ) throws -> (any VectorEnvironment, Int) {
+        var restarts = restartsSoFar
         while true {
-            hostRestarts += 1
-            shared.recordHostRestart(worker: index, restart: hostRestarts, reason: lost.description)
-            environments.close()
             do {
-                environments = try shared.environment.makeVector(count: environmentCount)
-                return
-            } catch let error as BridgeError where error.hostLost && hostRestarts < shared.config.maxHostRestarts {
-                lost = error
+                return (try shared.environment.makeVector(count: shared.config.envsPerWorker), restarts)
+            } catch let error as BridgeError where error.hostLost && restarts < shared.config.maxHostRestarts {
+                restarts += 1
+                shared.recordHostRestart(worker: worker, restart: restarts, reason: error.description)
             }
         }
     }

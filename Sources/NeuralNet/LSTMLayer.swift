@@ -224,11 +224,6 @@ final class LSTMKernel: LayerKernel, RecurrentKernel {
         (initialH.pointer + slot * hidden).update(repeating: 0, count: hidden)
         (initialC.pointer + slot * hidden).update(repeating: 0, count: hidden)
     }
-
-    func setState(slot: Int, h: UnsafePointer<Float>, c: UnsafePointer<Float>) {
-        (initialH.pointer + slot * hidden).update(from: h, count: hidden)
-        (initialC.pointer + slot * hidden).update(from: c, count: hidden)
-    }
 }
 
 @inline(__always)
@@ -243,5 +238,4 @@ protocol RecurrentKernel: AnyObject {
     /// Row `target` holds row `source`'s h and c, as if it had computed them.
     func copyState(fromRow source: Int, toRow target: Int, output: UnsafeMutablePointer<Float>)
     func resetState(slot: Int)
-    func setState(slot: Int, h: UnsafePointer<Float>, c: UnsafePointer<Float>)
 }
