@@ -12,6 +12,15 @@ public enum NetworkArchitecture: String, Sendable, CaseIterable, Codable {
     case paper
     /// The MLP, then an LSTM of `lstm-size` cells before the heads: a policy with memory for vectors.
     case mlpLSTM = "mlp-lstm"
+    /// The recurrent network of universe-starter-agent and pytorch-a3c, for 42x42 frames: four
+    /// convolutions of 32 3x3 filters with stride 2 (padding 1), ELU, then an LSTM of `lstm-size` (256).
+    case universe
+    /// The paper's network with an LSTM of `lstm-size` (256) cells after its fully connected layer,
+    /// as the paper's A3C LSTM agents.
+    case paperLSTM = "paper-lstm"
+
+    /// The network keeps a recurrent state (an LSTM).
+    public var isRecurrent: Bool { self == .mlpLSTM || self == .universe || self == .paperLSTM }
 }
 
 /// Hidden-layer non-linearity of the MLP.
@@ -51,16 +60,28 @@ public struct ActorCriticModel: Sendable {
                 guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
                 layers.append(.lstm(hidden: lstmSize))
             }
-        case .paper:
+        case .paper, .paperLSTM:
             guard observationShape.count == 3 else {
                 throw NetworkShapeError(
-                    "the paper network needs image observations [height, width, frames], got \(observationShape)")
+                    "the \(resolved.rawValue) network needs image observations [height, width, frames], got \(observationShape)")
             }
             layers = [
                 .conv2d(filters: 16, kernel: 8, stride: 4, padding: 0), .relu,
                 .conv2d(filters: 32, kernel: 4, stride: 2, padding: 0), .relu,
                 .flatten, .linear(outputs: 256), .relu,
             ]
+            if resolved == .paperLSTM {
+                guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
+                layers.append(.lstm(hidden: lstmSize))
+            }
+        case .universe:
+            guard observationShape.count == 3 else {
+                throw NetworkShapeError(
+                    "the universe network needs image observations [height, width, frames], got \(observationShape)")
+            }
+            guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
+            for _ in 0..<4 { layers += [.conv2d(filters: 32, kernel: 3, stride: 2, padding: 1), .elu] }
+            layers += [.flatten, .lstm(hidden: lstmSize)]
         }
         layers.append(.linear(outputs: actionCount + 1))
         guard observationShape.allSatisfy({ $0 > 0 }), !observationShape.isEmpty else {

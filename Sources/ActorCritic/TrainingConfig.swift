@@ -93,6 +93,34 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         return config
     }
 
+    /// The defaults for an environment and a network: the recurrent picture networks bring the
+    /// set-up of the implementations they come from (see `applyRecurrentPictureDefaults`).
+    public static func defaults(for environmentID: String, network: NetworkArchitecture?) -> TrainingConfig {
+        var config = defaults(for: environmentID)
+        guard let network else { return config }
+        config.network = network
+        if network == .universe || network == .paperLSTM { config.applyRecurrentPictureDefaults() }
+        return config
+    }
+
+    /// universe-starter-agent's and pytorch-a3c's set-up for their LSTM networks: one environment per
+    /// worker, 20-step rollouts, Adam at a constant 1e-4, an LSTM of 256 cells; for `universe`,
+    /// single 42x42 frames (the LSTM is the memory) and, for Atari, the screen without the 34 rows
+    /// above and 16 below the playing field, as universe-starter-agent crops it.
+    public mutating func applyRecurrentPictureDefaults() {
+        envsPerWorker = 1
+        tMax = 20
+        optimizer = .adam
+        learningRate = 1e-4
+        learningRateSchedule = .constant
+        lstmSize = 256
+        if network == .universe {
+            frameSize = [42, 42]
+            frameStack = 1
+            if environmentID.hasPrefix("ALE/") { crop = [34, 16, 0, 0] }
+        }
+    }
+
     /// Ids whose observations are pictures: the paper's Atari set-up applies.
     public static func isPictureEnvironment(_ id: String) -> Bool {
         id.hasPrefix("ALE/") || id.hasPrefix("Vizdoom") || id.hasPrefix("gym:Vizdoom")
@@ -133,6 +161,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         options.atari.noopMax = noopMax
         options.atari.frameSize = frameSize[0]
         options.atari.frameStack = frameStack
+        options.atari.crop = FramePipeline.Crop(top: crop[0], bottom: crop[1], left: crop[2], right: crop[3])
         options.atari.clipRewards = clipRewards
         options.atari.episodicLife = episodicLife
         options.atari.fireReset = fireReset
@@ -209,8 +238,7 @@ extension TrainingConfig {
 
 extension TrainingConfig {
     /// Options that the chosen environment would silently ignore are refused: picture options for
-    /// native vector environments, Atari's own options for ViZDoom, a crop or a non-square size for
-    /// Atari. (A bridged id may have pictures or not; it is only known once it runs.)
+    /// native vector environments, Atari's own options for ViZDoom, a non-square size for Atari. (A bridged id may have pictures or not; it is only known once it runs.)
     fileprivate func validateEnvironmentFit() throws(ConfigurationError) {
         let plain = TrainingConfig()
         /// The flags among `keyPaths` whose values differ from the defaults.
@@ -222,10 +250,6 @@ extension TrainingConfig {
         let pictures: [AnyKeyPath] = [\TrainingConfig.frameSize, \TrainingConfig.frameStack, \TrainingConfig.frameSkip, \TrainingConfig.crop]
         let id = environmentID
         if id.hasPrefix("ALE/") {
-            if crop != plain.crop {
-                throw ConfigurationError(
-                    "--crop does not apply to \(id): Atari frames are resized whole (--crop is for ViZDoom and other pictures)")
-            }
             if frameSize.count == 2 && frameSize[0] != frameSize[1] {
                 throw ConfigurationError(
                     "--frame-size \(frameSize[0])x\(frameSize[1]) does not apply to \(id): Atari frames are square (84, 42, ...)")

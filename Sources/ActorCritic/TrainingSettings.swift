@@ -64,8 +64,8 @@ extension TrainingConfig {
             ifSet: ConfigCheck("must be a finite number", showsValue: false) { $0.isFinite })),
         // Network.
         .init(ConfigSetting(
-            \.network, "network", "Network: paper (the A3C paper's conv net, for pictures), mlp (vectors), mlp-lstm (vectors, with memory) or auto.")),
-        .init(ConfigSetting(\.lstmSize, "lstm-size", "Cells of the LSTM of recurrent networks (mlp-lstm).", check: .between(1, 4096))),
+            \.network, "network", "Network: paper (the A3C paper's conv net, for pictures), paper-lstm (the same with an LSTM), universe (4 convs on 42x42 frames + LSTM, as universe-starter-agent and pytorch-a3c), mlp (vectors), mlp-lstm (vectors, with memory) or auto.")),
+        .init(ConfigSetting(\.lstmSize, "lstm-size", "Cells of the LSTM of recurrent networks (mlp-lstm: 64; universe, paper-lstm: 256).", check: .between(1, 4096))),
         .init(ConfigSetting(
             \.hiddenSizes, "hidden", "Hidden layer sizes of the MLP, comma-separated.",
             check: ConfigCheck("must list positive layer sizes") { !$0.isEmpty && $0.allSatisfy { $0 > 0 && $0 <= 65536 } })),

@@ -9,6 +9,9 @@ public struct AtariOptions: Sendable, Hashable, Codable {
     public var frameSize = 84
     /// Frames stacked as channels.
     public var frameStack = 4
+    /// Pixels cut off the 210x160 screen before resizing (none by default; universe-starter-agent
+    /// cuts the 34 rows of score above the court and 16 below it).
+    public var crop = FramePipeline.Crop()
     /// Rewards for learning are clipped to [-1, 1] (logs keep the real score); also for other
     /// picture observations (ViZDoom), never for vector observations.
     public var clipRewards = true

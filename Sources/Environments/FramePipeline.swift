@@ -7,7 +7,7 @@
 /// Not thread-safe: one per environment.
 public final class FramePipeline {
     /// Pixels cut off each edge of the input frame before it is resized.
-    public struct Crop: Sendable, Hashable {
+    public struct Crop: Sendable, Hashable, Codable {
         /// Rows removed at the top and bottom, columns at the left and right.
         public var top = 0, bottom = 0, left = 0, right = 0
         /// A crop with these margins; all zero keeps the whole frame.

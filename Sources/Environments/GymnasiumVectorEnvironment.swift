@@ -56,7 +56,7 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
             pipelines.append(
                 try FramePipeline(
                     inputHeight: shape[0], inputWidth: shape[1], inputChannels: 1, outputHeight: options.frameSize,
-                    outputWidth: options.frameSize, stackSize: options.frameStack))
+                    outputWidth: options.frameSize, stackSize: options.frameStack, crop: options.crop))
         }
         self.init(
             id: id, host: host, pipelines: pipelines,

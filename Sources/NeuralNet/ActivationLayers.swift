@@ -10,6 +10,12 @@ struct TanhLayer: LayerUnit {
     func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)? { TanhKernel(width: input.count) }
 }
 
+/// x for x > 0, exp(x) - 1 otherwise (alpha 1): the activation of both reference A3C-LSTM networks.
+struct ELULayer: LayerUnit {
+    func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape { input }
+    func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)? { ELUKernel(width: input.count) }
+}
+
 /// A sample's values as one dimension: rows are already contiguous, so nothing runs.
 struct FlattenLayer: LayerUnit {
     func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape { Shape(input.count) }
@@ -65,6 +71,34 @@ final class TanhKernel: LayerKernel {
         for i in 0..<(count * width) {
             let y = output[i]
             inputGradient[i] = outputGradient[i] * (1 - y * y)
+        }
+    }
+}
+
+/// x for x > 0, exp(x) - 1 otherwise, elementwise.
+final class ELUKernel: LayerKernel {
+    let width: Int
+    init(width: Int) { self.width = width }
+
+    func forward(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        first: Int, count: Int, parameters: UnsafePointer<Float>
+    ) {
+        for i in 0..<(count * width) {
+            let x = input[i]
+            output[i] = x > 0 ? x : expm1f(x)
+        }
+    }
+
+    func backward(
+        input: UnsafePointer<Float>, output: UnsafePointer<Float>,
+        outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+        count: Int, parameters: UnsafePointer<Float>, parameterGradient: UnsafeMutablePointer<Float>
+    ) {
+        guard let inputGradient else { return }
+        // For x <= 0 the derivative exp(x) is the output plus one.
+        for i in 0..<(count * width) {
+            inputGradient[i] = input[i] > 0 ? outputGradient[i] : outputGradient[i] * (output[i] + 1)
         }
     }
 }

@@ -8,6 +8,8 @@ public enum LayerSpec: Sendable, Hashable, Codable {
     case relu
     /// tanh(x).
     case tanh
+    /// x for x > 0, exp(x) - 1 otherwise.
+    case elu
     /// Reshapes to one dimension; costs nothing (rows are already contiguous).
     case flatten
     /// A long short-term memory layer of `hidden` cells (PyTorch's `nn.LSTMCell`); its rows are
@@ -22,6 +24,7 @@ public enum LayerSpec: Sendable, Hashable, Codable {
             Conv2DLayer(filters: filters, kernel: kernel, stride: stride, padding: padding)
         case .relu: ReLULayer()
         case .tanh: TanhLayer()
+        case .elu: ELULayer()
         case .flatten: FlattenLayer()
         case .lstm(let hidden): LSTMLayer(hidden: hidden)
         }

@@ -59,6 +59,8 @@ public enum ONNXExport {
                 current = graph.node("Relu", [current], name)
             case .tanh:
                 current = graph.node("Tanh", [current], name)
+            case .elu:
+                current = graph.node("Elu", [current], name)  // alpha 1, ONNX's default
             case .lstm:
                 throw ArtifactError("ONNX export of recurrent (LSTM) networks is not supported yet")
             case .flatten:

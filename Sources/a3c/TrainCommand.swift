@@ -62,7 +62,10 @@ struct TrainCommand: ParsableCommand {
             if let config = runOptions.config { loaded = try TrainingConfigFile.load(URL(fileURLWithPath: config)) }
             let environmentID = environment.env?.parsed.environmentID ?? (loaded.flatMap { $0.keys.contains("env") ? $0.config.environmentID : nil })
                 ?? TrainingConfig().environmentID
-            var base = TrainingConfig.defaults(for: environmentID)
+            // The recurrent picture networks bring their own frames and rollouts unless told otherwise.
+            let chosenNetwork = network.network?.parsed.network
+                ?? (loaded.flatMap { $0.keys.contains("network") ? $0.config.network : nil })
+            var base = TrainingConfig.defaults(for: environmentID, network: chosenNetwork)
             if let loaded { base = base.merging(loaded.config, keys: loaded.keys) }
             let seedFromFile = loaded?.keys.contains("seed") ?? false
             var resolved = applyingOptions(to: base)

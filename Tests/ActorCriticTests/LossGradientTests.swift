@@ -13,6 +13,9 @@ struct LossGradientTests {
         // The paper's layers on 36x36 frames: every kernel, stride and layer of the real network,
         // with few enough ReLUs that a finite-difference step rarely crosses a kink.
         ("paper network, 36x36x4", .paper, [36, 36, 4], 4),
+        // The recurrent networks: the rollout is one sequence through the LSTM (5 steps in time).
+        ("universe network, 20x20x1", .universe, [20, 20, 1], 3),
+        ("paper network + LSTM, 36x36x4", .paperLSTM, [36, 36, 4], 4),
     ]
 
     @Test(arguments: cases.indices)
@@ -34,7 +37,7 @@ struct LossGradientTests {
         let advantages = (0..<steps).map { _ in Float(rng.uniform(-2, 2)) }
         let loss = ActorCriticLoss(entropyBeta: 0.05, valueCoefficient: 0.5)
 
-        let network = Network(spec: spec, maxBatch: steps)
+        let network = Network(spec: spec, maxBatch: steps, sequenceStride: architecture.isRecurrent ? 1 : nil)
         network.input(row: 0).update(from: observations, count: observations.count)
         let rollout = Rollout(steps: steps, environmentCount: 1, actionCount: actionCount)
         for t in 0..<steps {
@@ -70,7 +73,11 @@ struct LossGradientTests {
             // one crosses zero inside the step. The derivative the backward pass gives is then the
             // slope on one side, so it must lie between the one-sided quotients; away from kinks the
             // two agree with the central quotient. Short steps for the conv net keep kinks rare.
-            let h: Float = architecture == .paper ? 2e-4 : 1e-2
+            let h: Float = switch architecture {
+            case .paper, .paperLSTM: 2e-4
+            case .universe: 1e-3
+            default: 1e-2
+            }
             var plus = parameters, minus = parameters
             plus[i] += h
             minus[i] -= h

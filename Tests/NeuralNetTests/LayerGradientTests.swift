@@ -19,6 +19,12 @@ struct LayerGradientTests {
         GradientCheck(spec: spec, batch: 3, seed: 3, inputRange: -2...2).verify()
     }
 
+    /// Both sides of zero: ELU's derivative is continuous there (alpha 1), so no kink to avoid.
+    @Test func elu() throws {
+        let spec = try NetworkSpec(inputShape: Shape(9), layers: [.elu])
+        GradientCheck(spec: spec, batch: 3, seed: 13, inputRange: -2...2).verify()
+    }
+
     @Test func flattenThenLinear() throws {
         let spec = try NetworkSpec(inputShape: Shape(3, 2, 2), layers: [.flatten, .linear(outputs: 4)])
         #expect(spec.shapes[1] == Shape(12))

@@ -85,6 +85,7 @@ struct ONNXExportTests {
             case .linear: ["linear", 0]
             case .relu: ["relu", 0]
             case .tanh: ["tanh", 0]
+            case .elu: ["elu", 0]
             case .flatten: ["flatten", 0]
             case .lstm: ["lstm", 0]
             }
