@@ -4,8 +4,9 @@
     read_artifacts.py safetensors FILE        tensors and metadata through the safetensors package
     read_artifacts.py gif FILE                frame count, size and first/last frame pixels through Pillow
     read_artifacts.py onnx FILE               the model run by onnxruntime on FILE.inputs.json's observations
-    read_artifacts.py torchlike FILE          a checkpoint's network run the way PyTorch lays it out (NCHW
-                                              convolutions on permuted weights), in NumPy, on FILE.inputs.json
+                                              (recurrent graphs a step at a time, the state passed on)
+    read_artifacts.py torch FILE              a checkpoint loaded into PyTorch modules (nn.Conv2d on permuted
+                                              weights, nn.Linear, nn.LSTMCell), run on FILE.inputs.json
 
 Prints one JSON object on standard output.
 """
@@ -52,69 +53,124 @@ def gif(path):
 
 
 def onnx(path):
+    """The model run by onnxruntime on FILE.inputs.json (the layout torch_network reads); a
+    recurrent graph (inputs h_in, c_in) runs a step at a time, its h_out, c_out fed back."""
     import numpy as np
     import onnxruntime
 
     with open(path + ".inputs.json") as f:
         given = json.load(f)
     session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    observation = np.array(given["values"], dtype=np.float32).reshape(given["shape"])
+    shape, batch, steps = given["shape"], given["batch"], given["steps"]
     names = [o.name for o in session.get_outputs()]
-    results = session.run(None, {"observation": observation})
-    out = {name: result.reshape(-1).tolist() for name, result in zip(names, results)}
+    recurrent = "h_in" in [i.name for i in session.get_inputs()]
+    state = None
+
+    def run(rows):
+        nonlocal state
+        feed = {"observation": np.array(rows, dtype=np.float32).reshape([batch] + shape)}
+        if recurrent:
+            if state is None:
+                cells = session.get_inputs()[1].shape[1]
+                state = (np.zeros((batch, cells), np.float32), np.zeros((batch, cells), np.float32))
+            feed["h_in"], feed["c_in"] = state
+        results = dict(zip(names, session.run(None, feed)))
+        if recurrent:
+            state = (results["h_out"], results["c_out"])
+        return results
+
+    if given["warmup"]:
+        run(given["warmup"])
+    size = int(np.prod(shape))
+    collected = {name: [] for name in names}
+    for step in range(steps):
+        for row in given["starts"]:
+            if row // batch == step and state is not None:
+                state[0][row % batch] = 0
+                state[1][row % batch] = 0
+        results = run(given["values"][step * batch * size:(step + 1) * batch * size])
+        for name in names:
+            collected[name] += results[name].reshape(-1).tolist()
+    out = dict(collected)
     out["inputs"] = [{"name": i.name, "shape": [str(d) for d in i.shape]} for i in session.get_inputs()]
     out["outputs"] = names
     return out
 
 
-def torchlike(path):
-    """What the README tells PyTorch users: nn.Conv2d takes weight.permute(0, 3, 1, 2), the first
-    linear layer after the convolutions takes a height-width-channel flattening; nn.Linear takes
-    the weights as stored. Done in NumPy with PyTorch's conventions (NCHW, cross-correlation)."""
+def torch_network(path):
+    """A checkpoint loaded into PyTorch modules the way the README tells PyTorch users: nn.Conv2d
+    takes weight.permute(0, 3, 1, 2), the first layer after the convolutions takes a
+    height-width-channel flattening, nn.Linear takes the weights as stored, nn.LSTMCell takes
+    weight_ih, weight_hh, bias_ih, bias_hh as stored. FILE.inputs.json gives the observation shape,
+    the layers, "warmup" observations (one step from zero state, whose recurrent state the sequence
+    starts from; may be empty), then "steps" x "batch" observations, and "starts": the rows
+    (step * batch + sequence) where a new episode begins with zero state."""
     import numpy as np
-    from safetensors.numpy import load_file
+    import torch
+    from safetensors.torch import load_file
 
+    torch.set_num_threads(1)
     tensors = load_file(path)
     with open(path + ".inputs.json") as f:
         given = json.load(f)
-    x = np.array(given["values"], dtype=np.float64).reshape(given["shape"])
-    if x.ndim == 4:
-        x = x.transpose(0, 3, 1, 2)  # NHWC observations -> NCHW, as nn.Conv2d wants
-    for index, (kind, stride) in enumerate(given["layers"]):
-        if kind == "conv":
-            weight = tensors[f"network.{index}.weight"].astype(np.float64).transpose(0, 3, 1, 2)  # -> [out, in, kh, kw]
-            bias = tensors[f"network.{index}.bias"].astype(np.float64)
-            n, c, h, w = x.shape
-            k = weight.shape[2]
-            oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
-            out = np.empty((n, weight.shape[0], oh, ow))
-            for i in range(oh):
-                for j in range(ow):
-                    patch = x[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
-                    out[:, :, i, j] = np.einsum("nchw,ochw->no", patch, weight)
-            x = out + bias[None, :, None, None]
-        elif kind == "relu":
-            x = np.maximum(x, 0)
-        elif kind == "tanh":
-            x = np.tanh(x)
-        elif kind == "flatten":
-            x = x.transpose(0, 2, 3, 1).reshape(x.shape[0], -1) if x.ndim == 4 else x.reshape(x.shape[0], -1)
-        elif kind == "linear":
-            x = x @ tensors[f"network.{index}.weight"].astype(np.float64).T + tensors[f"network.{index}.bias"]
-        elif kind == "lstm":
-            # nn.LSTMCell from zero state (each row its own sequence here), gates i, f, g, o.
-            t = {name: tensors[f"network.{index}.{name}"].astype(np.float64) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-            hidden = t["weight_hh"].shape[1]
-            h = np.zeros((x.shape[0], hidden))
-            c = np.zeros((x.shape[0], hidden))
-            gates = x @ t["weight_ih"].T + t["bias_ih"] + h @ t["weight_hh"].T + t["bias_hh"]
-            i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
-            sigmoid = lambda z: 1 / (1 + np.exp(-z))
-            c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
-            x = sigmoid(o) * np.tanh(c)
-    return {"outputs": x.reshape(-1).tolist()}
+    shape, batch, steps = given["shape"], given["batch"], given["steps"]
+    modules = []
+    with torch.no_grad():
+        for index, (kind, stride, padding) in enumerate(given["layers"]):
+            t = lambda name: tensors[f"network.{index}.{name}"].double()
+            if kind == "conv":
+                weight = t("weight").permute(0, 3, 1, 2)
+                module = torch.nn.Conv2d(weight.shape[1], weight.shape[0], weight.shape[2], stride=stride, padding=padding)
+                module.weight.copy_(weight)
+                module.bias.copy_(t("bias"))
+            elif kind == "linear":
+                weight = t("weight")
+                module = torch.nn.Linear(weight.shape[1], weight.shape[0])
+                module.weight.copy_(weight)
+                module.bias.copy_(t("bias"))
+            elif kind == "lstm":
+                weight_ih = t("weight_ih")
+                module = torch.nn.LSTMCell(weight_ih.shape[1], weight_ih.shape[0] // 4)
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                    getattr(module, name).copy_(t(name))
+            elif kind == "flatten":
+                module = None
+            else:
+                module = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "elu": torch.nn.ELU}[kind]()
+            modules.append((kind, module.double() if module is not None else None))
+
+        def forward(observations, states):
+            x = torch.tensor(np.array(observations, dtype=np.float64).reshape([-1] + shape))
+            if x.ndim == 4:
+                x = x.permute(0, 3, 1, 2)  # NHWC observations -> NCHW, as nn.Conv2d wants
+            for index, (kind, module) in enumerate(modules):
+                if kind == "flatten":
+                    x = x.permute(0, 2, 3, 1).reshape(x.shape[0], -1) if x.ndim == 4 else x.reshape(x.shape[0], -1)
+                elif kind == "lstm":
+                    zeros = torch.zeros(x.shape[0], module.hidden_size, dtype=torch.float64)
+                    h, c = module(x, states.get(index, (zeros, zeros)))
+                    states[index] = (h, c)
+                    x = h
+                else:
+                    x = module(x)
+            return x
+
+        states = {}
+        if given["warmup"]:
+            forward(given["warmup"], states)
+        size = int(np.prod(shape))
+        outputs = []
+        for step in range(steps):
+            for row in given["starts"]:
+                if row // batch == step:
+                    for h, c in states.values():
+                        h[row % batch] = 0
+                        c[row % batch] = 0
+            rows = given["values"][step * batch * size:(step + 1) * batch * size]
+            outputs.append(forward(rows, states).reshape(-1))
+        return {"outputs": torch.cat(outputs).tolist(), "torch": torch.__version__}
 
 
 if __name__ == "__main__":
     kind, path = sys.argv[1], sys.argv[2]
-    print(json.dumps({"tensorboard": tensorboard, "safetensors": safetensors, "gif": gif, "onnx": onnx, "torchlike": torchlike}[kind](path)))
+    print(json.dumps({"tensorboard": tensorboard, "safetensors": safetensors, "gif": gif, "onnx": onnx, "torch": torch_network}[kind](path)))

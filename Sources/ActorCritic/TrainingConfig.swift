@@ -99,7 +99,9 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         var config = defaults(for: environmentID)
         guard let network else { return config }
         config.network = network
-        if network == .universe || network == .paperLSTM { config.applyRecurrentPictureDefaults() }
+        if (network == .universe || network == .paperLSTM) && isPictureEnvironment(environmentID) {
+            config.applyRecurrentPictureDefaults()
+        }
         return config
     }
 
@@ -250,6 +252,11 @@ extension TrainingConfig {
         let pictures: [AnyKeyPath] = [\TrainingConfig.frameSize, \TrainingConfig.frameStack, \TrainingConfig.frameSkip, \TrainingConfig.crop]
         let id = environmentID
         if id.hasPrefix("ALE/") {
+            // Atari screens are 210x160.
+            if crop[0] + crop[1] >= 210 || crop[2] + crop[3] >= 160 {
+                throw ConfigurationError(
+                    "--crop \(crop.map(String.init).joined(separator: ",")) leaves nothing of \(id)'s 210x160 screen")
+            }
             if frameSize.count == 2 && frameSize[0] != frameSize[1] {
                 throw ConfigurationError(
                     "--frame-size \(frameSize[0])x\(frameSize[1]) does not apply to \(id): Atari frames are square (84, 42, ...)")
@@ -266,6 +273,29 @@ extension TrainingConfig {
                 throw ConfigurationError(
                     "\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") to pictures (Atari, ViZDoom); "
                         + "\(id) has vector observations")
+            }
+        }
+    }
+}
+
+extension TrainingConfig {
+    /// What fixes the network's parameters and what they mean: a resumed run cannot change it.
+    static var modelDefining: [PartialKeyPath<TrainingConfig>] {
+        [
+            \.environmentID, \.network, \.hiddenSizes, \.lstmSize, \.activation, \.frameSize, \.frameStack, \.crop,
+        ]
+    }
+
+    /// Refuses a change, from the config a run was trained with, of anything that fixes its network
+    /// or its observations (`runName` names the run in the message).
+    public func checkResumable(from saved: TrainingConfig, runName: String) throws(ConfigurationError) {
+        for keyPath in Self.modelDefining {
+            let setting = Self.setting(keyPath)
+            let given = setting.argumentDescription(in: self), trained = setting.argumentDescription(in: saved)
+            if given != trained {
+                throw ConfigurationError(
+                    "--\(setting.key) \(given): \(runName) was trained with \(trained), and a resumed run keeps its "
+                        + "network and observations (start a new run to change them)")
             }
         }
     }

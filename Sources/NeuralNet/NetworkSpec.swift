@@ -33,6 +33,9 @@ public struct NetworkSpec: Sendable, Hashable {
     /// Shape of the network's output sample.
     public var outputShape: Shape { shapes[shapes.count - 1] }
 
+    /// A layer keeps state from one step to the next (an LSTM).
+    public var isRecurrent: Bool { layers.contains { $0.unit is LSTMLayer } }
+
     /// Multiply-adds of one forward pass for one sample (what GFLOP/s figures are counted from: 2 flops each).
     public var forwardMultiplyAdds: Int {
         layers.indices.reduce(0) { total, i in

@@ -28,6 +28,13 @@ public enum Checkpoint {
         /// Throws unless the checkpoint's tensors have exactly `model`'s names and shapes.
         public func verifyShapes(match model: ActorCriticModel) throws {
             let expected = Checkpoint.parameterTensors(model)
+            let savedRecurrent = tensorShapes.keys.contains { $0.hasSuffix(".weight_hh") }
+            if savedRecurrent != model.network.isRecurrent {
+                throw ArtifactError(
+                    savedRecurrent
+                        ? "the checkpoint holds a recurrent network (an LSTM), this is the feed-forward \(model.architecture.rawValue) network"
+                        : "the checkpoint holds a feed-forward network, this is the recurrent \(model.architecture.rawValue) network")
+            }
             for (name, _, shape) in expected {
                 guard let found = tensorShapes[name] else {
                     throw ArtifactError("the checkpoint has no tensor \(name): it was made for another network")

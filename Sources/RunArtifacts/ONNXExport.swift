@@ -3,7 +3,9 @@ import NeuralNet
 
 /// A trained actor-critic network as an ONNX model (IR 8, opset 17), for runtimes such as
 /// onnxruntime: input `observation` [batch, ...the observation's shape], outputs `policy_logits`
-/// [batch, actions] (softmax gives the policy) and `value` [batch, 1].
+/// [batch, actions] (softmax gives the policy) and `value` [batch, 1]. A recurrent network is one
+/// step in time: it also takes `h_in` and `c_in` [batch, cells] (zeros at an episode's start) and
+/// gives `h_out` and `c_out`, the state to pass to the next step.
 ///
 /// Observations keep our layout (pictures are [height, width, frames]); the graph transposes to
 /// the channels-first order of ONNX's Conv and back before flattening, so its numbers are ours.
@@ -19,6 +21,7 @@ public enum ONNXExport {
         }
         var graph = GraphBuilder()
         var current = "observation"
+        var cells: Int?
         var channelsFirst = false
         for (index, layer) in spec.layers.enumerated() {
             let input = spec.shapes[index]
@@ -61,8 +64,10 @@ public enum ONNXExport {
                 current = graph.node("Tanh", [current], name)
             case .elu:
                 current = graph.node("Elu", [current], name)  // alpha 1, ONNX's default
-            case .lstm:
-                throw ArtifactError("ONNX export of recurrent (LSTM) networks is not supported yet")
+            case .lstm(let hidden):
+                guard cells == nil else { throw ArtifactError("ONNX export takes networks with one LSTM; this one has more") }
+                cells = hidden
+                current = lstmStep(&graph, name: name, input: current, inputs: input.count, hidden: hidden, parameters: parameters, offset: offset)
             case .flatten:
                 // Our rows are height-width-channel: back to that order before flattening.
                 if channelsFirst {
@@ -85,10 +90,51 @@ public enum ONNXExport {
             g.string(2, "actor_critic")
             for tensor in graph.initializers { g.message(5) { tensor(&$0) } }
             g.message(11) { valueInfo(&$0, name: "observation", dims: [nil] + spec.inputShape.dimensions) }
+            if let cells {
+                g.message(11) { valueInfo(&$0, name: "h_in", dims: [nil, cells]) }
+                g.message(11) { valueInfo(&$0, name: "c_in", dims: [nil, cells]) }
+            }
             g.message(12) { valueInfo(&$0, name: "policy_logits", dims: [nil, actionCount]) }
             g.message(12) { valueInfo(&$0, name: "value", dims: [nil, 1]) }
+            if let cells {
+                g.message(12) { valueInfo(&$0, name: "h_out", dims: [nil, cells]) }
+                g.message(12) { valueInfo(&$0, name: "c_out", dims: [nil, cells]) }
+            }
         }
         return Data(model.bytes)
+    }
+
+    /// One step of ONNX's LSTM on `input` [batch, inputs] from `h_in`, `c_in`; returns the name of
+    /// the new hidden state [batch, hidden] (also the graph output `h_out`; `c_out` beside it).
+    private static func lstmStep(
+        _ graph: inout GraphBuilder, name: String, input: String, inputs: Int, hidden: Int, parameters: [Float], offset: Int
+    ) -> String {
+        // Ours (PyTorch's LSTMCell): weight_ih [4H, I], weight_hh [4H, H], bias_ih, bias_hh, gate blocks
+        // i, f, g, o. ONNX: W [1, 4H, I], R [1, 4H, H], B [1, 8H] (input biases, then recurrent), blocks i, o, f, c.
+        let onnxOrder = [0, 3, 1, 2]
+        func reordered(_ start: Int, width: Int) -> [Float] {
+            var blocks: [Float] = []
+            let size = hidden * width
+            for block in onnxOrder {
+                let first = start + block * size
+                blocks += parameters[first..<(first + size)]
+            }
+            return blocks
+        }
+        let weightIH = offset, weightHH = weightIH + 4 * hidden * inputs
+        let biasIH = weightHH + 4 * hidden * hidden, biasHH = biasIH + 4 * hidden
+        graph.initializer("\(name)_W", dims: [1, 4 * hidden, inputs], floats: reordered(weightIH, width: inputs))
+        graph.initializer("\(name)_R", dims: [1, 4 * hidden, hidden], floats: reordered(weightHH, width: hidden))
+        graph.initializer("\(name)_B", dims: [1, 8 * hidden], floats: reordered(biasIH, width: 1) + reordered(biasHH, width: 1))
+        graph.initializer64("\(name)_axis0", dims: [1], values: [0])
+        let sequence = graph.node("Unsqueeze", [input, "\(name)_axis0"], "\(name)_x")
+        let h0 = graph.node("Unsqueeze", ["h_in", "\(name)_axis0"], "\(name)_h0")
+        let c0 = graph.node("Unsqueeze", ["c_in", "\(name)_axis0"], "\(name)_c0")
+        graph.node(
+            "LSTM", [sequence, "\(name)_W", "\(name)_R", "\(name)_B", "", h0, c0], outputs: ["\(name)_y", "\(name)_h", "\(name)_c"],
+            [.int("hidden_size", hidden)])
+        graph.node("Squeeze", ["\(name)_c", "\(name)_axis0"], "c_out")
+        return graph.node("Squeeze", ["\(name)_h", "\(name)_axis0"], "h_out")
     }
 
     /// A float tensor's name, type and shape; nil dimensions are the batch.

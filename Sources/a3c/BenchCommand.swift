@@ -39,6 +39,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "With --env: workers (default: one per core).")
     var workers: Int?
 
+    @Option(name: .long, help: "With --env: also measure this network (universe, paper-lstm, ...) at its own defaults, beside the environment's default network.")
+    var network: String?
+
     @Option(name: .customLong("summary-json"), help: "With --env: also write the results as JSON (agent_steps_per_second, ...).")
     var summaryJSON: String?
 
@@ -50,6 +53,13 @@ struct BenchCommand: ParsableCommand {
         guard parsedSeeds != nil else { throw ValidationError("--seeds must be comma-separated integers") }
         guard trainSeconds >= 1 && trainSeconds <= 86_400 else { throw ValidationError("--train-seconds must be in [1, 86400]") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let network {
+            guard NetworkArchitecture(rawValue: network) != nil else {
+                throw ValidationError(
+                    "--network must be one of \(NetworkArchitecture.allCases.map(\.rawValue).joined(separator: ", ")), got '\(network)'")
+            }
+            guard env != nil else { throw ValidationError("--network goes with --env (the game to train it on)") }
+        }
     }
 
     private var parsedSeeds: [UInt64]? {
@@ -61,7 +71,8 @@ struct BenchCommand: ParsableCommand {
         if let env {
             try TrainingBenchmark(
                 environmentID: env, workers: workers ?? TrainingConfig.defaultWorkers, trainSeconds: trainSeconds,
-                environmentSeconds: max(2, min(20, trainSeconds / 3)), summaryJSON: summaryJSON
+                environmentSeconds: max(2, min(20, trainSeconds / 3)), summaryJSON: summaryJSON,
+                comparedNetwork: network.flatMap(NetworkArchitecture.init(rawValue:))
             ).run()
             return
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NeuralNet
 import RunArtifacts
 
 /// `a3c export`: a trained network in a format other programs run.
@@ -9,7 +10,10 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             The model takes `observation` [batch, ...] in the environment's own layout (pictures are \
             [height, width, frames], scaled to [0, 1] as in training) and gives `policy_logits` \
-            [batch, actions] and `value` [batch, 1]. onnxruntime, for one, runs it.
+            [batch, actions] and `value` [batch, 1]. A recurrent network (mlp-lstm, universe, \
+            paper-lstm) runs one step per call: it also takes `h_in` and `c_in` [batch, cells] (zeros \
+            when an episode starts) and gives `h_out` and `c_out` for the next step. onnxruntime, for \
+            one, runs it.
             """)
 
     @Argument(help: "A checkpoint (.safetensors) or a run directory (its latest checkpoint).")
@@ -26,7 +30,14 @@ struct ExportCommand: ParsableCommand {
         let url = URL(fileURLWithPath: onnx)
         try AtomicFile.write(data, to: url)
         let shape = loaded.model.network.inputShape.dimensions.map(String.init).joined(separator: ", ")
-        print(
-            "wrote \(url.path): observation [batch, \(shape)] -> policy_logits [batch, \(loaded.model.actionCount)], value [batch, 1]")
+        var inputs = "observation [batch, \(shape)]", outputs = "policy_logits [batch, \(loaded.model.actionCount)], value [batch, 1]"
+        let lstmCells = loaded.model.network.layers.compactMap { layer -> Int? in
+            if case .lstm(let hidden) = layer { hidden } else { nil }
+        }
+        if let cells = lstmCells.first {
+            inputs += ", h_in and c_in [batch, \(cells)]"
+            outputs += ", h_out and c_out [batch, \(cells)]"
+        }
+        print("wrote \(url.path): \(inputs) -> \(outputs)")
     }
 }

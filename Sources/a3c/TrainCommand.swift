@@ -46,6 +46,7 @@ struct TrainCommand: ParsableCommand {
             let saved = try run.readConfig()
             let checkpoint = try Checkpoint.read(try run.latestCheckpoint())
             let config = applyingOptions(to: saved.config)
+            try config.checkResumable(from: saved.config, runName: resume)
             let candidate = try Trainer(config: config, resumingFrom: checkpoint.state)
             try checkpoint.verifyShapes(match: candidate.model)
             trainer = candidate

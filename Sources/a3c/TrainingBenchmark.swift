@@ -19,6 +19,31 @@ struct TrainingBenchmark {
     let trainSeconds: Double
     let environmentSeconds: Double
     let summaryJSON: String?
+    /// A second network measured beside the default one, at its own defaults (`--network`).
+    var comparedNetwork: NetworkArchitecture? = nil
+
+    /// The second network's rows in the JSON summary.
+    struct ComparedNetwork: Codable {
+        var network: String
+        var envsPerWorker: Int
+        var tMax: Int
+        var networkAloneStepsPerSecond: Double
+        var ceilingStepsPerSecond: Double?
+        var agentStepsPerSecond: Double
+        var trainerToCeiling: Double?
+        var toDefaultNetwork: Double
+
+        enum CodingKeys: String, CodingKey {
+            case network
+            case envsPerWorker = "envs_per_worker"
+            case tMax = "t_max"
+            case networkAloneStepsPerSecond = "network_alone_steps_per_second"
+            case ceilingStepsPerSecond = "ceiling_steps_per_second"
+            case agentStepsPerSecond = "agent_steps_per_second"
+            case trainerToCeiling = "trainer_to_ceiling_ratio"
+            case toDefaultNetwork = "to_default_network_ratio"
+        }
+    }
 
     struct Summary: Codable {
         var env: String
@@ -39,9 +64,10 @@ struct TrainingBenchmark {
         var trainerToGymnasium: Double?
         var trainerToBridge: Double
         var defaultToOneEnvPerWorker: Double
+        var compared: ComparedNetwork?
 
         enum CodingKeys: String, CodingKey {
-            case env, workers, machine
+            case env, workers, machine, compared
             case envsPerWorker = "envs_per_worker"
             case rawEnvStepsPerSecond = "raw_env_steps_per_second"
             case oneEnvPerWorkerAgentStepsPerSecond = "one_env_per_worker_agent_steps_per_second"
@@ -81,7 +107,13 @@ struct TrainingBenchmark {
         single.envsPerWorker = 1
         let oneEnvironment = try trainerSpeed(config: single)
         let trainer = try trainerSpeed(config: config)
-        let summary = Summary(
+        var compared: (config: TrainingConfig, network: Double, trainer: Double)?
+        if let comparedNetwork {
+            let other = TrainingConfig.defaults(for: environmentID, network: comparedNetwork)
+            compared = (other, try networkAlone(config: other), try trainerSpeed(config: other))
+        }
+        let comparedCeiling = compared.flatMap { c in raw.map { 1 / (1 / $0 + 1 / c.network) } }
+        var summary = Summary(
             env: environmentID, workers: workers, machine: MachineDescription.current, envsPerWorker: config.envsPerWorker,
             rawEnvStepsPerSecond: raw, gymnasiumAloneStepsPerSecond: gymnasium, bridgeAloneStepsPerSecond: bridge,
             networkAloneStepsPerSecond: network, ceilingStepsPerSecond: ceiling, trainerToCeiling: ceiling.map { trainer / $0 },
@@ -89,8 +121,15 @@ struct TrainingBenchmark {
             framesPerSecond: trainer * Double(frameSkip), trainSeconds: trainSeconds,
             trainerToRawEnv: raw.map { trainer / $0 }, trainerToGymnasium: gymnasium.map { trainer / $0 },
             trainerToBridge: trainer / bridge, defaultToOneEnvPerWorker: trainer / oneEnvironment)
+        if let compared {
+            summary.compared = ComparedNetwork(
+                network: compared.config.network.rawValue, envsPerWorker: compared.config.envsPerWorker, tMax: compared.config.tMax,
+                networkAloneStepsPerSecond: compared.network, ceilingStepsPerSecond: comparedCeiling,
+                agentStepsPerSecond: compared.trainer, trainerToCeiling: comparedCeiling.map { compared.trainer / $0 },
+                toDefaultNetwork: compared.trainer / trainer)
+        }
 
-        func row(_ what: String, _ rate: Double, bold: Bool = false) {
+        func row(_ what: String, _ rate: Double, bold: Bool = false, trainer: Double = trainer) {
             let mark = bold ? "**" : ""
             print(
                 "| \(mark)\(what)\(mark) | \(mark)\(formatCount(Int(rate)))\(mark) | \(formatCount(Int(rate * Double(frameSkip)))) "
@@ -110,10 +149,26 @@ struct TrainingBenchmark {
         let algorithm = config.algorithm.rawValue.uppercased()
         row("\(algorithm) training, 1 environment per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", oneEnvironment)
         row("\(algorithm) training, defaults: \(config.envsPerWorker) environments per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", trainer, bold: true)
+        let paper = "\(config.network.rawValue) network"
+        if let compared {
+            let name = "\(compared.config.network.rawValue) network", n = compared.config.envsPerWorker
+            let setUp = "\(n) environment\(n == 1 ? "" : "s") per worker, \(compared.config.tMax)-step rollouts"
+            row("the \(name) alone: acting and learning, \(setUp), on stored frames", compared.network, trainer: compared.trainer)
+            if let comparedCeiling {
+                row("the ceiling with the \(name): the emulator and it sharing the cores", comparedCeiling, trainer: compared.trainer)
+            }
+            row("\(algorithm) training with the \(name), its defaults: \(setUp) (\(formatNumber(trainSeconds, decimals: 0)) s)", compared.trainer, bold: true, trainer: compared.trainer)
+        }
         print()
+        if compared != nil { print("Rows above the \(compared!.config.network.rawValue) network's are the \(paper)'s; each \"trainer / this\" is its own network's trainer.") }
         if let raw { print("Training runs at \(formatNumber(trainer / raw)) of the emulator's speed alone.") }
         if let ceiling { print("Training runs at \(formatNumber(trainer / ceiling)) of this machine's ceiling.") }
         print("The default is \(formatNumber(trainer / oneEnvironment))x one environment per worker.")
+        if let compared {
+            print(
+                "The \(compared.config.network.rawValue) network trains at \(formatNumber(compared.trainer / trainer))x the \(paper)'s speed"
+                    + (comparedCeiling.map { ", \(formatNumber(compared.trainer / $0)) of its ceiling." } ?? "."))
+        }
         print()
         if let summaryJSON {
             try AtomicFile.write(try JSONFiles.encode(summary), to: URL(fileURLWithPath: summaryJSON))
@@ -163,7 +218,7 @@ struct TrainingBenchmark {
             done.enter()
             let thread = Thread {
                 Subnormals.flushToZeroOnThisThread()
-                let network = Network(spec: model.network, maxBatch: (tMax + 1) * n)
+                let network = Network(spec: model.network, maxBatch: (tMax + 1) * n, sequenceStride: n)
                 let shared = FloatBuffer(count: model.parameterCount), local = FloatBuffer(count: model.parameterCount)
                 let gradient = FloatBuffer(count: model.parameterCount)
                 model.initialize(shared.pointer, seed: UInt64(worker + 1))

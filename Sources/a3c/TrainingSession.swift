@@ -111,7 +111,7 @@ struct TrainingSession {
         if let summaryJSON = options.summaryJSON { try AtomicFile.write(json, to: URL(fileURLWithPath: summaryJSON)) }
 
         print(
-            "\(final.solved ? "solved" : "not solved"): \(final.env) mean100 "
+            "\(final.solved ? "solved" : final.targetReturn == nil ? "finished" : "not solved"): \(final.env) mean100 "
                 + "\(final.meanReturn100.map { formatNumber($0, decimals: 1) } ?? "-") after "
                 + "\(formatCount(final.steps)) steps, \(formatCount(final.episodes)) episodes, "
                 + "\(formatNumber(final.wallSeconds)) s (\(formatCount(Int(final.stepsPerSecond))) steps/s); "

@@ -55,6 +55,9 @@ struct CommandLineTests {
         ["train", "--out", "/dev/null"],
         ["export", "/nonexistent-run", "--onnx", "/tmp/x.onnx"],
         ["train", "--summary-json", "/nonexistent-directory/summary.json"],
+        ["train", "--lstm-size", "0"],
+        ["train", "--network", "universe"],
+        ["train", "--env", "ALE/Pong-v5", "--network", "universe", "--crop", "0,0,100,60"],
     ])
     func badInputIsOneLineAndNonZero(arguments: [String]) throws {
         let result = try run(arguments)

@@ -150,6 +150,7 @@ struct RunLifecycleTests {
             ["eval", truncated.path],
             ["eval", base.appendingPathComponent("missing.safetensors").path],
             ["train", "--resume", run.path, "--hidden", "32,32"],
+            ["train", "--resume", run.path, "--network", "mlp-lstm"],
             ["train", "--resume", run.path, "--gamma", "7"],
             ["train", "--resume", base.appendingPathComponent("nothing-here").path],
         ] {

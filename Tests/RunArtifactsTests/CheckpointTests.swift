@@ -95,6 +95,25 @@ struct CheckpointTests {
         #expect(throws: ArtifactError.self) { try Checkpoint.read(url).verifyShapes(match: other) }
     }
 
+    /// An LSTM checkpoint read for a feed-forward network (and the other way round) says so in words.
+    @Test func recurrentAndFeedForwardCheckpointsAreToldApart() throws {
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let recurrent = try ActorCriticModel(architecture: .mlpLSTM, observationShape: [4], actionCount: 2)
+        let feedForward = try ActorCriticModel(architecture: .mlp, observationShape: [4], actionCount: 2)
+        for (saved, read, words) in [(recurrent, feedForward, "holds a recurrent network"), (feedForward, recurrent, "holds a feed-forward network")] {
+            let state = TrainingState(
+                parameters: [Float](repeating: 0.5, count: saved.parameterCount), optimizerState: [:], optimizerSteps: 0,
+                steps: 0, updates: 0, episodes: 0, wallSeconds: 0, recentReturns: [], bestMeanReturn100: nil)
+            let url = directory.appendingPathComponent("\(saved.architecture.rawValue).safetensors")
+            var config = TrainingConfig()
+            config.network = saved.architecture
+            try Checkpoint.write(state, config: config, model: saved, packageVersion: "test", to: url)
+            let error = #expect(throws: ArtifactError.self) { try Checkpoint.read(url).verifyShapes(match: read) }
+            #expect(error?.description.contains(words) == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func truncatedAndCorruptFilesAreOneLineErrors() throws {
         let (trainer, state) = try Self.trainedState()
         let directory = try PythonReader.temporaryDirectory()

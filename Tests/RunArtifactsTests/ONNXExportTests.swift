@@ -10,48 +10,98 @@ struct ONNXExportTests {
     static let models: [(String, NetworkArchitecture, [Int], Int)] = [
         ("MLP, CartPole's shape", .mlp, [4], 2),
         ("paper network, 84x84x4, 6 actions", .paper, [84, 84, 4], 6),
-        ("MLP + LSTM, first step of each sequence", .mlpLSTM, [4], 2),
+        ("MLP + LSTM", .mlpLSTM, [4], 2),
+        ("universe network, 42x42x1, 6 actions", .universe, [42, 42, 1], 6),
+        ("paper network + LSTM, 84x84x4, 6 actions", .paperLSTM, [84, 84, 4], 6),
     ]
 
-    /// Model `index` with its initial parameters perturbed (non-zero biases, a livelier head, so that
-    /// every parameter matters), `batch` random observations, and our forward pass of them.
-    static func forwardPass(_ index: Int, batch: Int, seed: UInt64) throws
-        -> (ActorCriticModel, [Float], [Float], Network)
-    {
+    /// The model `index` names, with the LSTM size its architecture has by default.
+    static func model(_ index: Int) throws -> ActorCriticModel {
         let (_, architecture, shape, actions) = models[index]
-        let model = try ActorCriticModel(architecture: architecture, observationShape: shape, actionCount: actions)
+        return try ActorCriticModel(
+            architecture: architecture, observationShape: shape, actionCount: actions,
+            lstmSize: architecture == .mlpLSTM ? 64 : 256)
+    }
+
+    /// Initial parameters perturbed (non-zero biases, a livelier head, so that every parameter matters).
+    static func parameters(of model: ActorCriticModel, seed: UInt64) -> [Float] {
         var rng = Xoshiro256(seed: seed)
         var parameters = [Float](repeating: 0, count: model.parameterCount)
         parameters.withUnsafeMutableBufferPointer { model.initialize($0.baseAddress!, seed: seed + 1) }
         for i in parameters.indices { parameters[i] += Float(rng.uniform(-0.02, 0.02)) }
-        let observations = (0..<(batch * model.network.inputShape.count)).map { _ in Float(rng.uniform(0, 1)) }
-        let network = Network(spec: model.network, maxBatch: batch)
-        network.input(row: 0).update(from: observations, count: observations.count)
-        network.forward(parameters: parameters, count: batch)
-        return (model, parameters, observations, network)
+        return parameters
     }
 
-    /// onnxruntime runs the exported graph on random observations and gets our forward pass.
-    @Test(arguments: [0, 1])
+    /// Random observations for model `index` and our outputs for them: 2 sequences; recurrent
+    /// models run 3 steps from the state an earlier step left, and sequence 1 starts a new episode
+    /// at step 1 (row 3). `inputs` says all that for scripts/read_artifacts.py.
+    struct Sequences {
+        let model: ActorCriticModel
+        let parameters: [Float]
+        let inputs: [String: Any]
+        let rows: Int
+        let outputs: [[Float]]
+    }
+
+    static func sequences(_ index: Int, seed: UInt64) throws -> Sequences {
+        let model = try model(index)
+        let parameters = parameters(of: model, seed: seed)
+        let batch = 2, steps = model.network.isRecurrent ? 3 : 1
+        let width = model.network.inputShape.count
+        var rng = Xoshiro256(seed: seed + 7)
+        let warmup = model.network.isRecurrent ? (0..<(batch * width)).map { _ in Float(rng.uniform(0, 1)) } : []
+        let observations = (0..<(steps * batch * width)).map { _ in Float(rng.uniform(0, 1)) }
+        let starts = model.network.isRecurrent ? [3] : []
+
+        let network = Network(spec: model.network, maxBatch: steps * batch, sequenceStride: batch)
+        if !warmup.isEmpty {
+            network.input(row: 0).update(from: warmup, count: warmup.count)
+            network.forward(parameters: parameters, count: batch)
+            network.carryRecurrentState(fromRow: 0)
+        }
+        network.input(row: 0).update(from: observations, count: observations.count)
+        for row in starts { network.markEpisodeStart(row: row) }
+        network.forward(parameters: parameters, count: steps * batch)
+        let outputs = (0..<(steps * batch)).map { Array(UnsafeBufferPointer(start: network.output(row: $0), count: model.actionCount + 1)) }
+        let layers: [[Any]] = model.network.layers.map { layer in
+            switch layer {
+            case .conv2d(_, _, let stride, let padding): ["conv", stride, padding]
+            case .linear: ["linear", 0, 0]
+            case .relu: ["relu", 0, 0]
+            case .tanh: ["tanh", 0, 0]
+            case .elu: ["elu", 0, 0]
+            case .flatten: ["flatten", 0, 0]
+            case .lstm: ["lstm", 0, 0]
+            }
+        }
+        let inputs: [String: Any] = [
+            "shape": model.network.inputShape.dimensions, "batch": batch, "steps": steps, "layers": layers,
+            "warmup": warmup.map(Double.init), "values": observations.map(Double.init), "starts": starts,
+        ]
+        return Sequences(model: model, parameters: parameters, inputs: inputs, rows: steps * batch, outputs: outputs)
+    }
+
+    /// onnxruntime runs the exported graph (recurrent ones a step at a time, passing the state on)
+    /// and gets our outputs.
+    @Test(arguments: models.indices)
     func onnxruntimeMatchesOurForwardPass(index: Int) throws {
-        let (name, _, shape, actions) = Self.models[index]
-        let batch = 3
-        let (model, parameters, observations, network) = try Self.forwardPass(index, batch: batch, seed: 17)
+        let (name, _, _, actions) = Self.models[index]
+        let run = try Self.sequences(index, seed: 17)
 
         let directory = try PythonReader.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("policy.onnx")
-        try ONNXExport.model(spec: model.network, parameters: parameters, actionCount: actions, producerVersion: "test")
+        try ONNXExport.model(spec: run.model.network, parameters: run.parameters, actionCount: actions, producerVersion: "test")
             .write(to: url)
-        let inputs: [String: Any] = ["shape": [batch] + shape, "values": observations.map(Double.init)]
-        try JSONSerialization.data(withJSONObject: inputs).write(to: URL(fileURLWithPath: url.path + ".inputs.json"))
+        try JSONSerialization.data(withJSONObject: run.inputs).write(to: URL(fileURLWithPath: url.path + ".inputs.json"))
         let result = try PythonReader.read("onnx", url.path)
-        #expect(result["outputs"] as? [String] == ["policy_logits", "value"])
+        let recurrent = run.model.network.isRecurrent
+        #expect(result["outputs"] as? [String] == ["policy_logits", "value"] + (recurrent ? ["h_out", "c_out"] : []))
         let logits = try #require(result["policy_logits"] as? [Double])
         let values = try #require(result["value"] as? [Double])
-        #expect(logits.count == batch * actions && values.count == batch)
-        for row in 0..<batch {
-            let ours = network.output(row: row)
+        #expect(logits.count == run.rows * actions && values.count == run.rows)
+        for row in 0..<run.rows {
+            let ours = run.outputs[row]
             for a in 0..<actions {
                 let theirs = logits[row * actions + a]
                 #expect(abs(Double(ours[a]) - theirs) <= 1e-5 * max(1, abs(theirs)), "\(name) row \(row) logit \(a)")
@@ -60,44 +110,30 @@ struct ONNXExportTests {
         }
     }
 
-    /// The checkpoint read the way the README tells PyTorch users to (convolution weights permuted
-    /// to [out, in, kh, kw], a height-width-channel flattening before the first linear layer)
-    /// gives our forward pass; the LSTM's tensors go into an LSTMCell as PyTorch names them (gates
-    /// i, f, g, o). NumPy stands in for torch, which the test environment does not carry.
+    /// The checkpoint loaded into PyTorch modules the way the README tells PyTorch users to
+    /// (convolution weights permuted to [out, in, kh, kw], a height-width-channel flattening before
+    /// the first layer after the convolutions, the LSTM's tensors into `nn.LSTMCell` as stored, gates
+    /// i, f, g, o) gives our outputs, recurrent ones through time and an episode start.
     @Test(arguments: models.indices)
-    func checkpointLoadsWithPyTorchsConventions(index: Int) throws {
-        let (name, architecture, shape, actions) = Self.models[index]
-        let batch = 2
-        let (model, parameters, observations, network) = try Self.forwardPass(index, batch: batch, seed: 23)
-
+    func checkpointLoadsIntoPyTorch(index: Int) throws {
+        let (name, architecture, _, actions) = Self.models[index]
+        let run = try Self.sequences(index, seed: 23)
         let directory = try PythonReader.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("latest.safetensors")
         let state = TrainingState(
-            parameters: parameters, optimizerState: [:], optimizerSteps: 0, steps: 0, updates: 0, episodes: 0,
+            parameters: run.parameters, optimizerState: [:], optimizerSteps: 0, steps: 0, updates: 0, episodes: 0,
             wallSeconds: 0, recentReturns: [], bestMeanReturn100: nil)
         var config = TrainingConfig()
         config.network = architecture
-        try Checkpoint.write(state, config: config, model: model, packageVersion: "test", to: url)
-        let layers: [[Any]] = model.network.layers.map { layer in
-            switch layer {
-            case .conv2d(_, _, let stride, _): ["conv", stride]
-            case .linear: ["linear", 0]
-            case .relu: ["relu", 0]
-            case .tanh: ["tanh", 0]
-            case .elu: ["elu", 0]
-            case .flatten: ["flatten", 0]
-            case .lstm: ["lstm", 0]
-            }
-        }
-        let inputs: [String: Any] = ["shape": [batch] + shape, "values": observations.map(Double.init), "layers": layers]
-        try JSONSerialization.data(withJSONObject: inputs).write(to: URL(fileURLWithPath: url.path + ".inputs.json"))
-        let outputs = try #require(PythonReader.read("torchlike", url.path)["outputs"] as? [Double])
-        #expect(outputs.count == batch * (actions + 1))
-        for row in 0..<batch {
+        try Checkpoint.write(state, config: config, model: run.model, packageVersion: "test", to: url)
+        try JSONSerialization.data(withJSONObject: run.inputs).write(to: URL(fileURLWithPath: url.path + ".inputs.json"))
+        let outputs = try #require(PythonReader.read("torch", url.path)["outputs"] as? [Double])
+        #expect(outputs.count == run.rows * (actions + 1))
+        for row in 0..<run.rows {
             for j in 0...actions {
-                let theirs = outputs[row * (actions + 1) + j], ours = Double(network.output(row: row)[j])
-                #expect(abs(ours - theirs) <= 1e-4 * max(1, abs(theirs)), "\(name) row \(row) output \(j): \(ours) vs \(theirs)")
+                let theirs = outputs[row * (actions + 1) + j], ours = Double(run.outputs[row][j])
+                #expect(abs(ours - theirs) <= 1e-5 * max(1, abs(theirs)), "\(name) row \(row) output \(j): \(ours) vs \(theirs)")
             }
         }
     }
