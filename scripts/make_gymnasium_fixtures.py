@@ -1,4 +1,4 @@
-"""Records classic-control trajectories from Gymnasium itself, for the Swift environments' tests.
+"""Records classic-control trajectories from Gymnasium itself (discrete and continuous actions), for the Swift environments' tests.
 
 Run with the project's virtual environment (gymnasium==1.4.0):
     .venv/bin/python scripts/make_gymnasium_fixtures.py Tests/EnvironmentsTests/Fixtures/classic_control.json
@@ -36,11 +36,36 @@ def random_policy(n):
     return lambda rng, obs, t: int(rng.integers(n))
 
 
+def uniform_policy(low, high):
+    # Continuous actions, some beyond the bounds (the environment clips them).
+    return lambda rng, obs, t: np.array([rng.uniform(low, high)], dtype=np.float32)
+
+
+def pendulum_swing(rng, obs, t):
+    # Torque along the angular velocity, with noise: swings up, and sometimes saturates.
+    cos, sin, velocity = obs
+    return np.array([np.clip(1.5 * np.sign(velocity) + rng.normal(0, 0.5), -2.5, 2.5)], dtype=np.float32)
+
+
+def mountaincar_continuous_pump(rng, obs, t):
+    # Push along the velocity, below full force: reaches the goal (termination) within the limit.
+    return np.array([0.8 if obs[1] >= 0 else -0.8], dtype=np.float32) + np.float32(rng.uniform(-0.1, 0.1))
+
+
 PLANS = [
     ("CartPole-v1", [(1, random_policy(2)), (2, random_policy(2)), (3, cartpole_policy), (4, cartpole_policy)]),
     ("MountainCar-v0", [(1, random_policy(3)), (2, mountaincar_policy), (3, mountaincar_policy)]),
     ("Acrobot-v1", [(1, random_policy(3)), (2, acrobot_policy), (3, acrobot_policy)]),
+    ("Pendulum-v1", [(1, uniform_policy(-2.5, 2.5)), (2, pendulum_swing)]),
+    ("MountainCarContinuous-v0", [(1, uniform_policy(-1.3, 1.3)), (2, mountaincar_continuous_pump)]),
 ]
+
+
+def as_action(action):
+    # Discrete actions stay integers; continuous ones are the float32 values the environment got.
+    if isinstance(action, np.ndarray):
+        return [float(v) for v in action.astype(np.float32)]
+    return action
 
 
 def as_floats(values):
@@ -63,7 +88,7 @@ def record(env_id, seed, policy):
         action = policy(rng, obs, t)
         obs, reward, terminated, truncated, _ = env.step(action)
         episode["steps"].append({
-            "action": action,
+            "action": as_action(action),
             "observation": as_floats(obs),
             "state": as_floats(env.unwrapped.state),
             "reward": float(reward),

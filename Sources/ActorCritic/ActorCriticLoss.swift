@@ -39,6 +39,9 @@ public struct ActorCriticLoss: Sendable {
     public func gradient(
         rollout: Rollout, outputs: UnsafePointer<Float>, outputGradients: UnsafeMutablePointer<Float>, scale: Float
     ) -> Terms {
+        if case .gaussian(let dimensions, let form) = rollout.policy {
+            return gaussianGradient(rollout: rollout, dimensions: dimensions, form: form, outputs: outputs, outputGradients: outputGradients, scale: scale)
+        }
         var terms = Terms()
         let actionCount = rollout.actionCount
         let width = actionCount + 1
@@ -71,6 +74,56 @@ public struct ActorCriticLoss: Sendable {
         terms.entropy *= mean
         terms.maxProbability *= mean
         return terms
+    }
+
+    /// `gradient` for a diagonal Gaussian policy: rows [μ..., s..., value]; `maxProbability` is 0.
+    @inlinable
+    func gaussianGradient(
+        rollout: Rollout, dimensions: Int, form: Gaussian.Form, outputs: UnsafePointer<Float>,
+        outputGradients: UnsafeMutablePointer<Float>, scale: Float
+    ) -> Terms {
+        var terms = Terms()
+        let width = 2 * dimensions + 1
+        let entropies = rollout.entropies.pointer, actions = UnsafePointer(rollout.continuousActions.pointer)
+        let returns = rollout.returns.pointer, advantages = rollout.advantages.pointer
+        let count = rollout.rows
+        for t in 0..<count {
+            let output = outputs + t * width, row = outputGradients + t * width
+            let action = actions + t * dimensions
+            Gaussian.policyGradient(
+                row: output, count: dimensions, form: form, action: action, advantage: advantages[t],
+                entropyBeta: entropyBeta, scale: scale, gradient: row)
+            let error = returns[t] - output[2 * dimensions]
+            row[2 * dimensions] = -2 * valueCoefficient * error * scale
+            terms.policyLoss -= Gaussian.logProbability(action: action, row: output, count: dimensions, form: form) * advantages[t]
+            terms.valueLoss += error * error
+            terms.entropy += entropies[t]
+        }
+        let mean = 1 / Float(count)
+        terms.policyLoss *= mean
+        terms.valueLoss *= mean
+        terms.entropy *= mean
+        return terms
+    }
+
+    /// The loss value of a Gaussian policy (sum over steps), for gradient checks: `actions` holds
+    /// `dimensions` Floats per row.
+    public func value(
+        outputs: UnsafePointer<Float>, continuousActions actions: [Float], returns: [Float], advantages: [Float],
+        dimensions: Int, form: Gaussian.Form
+    ) -> Double {
+        var total = 0.0
+        for t in 0..<returns.count {
+            let row = outputs + t * (2 * dimensions + 1)
+            let logP = actions.withUnsafeBufferPointer {
+                Gaussian.logProbability(action: $0.baseAddress! + t * dimensions, row: row, count: dimensions, form: form)
+            }
+            let error = Double(returns[t] - row[2 * dimensions])
+            total += -Double(logP) * Double(advantages[t])
+            total += -Double(entropyBeta) * Double(Gaussian.entropy(row: row, count: dimensions, form: form))
+            total += Double(valueCoefficient) * error * error
+        }
+        return total
     }
 
     /// The loss value itself (sum over steps), for gradient checks.

@@ -31,22 +31,50 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     var layer: LayerSpec { self == .tanh ? .tanh : .relu }
 }
 
+/// What the policy head's outputs describe.
+public enum PolicyKind: Sendable, Hashable {
+    /// Logits of `actions` discrete actions (a categorical policy).
+    case categorical(actions: Int)
+    /// A diagonal Gaussian over `dimensions` continuous action dimensions: means, then the values σ
+    /// is read from in `form` (see `Gaussian`).
+    case gaussian(dimensions: Int, form: Gaussian.Form)
+
+    /// Outputs per row before the value: the logits, or the means and the σ values.
+    @inlinable public var width: Int {
+        switch self {
+        case .categorical(let actions): actions
+        case .gaussian(let dimensions, _): 2 * dimensions
+        }
+    }
+}
+
 /// An actor-critic network: a trunk shared by both heads, then one linear layer whose output row is
-/// [policy logits for each action..., state value]. Both heads in one product: one GEMM, not two.
+/// [policy outputs..., state value]. Both heads in one product: one GEMM, not two. A Gaussian
+/// policy with a learned log σ has one more layer after it that puts log σ in every row.
 public struct ActorCriticModel: Sendable {
-    /// The layers, ending in one linear layer of `actionCount + 1` outputs (logits, then the value).
+    /// The layers; each output row is [policy outputs (`policy.width`)..., value].
     public let network: NetworkSpec
-    /// Number of actions the policy head scores.
+    /// Number of discrete actions, or of continuous action dimensions.
     public let actionCount: Int
+    /// What the policy outputs are.
+    public let policy: PolicyKind
     /// The family this model was built as, with `auto` resolved to `mlp` or `paper`.
     public let architecture: NetworkArchitecture
 
-    /// Builds the named architecture for the given observation shape and action count.
+    /// Where the value sits in an output row (after the policy's outputs).
+    @inlinable public var valueIndex: Int { policy.width }
+
+    /// Builds the named architecture for the given observation shape and action count; with
+    /// `gaussian`, `actionCount` continuous dimensions with σ in that form.
     public init(
         architecture: NetworkArchitecture, observationShape: [Int], actionCount: Int,
-        hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh, lstmSize: Int = 64
+        hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh, lstmSize: Int = 64, gaussian: Gaussian.Form? = nil
     ) throws(NetworkShapeError) {
-        guard actionCount >= 2 else { throw NetworkShapeError("an actor-critic needs at least 2 actions") }
+        if gaussian != nil {
+            guard actionCount >= 1 else { throw NetworkShapeError("a continuous policy needs at least 1 action dimension") }
+        } else {
+            guard actionCount >= 2 else { throw NetworkShapeError("an actor-critic needs at least 2 actions") }
+        }
         var layers: [LayerSpec] = []
         let resolved = architecture == .auto ? (observationShape.count == 3 ? .paper : .mlp) : architecture
         switch resolved {
@@ -83,12 +111,17 @@ public struct ActorCriticModel: Sendable {
             for _ in 0..<4 { layers += [.conv2d(filters: 32, kernel: 3, stride: 2, padding: 1), .elu] }
             layers += [.flatten, .lstm(hidden: lstmSize)]
         }
-        layers.append(.linear(outputs: actionCount + 1))
+        switch gaussian {
+        case nil: layers.append(.linear(outputs: actionCount + 1))
+        case .state: layers.append(.linear(outputs: 2 * actionCount + 1))
+        case .parameter: layers += [.linear(outputs: actionCount + 1), .logStd(count: actionCount)]
+        }
         guard observationShape.allSatisfy({ $0 > 0 }), !observationShape.isEmpty else {
             throw NetworkShapeError("invalid observation shape \(observationShape)")
         }
         network = try NetworkSpec(inputShape: Shape(observationShape), layers: layers)
         self.actionCount = actionCount
+        policy = gaussian.map { .gaussian(dimensions: actionCount, form: $0) } ?? .categorical(actions: actionCount)
         self.architecture = resolved
     }
 
@@ -99,10 +132,11 @@ public struct ActorCriticModel: Sendable {
     /// the head (a near-uniform first policy) and 1 for its value row.
     public func initialize(_ parameters: UnsafeMutablePointer<Float>, seed: UInt64) {
         var rng = Xoshiro256(seed: seed, stream: 0xC0FFEE)
-        let headIndex = network.layers.count - 1
-        let actionCount = actionCount
+        // The head is the last linear layer (a log-std layer may follow it).
+        let headIndex = network.layers.lastIndex { if case .linear = $0 { true } else { false } }!
+        let valueRow = network.shapes[headIndex + 1].count - 1
         Initialization.initialize(network, parameters: parameters, rng: &rng) { layer, row in
-            if layer == headIndex { return row < actionCount ? 0.01 : 1 }
+            if layer == headIndex { return row < valueRow ? 0.01 : 1 }
             return Float(2).squareRoot()
         }
     }

@@ -18,6 +18,7 @@ public final class Policy {
         self.model = model
         network = Network(spec: model.network, maxBatch: 1)
         self.parameters = FloatBuffer(parameters)
+        // Probabilities of a discrete policy, or a continuous policy's action.
         probabilities = FloatBuffer(count: model.actionCount)
         logProbabilities = FloatBuffer(count: model.actionCount)
     }
@@ -40,6 +41,27 @@ public final class Policy {
         return Categorical.sample(probabilities: probabilities.pointer, count: model.actionCount, uniform: rng.nextUnitFloat())
     }
 
+    /// Acts on the observation in `observation` and steps `environment` with the action: a
+    /// discrete index, or a continuous vector (greedy: the Gaussian's mean) clipped to the
+    /// environment's bounds.
+    public func step(_ environment: any Environment, greedy: Bool, rng: inout Xoshiro256) throws -> StepResult {
+        guard case .gaussian(let dimensions, let form) = model.policy else {
+            return try environment.step(act(greedy: greedy, rng: &rng), into: observation)
+        }
+        network.forward(parameters: parameters.pointer, count: 1)
+        if network.isRecurrent { network.carryRecurrentState(fromRow: 0) }
+        let output = network.output(row: 0), action = probabilities.pointer
+        if greedy {
+            action.update(from: output, count: dimensions)
+        } else {
+            Gaussian.sample(row: output, count: dimensions, form: form, into: action) { Float(rng.nextGaussian()) }
+        }
+        if case .box(let low, let high) = environment.actionSpace {
+            for j in 0..<dimensions { action[j] = Swift.min(Swift.max(action[j], low[j]), high[j]) }
+        }
+        return try environment.step(continuous: action, into: observation)
+    }
+
     /// The critic's value of the observation in `observation`.
     /// A new episode: a recurrent policy forgets what it saw (nothing to do for a feed-forward one).
     public func startEpisode() {
@@ -49,7 +71,7 @@ public final class Policy {
     /// V of the current observation (for a recurrent policy, in its current state, which this leaves as it was).
     public func value() -> Float {
         network.forward(parameters: parameters.pointer, count: 1)
-        return network.output(row: 0)[model.actionCount]
+        return network.output(row: 0)[model.valueIndex]
     }
 }
 
@@ -92,7 +114,7 @@ public enum Evaluator {
             if let frame, let picture = environment.render() { frame(picture) }
             while true {
                 if let shouldContinue, !shouldContinue() { return result }
-                let step = try environment.step(policy.act(greedy: greedy, rng: &rng), into: observation)
+                let step = try policy.step(environment, greedy: greedy, rng: &rng)
                 score += step.score
                 length += 1
                 if let frame, let picture = environment.render() { frame(picture) }

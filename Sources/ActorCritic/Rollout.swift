@@ -11,11 +11,16 @@ public final class Rollout {
     public let steps: Int
     /// Environments stepped together.
     public let environmentCount: Int
-    /// Actions per step.
+    /// Discrete actions, or continuous action dimensions.
     public let actionCount: Int
+    /// What the policy outputs are (and so what an action is).
+    public let policy: PolicyKind
 
-    /// The action taken in each row.
+    /// The action taken in each row (discrete policies).
     public let actions: UnsafeMutablePointer<Int32>
+    /// The action taken in each row, `actionCount` Floats per row as sampled, before any clipping
+    /// to the environment's bounds (continuous policies; empty otherwise).
+    public let continuousActions: FloatBuffer
     /// Rewards to learn from; a truncated episode's last reward includes γ V(final observation).
     public let rewards: FloatBuffer
     /// V(s_t) as the critic gave it while acting.
@@ -36,21 +41,32 @@ public final class Rollout {
     /// Advantages, from `computeReturns`.
     public let advantages: FloatBuffer
 
-    /// Storage for `steps` steps of `environmentCount` environments with `actionCount` actions.
-    public init(steps: Int, environmentCount: Int, actionCount: Int) {
-        precondition(steps > 0 && environmentCount > 0 && actionCount > 0, "empty rollout")
+    /// Storage for `steps` steps of `environmentCount` environments with `actionCount` discrete actions.
+    public convenience init(steps: Int, environmentCount: Int, actionCount: Int) {
+        self.init(steps: steps, environmentCount: environmentCount, policy: .categorical(actions: actionCount))
+    }
+
+    /// Storage for `steps` steps of `environmentCount` environments acting with `policy`.
+    public init(steps: Int, environmentCount: Int, policy: PolicyKind) {
+        precondition(steps > 0 && environmentCount > 0 && policy.width > 0, "empty rollout")
         self.steps = steps
         self.environmentCount = environmentCount
-        self.actionCount = actionCount
+        self.policy = policy
+        let categorical: Int
+        switch policy {
+        case .categorical(let count): (actionCount, categorical) = (count, count)
+        case .gaussian(let dimensions, _): (actionCount, categorical) = (dimensions, 0)
+        }
         let rows = steps * environmentCount
         actions = .allocate(capacity: rows)
         actions.initialize(repeating: 0, count: rows)
+        continuousActions = FloatBuffer(count: categorical == 0 ? rows * actionCount : 0)
         rewards = FloatBuffer(count: rows)
         values = FloatBuffer(count: rows)
         continues = FloatBuffer(count: rows)
         entropies = FloatBuffer(count: rows)
-        probabilities = FloatBuffer(count: rows * actionCount)
-        logProbabilities = FloatBuffer(count: rows * actionCount)
+        probabilities = FloatBuffer(count: rows * categorical)
+        logProbabilities = FloatBuffer(count: rows * categorical)
         bootstrapValues = FloatBuffer(count: environmentCount)
         returns = FloatBuffer(count: rows)
         advantages = FloatBuffer(count: rows)
@@ -63,14 +79,22 @@ public final class Rollout {
 
     /// Reads the policy and value off network output `output` (logits..., value) for `row`:
     /// probabilities, log-probabilities, entropy and value are stored; returns the probabilities.
+    /// A Gaussian policy's row keeps only its entropy and value (its μ and σ stay in the output).
     @inlinable @discardableResult
     public func evaluate(row: Int, output: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
-        let p = probabilities.pointer + row * actionCount
-        entropies.pointer[row] = Categorical.evaluate(
-            logits: output, count: actionCount, probabilities: p,
-            logProbabilities: logProbabilities.pointer + row * actionCount)
-        values.pointer[row] = output[actionCount]
-        return p
+        switch policy {
+        case .categorical:
+            let p = probabilities.pointer + row * actionCount
+            entropies.pointer[row] = Categorical.evaluate(
+                logits: output, count: actionCount, probabilities: p,
+                logProbabilities: logProbabilities.pointer + row * actionCount)
+            values.pointer[row] = output[actionCount]
+            return p
+        case .gaussian(let dimensions, let form):
+            entropies.pointer[row] = Gaussian.entropy(row: output, count: dimensions, form: form)
+            values.pointer[row] = output[2 * dimensions]
+            return probabilities.pointer
+        }
     }
 
     /// Fills `returns` and `advantages` for every row, environment by environment, from the rewards,

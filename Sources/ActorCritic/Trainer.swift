@@ -42,7 +42,7 @@ public final class Trainer: Sendable {
         model = try ActorCriticModel(
             architecture: config.network, observationShape: probe.observationSpace.shape,
             actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
-            lstmSize: config.lstmSize)
+            lstmSize: config.lstmSize, gaussian: probe.actionSpace.isContinuous ? config.std : nil)
         targetReturn = config.targetReturn ?? environment.rewardThreshold ?? probe.rewardThreshold
         let parameters = FloatBuffer(count: model.parameterCount)
         self.parameters = parameters

@@ -70,6 +70,8 @@ extension TrainingConfig {
             \.hiddenSizes, "hidden", "Hidden layer sizes of the MLP, comma-separated.",
             check: ConfigCheck("must list positive layer sizes") { !$0.isEmpty && $0.allSatisfy { $0 > 0 && $0 <= 65536 } })),
         .init(ConfigSetting(\.activation, "activation", "Non-linearity of the MLP: tanh or relu.")),
+        .init(ConfigSetting(
+            \.std, "std", "Continuous actions: the Gaussian's sigma from the state (state: softplus of the head, the paper's) or a learned log sigma (parameter).")),
         // Picture preprocessing.
         .init(ConfigSetting(
             \.frameSize, "frame-size", "Pictures resized to SIDE or HEIGHTxWIDTH: 84 (the paper), 42, 80, 100x160, ...",

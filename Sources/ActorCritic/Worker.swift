@@ -24,6 +24,11 @@ final class Worker {
     /// The loss is summed over steps and averaged over environments (all of them, for A2C).
     let lossScale: Float
     let actionCount: Int
+    /// Where the value sits in a network output row.
+    let valueIndex: Int
+    /// Continuous actions as sent to the environments: the sampled ones clipped to the bounds.
+    let boundedActions: FloatBuffer
+    let actionLow: [Float], actionHigh: [Float]
     let observationCount: Int
     let environmentCount: Int
     let tMax: Int
@@ -48,9 +53,16 @@ final class Worker {
         environmentCount = config.envsPerWorker
         (environments, hostRestarts) = try Self.makeEnvironments(shared: shared, worker: index, restartsSoFar: 0)
         actionCount = shared.model.actionCount
+        valueIndex = shared.model.valueIndex
+        if case .box(let low, let high) = environments.actionSpace {
+            (actionLow, actionHigh) = (low, high)
+        } else {
+            (actionLow, actionHigh) = ([], [])
+        }
+        boundedActions = FloatBuffer(count: actionLow.count * environmentCount)
         observationCount = environments.observationSpace.count
         tMax = config.tMax
-        rollout = Rollout(steps: tMax, environmentCount: environmentCount, actionCount: actionCount)
+        rollout = Rollout(steps: tMax, environmentCount: environmentCount, policy: shared.model.policy)
         // Rows: t_max steps of observations, the observations after the last step (bootstrap), and
         // the final observations of episodes truncated during the rollout.
         finalRowsStart = (tMax + 1) * environmentCount
@@ -110,7 +122,7 @@ final class Worker {
             // V of the observations after the last step.
             let last = tMax * n
             network.forward(parameters: local, first: last, count: n)
-            for e in 0..<n { rollout.bootstrapValues.pointer[e] = network.output(row: last + e)[actionCount] }
+            for e in 0..<n { rollout.bootstrapValues.pointer[e] = network.output(row: last + e)[valueIndex] }
             rollout.computeReturns(gamma: config.gamma, gaeLambda: config.gaeLambda)
 
             let terms = loss.gradient(
@@ -134,14 +146,30 @@ final class Worker {
         for t in 0..<tMax {
             let first = t * n
             network.forward(parameters: local, first: first, count: n)
-            for e in 0..<n {
-                let row = first + e
-                let p = rollout.evaluate(row: row, output: network.output(row: row))
-                rollout.actions[row] = Int32(Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat()))
+            switch rollout.policy {
+            case .categorical:
+                for e in 0..<n {
+                    let row = first + e
+                    let p = rollout.evaluate(row: row, output: network.output(row: row))
+                    rollout.actions[row] = Int32(Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat()))
+                }
+                try environments.step(
+                    rollout.actions + first, into: network.input(row: first + n),
+                    finalObservations: network.input(row: finalRowsStart), results: results)
+            case .gaussian(let d, let form):
+                // The loss sees the action as sampled; the environment gets it within its bounds.
+                for e in 0..<n {
+                    let row = first + e
+                    let output = network.output(row: row)
+                    rollout.evaluate(row: row, output: output)
+                    let action = rollout.continuousActions.pointer + row * d
+                    Gaussian.sample(row: output, count: d, form: form, into: action) { Float(rng.nextGaussian()) }
+                    for j in 0..<d { boundedActions.pointer[e * d + j] = min(max(action[j], actionLow[j]), actionHigh[j]) }
+                }
+                try environments.step(
+                    continuous: boundedActions.pointer, into: network.input(row: first + n),
+                    finalObservations: network.input(row: finalRowsStart), results: results)
             }
-            try environments.step(
-                rollout.actions + first, into: network.input(row: first + n),
-                finalObservations: network.input(row: finalRowsStart), results: results)
             for e in 0..<n {
                 let row = first + e
                 let result = results[e]
@@ -152,7 +180,7 @@ final class Worker {
                     // (the bootstrap row, computed again at the end of the rollout).
                     if network.isRecurrent { network.copyRecurrentState(fromRow: row, toRow: finalRowsStart + e - n) }
                     network.forward(parameters: local, first: finalRowsStart + e, count: 1)
-                    reward += config.gamma * network.output(row: finalRowsStart + e)[actionCount]
+                    reward += config.gamma * network.output(row: finalRowsStart + e)[valueIndex]
                 }
                 rollout.rewards.pointer[row] = reward
                 rollout.continues.pointer[row] = result.isDone ? 0 : 1

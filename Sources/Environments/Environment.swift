@@ -2,15 +2,18 @@
 /// seed, `step` returning reward, terminated and truncated, and observation and action spaces.
 ///
 /// Observations are written into a caller-owned buffer of `observationSpace.count` Floats, so
-/// stepping allocates nothing. Actions are indices into a discrete action space.
+/// stepping allocates nothing. Actions are indices into a discrete action space, or vectors of
+/// Floats for a box (continuous) one.
 /// Not thread-safe: each worker owns its environment.
 public protocol Environment: AnyObject {
     /// The Gymnasium id this environment answers to, e.g. "CartPole-v1".
     var id: String { get }
     /// What observations look like.
     var observationSpace: BoxSpace { get }
-    /// Number of discrete actions.
+    /// Number of discrete actions; for a continuous (box) action space, its number of dimensions.
     var actionCount: Int { get }
+    /// What actions are: discrete (the default, `actionCount` of them) or a box of Floats.
+    var actionSpace: ActionSpace { get }
 
     /// Starts a new episode and writes its first observation. A seed restarts the environment's
     /// random stream (as `reset(seed=...)` does in Gymnasium); nil continues it. Throws when the
@@ -19,6 +22,9 @@ public protocol Environment: AnyObject {
 
     /// Applies `action` and writes the next observation.
     func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult
+    /// Applies the continuous action `action` (`actionCount` Floats; the environment clips them to
+    /// its bounds) and writes the next observation. Only for box action spaces.
+    func step(continuous action: UnsafePointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult
 
     /// Releases what the environment holds (processes, files). Stepping afterwards is an error.
     func close()
@@ -32,6 +38,13 @@ public protocol Environment: AnyObject {
 }
 
 extension Environment {
+    /// Default: discrete, `actionCount` actions.
+    public var actionSpace: ActionSpace { .discrete(count: actionCount) }
+    /// Default: a discrete environment takes no continuous action (configurations are checked
+    /// against the action space before anything steps).
+    public func step(continuous action: UnsafePointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult {
+        preconditionFailure("\(id) has discrete actions")
+    }
     /// Default: there is nothing to release.
     public func close() {}
     /// Default: the environment cannot draw itself.

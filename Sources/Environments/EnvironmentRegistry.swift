@@ -92,6 +92,14 @@ public enum EnvironmentRegistry {
             id: "MountainCar-v0", maxEpisodeSteps: 200, rewardThreshold: -110,
             summary: "drive an underpowered car up a hill; 3 actions, 2 observations (native Swift)",
             factory: { MountainCar() }),
+        EnvironmentSpec(
+            id: "Pendulum-v1", maxEpisodeSteps: 200, rewardThreshold: nil,
+            summary: "swing a pendulum up and hold it; continuous torque in [-2, 2], 3 observations (native Swift)",
+            factory: { Pendulum() }),
+        EnvironmentSpec(
+            id: "MountainCarContinuous-v0", maxEpisodeSteps: 999, rewardThreshold: 90,
+            summary: "MountainCar with a continuous force in [-1, 1]; 2 observations (native Swift)",
+            factory: { MountainCarContinuous() }),
     ]
 
     /// Every native spec.

@@ -21,6 +21,8 @@ public final class TimeLimit: Environment {
     public var observationSpace: BoxSpace { wrapped.observationSpace }
     /// The wrapped environment's action count.
     public var actionCount: Int { wrapped.actionCount }
+    /// The wrapped environment's action space.
+    public var actionSpace: ActionSpace { wrapped.actionSpace }
 
     /// Resets the step count and the wrapped environment.
     public func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) throws {
@@ -30,7 +32,16 @@ public final class TimeLimit: Environment {
 
     /// Steps the wrapped environment and, at the limit, marks the result truncated and the game over.
     public func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult {
-        var result = try wrapped.step(action, into: observation)
+        counted(try wrapped.step(action, into: observation))
+    }
+
+    /// Steps the wrapped environment with a continuous action, truncating at the limit.
+    public func step(continuous action: UnsafePointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult {
+        counted(try wrapped.step(continuous: action, into: observation))
+    }
+
+    private func counted(_ stepResult: StepResult) -> StepResult {
+        var result = stepResult
         elapsedSteps += 1
         if elapsedSteps >= maxEpisodeSteps {
             result.truncated = true

@@ -27,8 +27,28 @@ public protocol VectorEnvironment: AnyObject {
         finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
     ) throws
 
+    /// `step` with continuous actions: environment `i` gets the `actionSpace.size` Floats at
+    /// `actions + i * actionSpace.size`. Only for box action spaces.
+    func step(
+        continuous actions: UnsafePointer<Float>, into observations: UnsafeMutablePointer<Float>,
+        finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
+    ) throws
+    /// What each environment's actions are.
+    var actionSpace: ActionSpace { get }
     /// Releases what the environments hold (host processes). Stepping afterwards is an error.
     func close()
+}
+
+extension VectorEnvironment {
+    /// Default: discrete, `actionCount` actions.
+    public var actionSpace: ActionSpace { .discrete(count: actionCount) }
+    /// Default: no continuous actions (configurations are checked against the action space first).
+    public func step(
+        continuous actions: UnsafePointer<Float>, into observations: UnsafeMutablePointer<Float>,
+        finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
+    ) throws {
+        preconditionFailure("these environments have discrete actions")
+    }
 }
 
 /// Any environments stepped one after the other on the calling thread: native classic control
@@ -41,18 +61,21 @@ public final class SerialVectorEnvironment: VectorEnvironment {
     public let observationSpace: BoxSpace
     /// The action count every environment shares.
     public let actionCount: Int
+    /// The action space every environment shares.
+    public let actionSpace: ActionSpace
     private let width: Int
 
     /// `environments` must agree on observation space and action count.
     public init(_ environments: [any Environment]) throws(VectorEnvironmentError) {
         guard let first = environments.first else { throw VectorEnvironmentError("a vector needs at least one environment") }
         for environment in environments.dropFirst()
-        where environment.observationSpace.shape != first.observationSpace.shape || environment.actionCount != first.actionCount {
+        where environment.observationSpace.shape != first.observationSpace.shape || environment.actionSpace != first.actionSpace {
             throw VectorEnvironmentError("\(environment.id) does not match \(first.id)'s observations and actions")
         }
         self.environments = environments
         observationSpace = first.observationSpace
         actionCount = first.actionCount
+        actionSpace = first.actionSpace
         width = first.observationSpace.count
     }
 
@@ -76,6 +99,24 @@ public final class SerialVectorEnvironment: VectorEnvironment {
             let environment = environments[i]
             let observation = row(observations, i)
             let result = try environment.step(Int(actions[i]), into: observation)
+            results[i] = result
+            if result.isDone {
+                row(finalObservations, i).baseAddress!.update(from: observation.baseAddress!, count: width)
+                try environment.reset(seed: nil, into: observation)
+            }
+        }
+    }
+
+    /// Steps each environment in turn with its continuous action; as `step` otherwise.
+    public func step(
+        continuous actions: UnsafePointer<Float>, into observations: UnsafeMutablePointer<Float>,
+        finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
+    ) throws {
+        let dimensions = actionSpace.size
+        for i in 0..<environments.count {
+            let environment = environments[i]
+            let observation = row(observations, i)
+            let result = try environment.step(continuous: actions + i * dimensions, into: observation)
             results[i] = result
             if result.isDone {
                 row(finalObservations, i).baseAddress!.update(from: observation.baseAddress!, count: width)

@@ -15,6 +15,9 @@ public enum LayerSpec: Sendable, Hashable, Codable {
     /// A long short-term memory layer of `hidden` cells (PyTorch's `nn.LSTMCell`); its rows are
     /// steps in time (see `Network.init(spec:maxBatch:sequenceStride:)`).
     case lstm(hidden: Int)
+    /// `count` learned values (a Gaussian policy's state-independent log σ, "log_std") put into
+    /// every row before its last value.
+    case logStd(count: Int)
 
     /// What this kind of layer knows about itself; the one place the cases are told apart.
     var unit: any LayerUnit {
@@ -27,6 +30,7 @@ public enum LayerSpec: Sendable, Hashable, Codable {
         case .elu: ELULayer()
         case .flatten: FlattenLayer()
         case .lstm(let hidden): LSTMLayer(hidden: hidden)
+        case .logStd(let count): LogStdLayer(count: count)
         }
     }
 

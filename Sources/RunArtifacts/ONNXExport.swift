@@ -68,6 +68,8 @@ public enum ONNXExport {
                 guard cells == nil else { throw ArtifactError("ONNX export takes networks with one LSTM; this one has more") }
                 cells = hidden
                 current = lstmStep(&graph, name: name, input: current, inputs: input.count, hidden: hidden, parameters: parameters, offset: offset)
+            case .logStd:
+                throw ArtifactError("ONNX export of continuous-action (Gaussian) policies is not supported yet")
             case .flatten:
                 // Our rows are height-width-channel: back to that order before flattening.
                 if channelsFirst {

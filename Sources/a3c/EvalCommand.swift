@@ -26,7 +26,7 @@ struct LoadedCheckpoint {
         model = try ActorCriticModel(
             architecture: config.network, observationShape: probe.observationSpace.shape,
             actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
-            lstmSize: config.lstmSize)
+            lstmSize: config.lstmSize, gaussian: probe.actionSpace.isContinuous ? config.std : nil)
         try contents.verifyShapes(match: model)
     }
 

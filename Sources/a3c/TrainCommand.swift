@@ -15,7 +15,8 @@ struct TrainCommand: ParsableCommand {
             (by default the environment's reward threshold: 475 for CartPole-v1) or when the step \
             budget is spent. The defaults below are for vector observations; Atari (ALE/...) and \
             ViZDoom ids start from the picture set-up instead: network paper, --envs-per-worker 8, \
-            --t-max 5, --optimizer adam, --lr 0.0007, --lr-schedule constant, --steps 10000000. Options given \
+            --t-max 5, --optimizer adam, --lr 0.0007, --lr-schedule constant, --steps 10000000; continuous-action \
+            tasks (Pendulum-v1, MountainCarContinuous-v0) a Gaussian policy with --lr 0.001 --reward-scale 0.1. Options given \
             here override those of --config; when resuming, they override the run's own config. \
             Ctrl-C (SIGINT) or SIGTERM stops the workers, writes a checkpoint and exits with status 0; \
             a second one exits at once.

@@ -134,6 +134,7 @@ struct NetworkOptions: ConfigOptionGroup {
     @Option(\.hiddenSizes) var hidden: ConfigArgument?
     @Option(\.lstmSize) var lstmSize: ConfigArgument?
     @Option(\.activation) var activation: ConfigArgument?
+    @Option(\.std) var std: ConfigArgument?
 }
 
 /// Games played during training to measure the current parameters.

@@ -96,4 +96,59 @@ struct LossGradientTests {
         // Kinks are the exception: nearly every parameter must pass on the central quotient alone.
         #expect(kinks * 20 <= indices.count, "\(kinks) of \(indices.count) parameters passed only by bracketing")
     }
+    /// The Gaussian policy's loss through an MLP, both forms of σ, 1 and 3 dimensions: actions
+    /// sampled wide, many beyond a [-1, 1] box (the loss sees them unclipped, as sampled).
+    @Test(arguments: [(Gaussian.Form.state, 1), (.state, 3), (.parameter, 1), (.parameter, 3)])
+    func gaussianLossMatchesFiniteDifferences(form: Gaussian.Form, dimensions: Int) throws {
+        let model = try ActorCriticModel(
+            architecture: .mlp, observationShape: [5], actionCount: dimensions, hiddenSizes: [12, 12], gaussian: form)
+        #expect(model.valueIndex == 2 * dimensions && model.network.outputShape.count == 2 * dimensions + 1)
+        let spec = model.network
+        let steps = 6
+        var rng = Xoshiro256(seed: 31)
+        var parameters = [Float](repeating: 0, count: model.parameterCount)
+        parameters.withUnsafeMutableBufferPointer { model.initialize($0.baseAddress!, seed: 5) }
+        // A livelier head and log σ away from 0, so every term matters.
+        for i in spec.parameterOffsets[spec.layers.count - (form == .parameter ? 2 : 1)]..<parameters.count {
+            parameters[i] += Float(rng.uniform(-0.4, 0.4))
+        }
+        let observations = (0..<(steps * 5)).map { _ in Float(rng.uniform(-1, 1)) }
+        let actions = (0..<(steps * dimensions)).map { _ in Float(rng.uniform(-2.5, 2.5)) }
+        let returns = (0..<steps).map { _ in Float(rng.uniform(-2, 2)) }
+        let advantages = (0..<steps).map { _ in Float(rng.uniform(-2, 2)) }
+        let loss = ActorCriticLoss(entropyBeta: 0.05, valueCoefficient: 0.5)
+
+        let network = Network(spec: spec, maxBatch: steps)
+        network.input(row: 0).update(from: observations, count: observations.count)
+        network.forward(parameters: parameters, count: steps)
+        let rollout = Rollout(steps: steps, environmentCount: 1, policy: model.policy)
+        for t in 0..<steps {
+            rollout.evaluate(row: t, output: network.output(row: t))
+            rollout.returns.pointer[t] = returns[t]
+            rollout.advantages.pointer[t] = advantages[t]
+        }
+        rollout.continuousActions.pointer.update(from: actions, count: actions.count)
+        _ = loss.gradient(
+            rollout: rollout, outputs: network.output(row: 0), outputGradients: network.outputGradient(row: 0), scale: 1)
+        var gradient = [Float](repeating: .nan, count: parameters.count)
+        network.backward(parameters: parameters, gradient: &gradient, count: steps)
+
+        func lossValue(_ p: [Float]) -> Double {
+            network.forward(parameters: p, count: steps)
+            return loss.value(
+                outputs: network.output(row: 0), continuousActions: actions, returns: returns, advantages: advantages,
+                dimensions: dimensions, form: form)
+        }
+        let h: Float = 1e-2
+        for i in parameters.indices {
+            var plus = parameters, minus = parameters
+            plus[i] += h
+            minus[i] -= h
+            let central = (lossValue(plus) - lossValue(minus)) / Double(2 * h)
+            let analytic = Double(gradient[i])
+            #expect(
+                abs(central - analytic) <= 2e-2 * max(1, abs(central)),
+                "\(form) x \(dimensions): parameter \(i): backward \(analytic), central difference \(central)")
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Environments
 import Testing
 
@@ -24,13 +25,22 @@ struct EnvironmentBehaviourTests {
         #expect(mountainCar.maxEpisodeSteps == 200 && mountainCar.rewardThreshold == -110)
     }
 
-    @Test(arguments: ["CartPole-v1", "Acrobot-v1", "MountainCar-v0"])
+    @Test func continuousTasksHaveGymnasiumsLimitsAndBoxActions() throws {
+        let pendulum = try EnvironmentRegistry.spec("Pendulum-v1")
+        #expect(pendulum.maxEpisodeSteps == 200 && pendulum.rewardThreshold == nil)
+        #expect(try pendulum.make().actionSpace == .box(low: [-2], high: [2]))
+        let car = try EnvironmentRegistry.spec("MountainCarContinuous-v0")
+        #expect(car.maxEpisodeSteps == 999 && car.rewardThreshold == 90)
+        #expect(try car.make().actionSpace == .box(low: [-1], high: [1]))
+    }
+
+    @Test(arguments: ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1", "MountainCarContinuous-v0"])
     func sameSeedSameEpisode(id: String) throws {
         func rollout(_ seed: UInt64) throws -> [[Float]] {
             let env = try EnvironmentRegistry.make(id)
             var observations = [try env.reset(seed: seed)]
             for t in 0..<50 {
-                let (observation, result) = try env.step(t % env.actionCount)
+                let (observation, result) = try anyStep(env, t)
                 observations.append(observation)
                 if result.isDone { break }
             }
@@ -104,7 +114,7 @@ struct EnvironmentBehaviourTests {
             for t in 0..<300 {
                 #expect(observation.count == space.count)
                 for i in 0..<space.count { #expect(observation[i] >= space.low[i] && observation[i] <= space.high[i]) }
-                let step = try env.step(t % env.actionCount)
+                let step = try anyStep(env, t)
                 observation = step.observation
                 if step.result.isDone { observation = try env.reset(seed: nil) }
             }
@@ -142,4 +152,14 @@ struct RenderingTests {
             #expect(mountainCar.render() != nil)
         }
     }
+}
+
+/// Step `t` of a fixed sequence of actions: indices in turn, or a swinging continuous action that
+/// goes beyond the bounds now and then.
+func anyStep(_ env: any Environment, _ t: Int) throws -> (observation: [Float], result: StepResult) {
+    guard case .box(_, let high) = env.actionSpace else { return try env.step(t % env.actionCount) }
+    var observation = [Float](repeating: 0, count: env.observationSpace.count)
+    let action = high.map { $0 * 1.3 * Float(sin(Double(t) * 0.3)) }
+    let result = try observation.withUnsafeMutableBufferPointer { try env.step(continuous: action, into: $0) }
+    return (observation, result)
 }

@@ -72,6 +72,7 @@ struct ONNXExportTests {
             case .elu: ["elu", 0, 0]
             case .flatten: ["flatten", 0, 0]
             case .lstm: ["lstm", 0, 0]
+            case .logStd: ["log_std", 0, 0]
             }
         }
         let inputs: [String: Any] = [
