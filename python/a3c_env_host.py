@@ -7,13 +7,17 @@ Started by the Swift `GymnasiumHost` with one argument, a JSON object:
 
 Handshake (text lines on the private reply channel, one line of JSON each way):
     host -> swift  {"ok": true, "observation_shape": [...], "observation_dtype": "uint8" | "float32",
-                    "actions": n, "action_meanings": [...], "frame_shape": [h, w, 3] | null,
+                    "actions": n (discrete actions, or a Box's dimensions), "action_meanings": [...],
+                    "action_low": [...] | null, "action_high": [...] | null (a Box's bounds),
+                    "frame_shape": [h, w, 3] | null, "action_offset": n,
                     "observation_bytes": n, "shared_bytes": n, "needs_fire": bool,
                     "max_episode_steps": n | null, "reward_threshold": x | null}
     swift -> host  the name of a POSIX shared-memory object of `shared_bytes` bytes (a line)
     host -> swift  "mapped"
 Shared memory: `count` observation slots of `observation_bytes`, then `count` final slots (the last
-observation of an episode that a step ended and autoreset replaced), then one colour picture.
+observation of an episode that a step ended and autoreset replaced), then one colour picture, then
+for a Box action space (from `action_offset`, 8-aligned) a float32 row of actions per environment,
+which Swift writes before each 'S' (whose per-environment values are then unused).
 Then fixed-size binary messages, little-endian:
     request  (8 + 8 * count bytes): u8 command, 3 pad bytes, i32 argument, then one u64 per
              environment (an action, or a seed with 2**64 - 1 for none)
@@ -36,7 +40,7 @@ Modes:
     atari    ALE through Gymnasium's AtariEnv, stepped on its ALE interface: frame skip with the
              maximum over the last two frames, grayscale at native resolution, a lost life as the end
              of the training episode. Resizing, stacking and reward clipping are the Swift side's.
-    generic  any Gymnasium id with a discrete action space; Box observations (ViZDoom's dict:
+    generic  any Gymnasium id with a discrete or one-dimensional Box action space; Box observations (ViZDoom's dict:
              its "screen") are copied as they are. A ViZDoom time-out is truncated, not terminated,
              and the last observation of a ViZDoom episode repeats its last screen (it has none).
 
@@ -199,12 +203,18 @@ class GenericGame:
             self.key = None
         if not isinstance(space, gymnasium.spaces.Box):
             raise ValueError(f"{config['id']}: observations must be a Box, not {space}")
-        if not isinstance(self.env.action_space, gymnasium.spaces.Discrete):
-            raise ValueError(f"{config['id']}: only discrete action spaces are supported, not {self.env.action_space}")
+        actions = self.env.action_space
+        if isinstance(actions, gymnasium.spaces.Discrete):
+            self.actions, self.bounds = int(actions.n), None
+        elif isinstance(actions, gymnasium.spaces.Box) and len(actions.shape) == 1:
+            self.actions = int(actions.shape[0])
+            self.bounds = ([float(v) for v in actions.low], [float(v) for v in actions.high])
+            self.action_dtype = actions.dtype
+        else:
+            raise ValueError(f"{config['id']}: actions must be Discrete or a one-dimensional Box, not {actions}")
         self.doom = getattr(self.env.unwrapped, "game", None) if config["id"].startswith("Vizdoom") else None
         self.shape = tuple(int(d) for d in space.shape)
         self.dtype = np.uint8 if space.dtype == np.uint8 else np.float32
-        self.actions = int(self.env.action_space.n)
         self.lives = 0
         self.steps = 0
         self.frame_shape = None
@@ -224,6 +234,8 @@ class GenericGame:
             "observation_dtype": "uint8" if self.dtype == np.uint8 else "float32",
             "actions": self.actions,
             "action_meanings": meanings or [str(i) for i in range(self.actions)],
+            "action_low": self.bounds[0] if self.bounds else None,
+            "action_high": self.bounds[1] if self.bounds else None,
             "frame_shape": self.frame_shape,
             "observation_bytes": int(np.prod(self.shape)) * np.dtype(self.dtype).itemsize,
             "needs_fire": False,
@@ -246,6 +258,8 @@ class GenericGame:
         self.steps = 0
 
     def step(self, action):
+        if self.bounds is not None:
+            action = np.array(action, dtype=self.action_dtype)  # a copy of the shared-memory row
         observation, reward, terminated, truncated, info = self.env.step(action)
         # ViZDoom has no screen once an episode is finished and its wrapper returns a black one:
         # keep the last real screen, what a truncated episode is bootstrapped from.
@@ -295,8 +309,11 @@ def main():
         return
     frame_bytes = int(np.prod(description["frame_shape"])) if description["frame_shape"] else 0
     slot = description["observation_bytes"]
-    shared_bytes = 2 * count * slot + frame_bytes
-    description.update(ok=True, shared_bytes=shared_bytes)
+    # Continuous actions arrive in shared memory after the picture, float32, a row per environment.
+    continuous = description.get("action_low") is not None
+    action_offset = (2 * count * slot + frame_bytes + 7) // 8 * 8
+    shared_bytes = action_offset + (4 * count * description["actions"] if continuous else 0)
+    description.update(ok=True, shared_bytes=shared_bytes, action_offset=action_offset)
     send_line(description)
 
     name = requests.readline().decode().strip()
@@ -307,7 +324,9 @@ def main():
     memory = np.frombuffer(shared, np.uint8)
     observations = [memory[i * slot:(i + 1) * slot] for i in range(count)]
     finals = [memory[(count + i) * slot:(count + i + 1) * slot] for i in range(count)]
-    frame = memory[2 * count * slot:]
+    frame = memory[2 * count * slot:2 * count * slot + frame_bytes]
+    if continuous:
+        actions = memory[action_offset:].view(np.float32).reshape(count, description["actions"])
     for game, observation in zip(games, observations):
         game.attach(observation)
     send_line("mapped")
@@ -329,7 +348,7 @@ def main():
             for i, game in enumerate(games):
                 points, restarted = 0.0, 0
                 if command == ord("S"):
-                    result = game.step(values[i])
+                    result = game.step(actions[i] if continuous else values[i])
                     if argument and (result[2] or result[3]):
                         finals[i][...] = observations[i]
                         points, restarted = game.restart(), 1

@@ -93,12 +93,23 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         var config = TrainingConfig()
         config.environmentID = environmentID
         if isPictureEnvironment(environmentID) { config.applyPictureDefaults() }
-        if let native = EnvironmentRegistry.native.first(where: { $0.id == environmentID }),
-            let probe = try? native.make(), probe.actionSpace.isContinuous
-        {
-            config.applyContinuousDefaults()
-        }
+        if isContinuousEnvironment(environmentID) { config.applyContinuousDefaults() }
         return config
+    }
+
+    /// Ids whose actions are continuous: native ones that say so, and the Gymnasium families known
+    /// to be (`*Continuous*`, Box2D's BipedalWalker, the MuJoCo tasks). Any other bridged id with a
+    /// Box action space trains too, from the discrete defaults.
+    public static func isContinuousEnvironment(_ id: String) -> Bool {
+        if let native = EnvironmentRegistry.native.first(where: { $0.id == id }) {
+            return (try? native.make())?.actionSpace.isContinuous ?? false
+        }
+        let name = id.replacingOccurrences(of: "gym:", with: "")
+        let families = [
+            "BipedalWalker", "HalfCheetah", "Hopper", "Walker2d", "Ant-", "Humanoid", "InvertedPendulum",
+            "InvertedDoublePendulum", "Reacher", "Swimmer", "Pusher",
+        ]
+        return name.contains("Continuous") || families.contains { name.hasPrefix($0) }
     }
 
     /// Settings for continuous actions (a Gaussian policy with σ from the state): RMSProp as for

@@ -1,4 +1,4 @@
-/// Any Gymnasium environment with a discrete action space, through the bridge, with explicit
+/// Any Gymnasium environment with a discrete or Box action space, through the bridge, with explicit
 /// resets: a `GymnasiumVectorEnvironment` of one. Vector observations arrive as float32 and are
 /// copied; picture observations (ViZDoom's screen, say) go through a `FramePipeline`: grey,
 /// optionally cropped, resized and stacked.
@@ -7,8 +7,10 @@ public final class GymnasiumEnvironment: Environment {
     public let id: String
     /// Float32 vectors as the environment reports them (unbounded), or stacked grey frames in [0, 1].
     public let observationSpace: BoxSpace
-    /// Size of the environment's discrete action space.
+    /// Size of the environment's discrete action space, or its Box's dimensions.
     public let actionCount: Int
+    /// Discrete, or a Box with the environment's bounds.
+    public var actionSpace: ActionSpace { vector.actionSpace }
     private let vector: GymnasiumVectorEnvironment
 
     /// How pictures are made into observations.
@@ -53,6 +55,11 @@ public final class GymnasiumEnvironment: Environment {
     /// Steps the hosted environment (no autoreset) and delivers its next observation and result.
     public func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult {
         try vector.stepFirst(action, into: observation.baseAddress!)
+    }
+
+    /// Steps the hosted environment with a continuous action (no autoreset).
+    public func step(continuous action: UnsafePointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult {
+        try vector.stepFirst(continuous: action, into: observation.baseAddress!)
     }
 
     /// The colour picture, for environments made with render_mode "rgb_array"; for picture

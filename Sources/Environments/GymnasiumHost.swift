@@ -22,8 +22,14 @@ public final class GymnasiumHost {
         public let observation_shape: [Int]
         /// Element type of observations: "uint8" (pictures) or "float32".
         public let observation_dtype: String
-        /// Number of discrete actions.
+        /// Number of discrete actions, or of a Box action space's dimensions.
         public let actions: Int
+        /// A Box action space's bounds (nil for discrete actions).
+        public let action_low: [Float]?
+        /// A Box action space's upper bounds (nil for discrete actions).
+        public let action_high: [Float]?
+        /// Where in shared memory continuous actions go: a float32 row per environment.
+        public let action_offset: Int?
         /// A name for each action (its index as text when the environment names none).
         public let action_meanings: [String]
         /// Shape [height, width, 3] of the colour picture the host can render, or nil if it cannot.
@@ -182,6 +188,16 @@ public final class GymnasiumHost {
     /// start the next one in the same request (see `Reply.restarted`).
     public func step(_ actions: UnsafePointer<Int32>, autoreset: Bool) throws {
         try request(UInt8(ascii: "S"), argument: autoreset ? 1 : 0) { UInt64(UInt32(bitPattern: actions[$0])) }
+    }
+
+    /// Steps environment `i` with the `description.actions` Floats at `actions + i * description.actions`,
+    /// written to shared memory first (a Box action space only).
+    public func step(continuous actions: UnsafePointer<Float>, autoreset: Bool) throws {
+        guard let offset = description.action_offset, description.action_low != nil else {
+            preconditionFailure("\(id) has discrete actions")
+        }
+        (shared + offset).assumingMemoryBound(to: Float.self).update(from: actions, count: count * description.actions)
+        try request(UInt8(ascii: "S"), argument: autoreset ? 1 : 0) { _ in 0 }
     }
 
     /// Starts a new game in every environment, environment `i` seeded with `seeds[i]` (nil: continue

@@ -24,6 +24,8 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
     public let observationSpace: BoxSpace
     /// Size of the discrete action space, the same for every copy.
     public let actionCount: Int
+    /// Discrete, or a Box with the environment's bounds (the host says which).
+    public let actionSpace: ActionSpace
     /// What each action does, as the environment names it.
     public let actionMeanings: [String]
     /// Gymnasium's registered reward threshold for the id, if it has one.
@@ -106,6 +108,11 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
         self.clipRewards = clipRewards
         count = host.count
         actionCount = host.description.actions
+        if let low = host.description.action_low, let high = host.description.action_high {
+            actionSpace = .box(low: low, high: high)
+        } else {
+            actionSpace = .discrete(count: host.description.actions)
+        }
         actionMeanings = host.description.action_meanings
         rewardThreshold = host.description.reward_threshold
         width = observationSpace.count
@@ -153,6 +160,24 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
         }
     }
 
+    /// Steps every copy with its continuous action in one request; as `step` otherwise.
+    public func step(
+        continuous actions: UnsafePointer<Float>, into observations: UnsafeMutablePointer<Float>,
+        finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
+    ) throws {
+        try host.step(continuous: actions, autoreset: true)
+        for i in 0..<count {
+            let reply = host.replies[i]
+            results[i] = result(i, reply)
+            if reply.restarted {
+                deliver(i, from: host.finalObservation(i), reset: false, into: finalObservations + i * width)
+                deliver(i, from: host.observation(i), reset: true, into: observations + i * width)
+            } else {
+                deliver(i, from: host.observation(i), reset: false, into: observations + i * width)
+            }
+        }
+    }
+
     /// Stops the host process, killing it if it does not quit.
     public func close() { host.close() }
 
@@ -162,6 +187,13 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
     func stepFirst(_ action: Int, into observation: UnsafeMutablePointer<Float>) throws -> StepResult {
         precondition(action >= 0 && action < actionCount, "\(id) action must be in 0..<\(actionCount), got \(action)")
         try withUnsafePointer(to: Int32(action)) { try host.step($0, autoreset: false) }
+        deliver(0, from: host.observation(0), reset: false, into: observation)
+        return result(0, host.replies[0])
+    }
+
+    /// Steps environment 0 with a continuous action, without autoreset.
+    func stepFirst(continuous action: UnsafePointer<Float>, into observation: UnsafeMutablePointer<Float>) throws -> StepResult {
+        try host.step(continuous: action, autoreset: false)
         deliver(0, from: host.observation(0), reset: false, into: observation)
         return result(0, host.replies[0])
     }
