@@ -63,7 +63,7 @@ final class PeriodicEvaluation: Sendable {
             defer { state.withLock { $0.running = false } }
             Subnormals.flushToZeroOnThisThread()
             do {
-                let policy = Policy(model: model, parameters: taken.parameters)
+                let policy = Policy(model: model, parameters: taken.parameters, observationStatistics: taken.observationStatistics)
                 let game = try gameEnvironment.withLock { cached in
                     if let cached { return cached }
                     let made = try environment.make()

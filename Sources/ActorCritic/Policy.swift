@@ -11,12 +11,25 @@ public final class Policy {
     private let parameters: FloatBuffer
     private let probabilities: FloatBuffer
     private let logProbabilities: FloatBuffer
+    /// The observation as the environment gave it (the network reads it normalised, when it is).
+    private let raw: FloatBuffer
+    /// Shift and scale of each observation element, for a policy trained on normalised observations.
+    private let normalization: (shift: FloatBuffer, scale: FloatBuffer)?
 
-    /// A policy running a copy of `parameters` on `model`'s network; the count must match the model's.
-    public init(model: ActorCriticModel, parameters: [Float]) {
+    /// A policy running a copy of `parameters` on `model`'s network; the count must match the
+    /// model's. `observationStatistics`: those it was trained with, when it normalised observations.
+    public init(model: ActorCriticModel, parameters: [Float], observationStatistics: ObservationNormalizer.Statistics? = nil) {
         precondition(parameters.count == model.parameterCount, "parameter count does not match the model")
         self.model = model
         network = Network(spec: model.network, maxBatch: 1)
+        raw = FloatBuffer(count: model.network.inputShape.count)
+        if let statistics = observationStatistics {
+            let shift = FloatBuffer(count: raw.count), scale = FloatBuffer(count: raw.count)
+            statistics.coefficients(shift: shift.pointer, scale: scale.pointer)
+            normalization = (shift, scale)
+        } else {
+            normalization = nil
+        }
         self.parameters = FloatBuffer(parameters)
         // Probabilities of a discrete policy, or a continuous policy's action.
         probabilities = FloatBuffer(count: model.actionCount)
@@ -25,12 +38,24 @@ public final class Policy {
 
     /// Where the next observation goes.
     public var observation: UnsafeMutableBufferPointer<Float> {
-        UnsafeMutableBufferPointer(start: network.input(row: 0), count: model.network.inputShape.count)
+        UnsafeMutableBufferPointer(start: raw.pointer, count: raw.count)
+    }
+
+    /// The network's forward pass on the current observation (normalised first, when it is).
+    private func forward() {
+        let input = network.input(row: 0)
+        input.update(from: raw.pointer, count: raw.count)
+        if let normalization {
+            ObservationNormalizer.normalize(
+                input, count: 1, width: raw.count, shift: normalization.shift.pointer, scale: normalization.scale.pointer,
+                sums: nil, squares: nil)
+        }
+        network.forward(parameters: parameters.pointer, count: 1)
     }
 
     /// The action for the observation in `observation`.
     public func act(greedy: Bool, rng: inout Xoshiro256) -> Int {
-        network.forward(parameters: parameters.pointer, count: 1)
+        forward()
         // A recurrent policy goes on from the state after this observation.
         if network.isRecurrent { network.carryRecurrentState(fromRow: 0) }
         let output = network.output(row: 0)
@@ -48,7 +73,7 @@ public final class Policy {
         guard case .gaussian(let dimensions, let form) = model.policy else {
             return try environment.step(act(greedy: greedy, rng: &rng), into: observation)
         }
-        network.forward(parameters: parameters.pointer, count: 1)
+        forward()
         if network.isRecurrent { network.carryRecurrentState(fromRow: 0) }
         let output = network.output(row: 0), action = probabilities.pointer
         if greedy {
@@ -70,7 +95,7 @@ public final class Policy {
 
     /// V of the current observation (for a recurrent policy, in its current state, which this leaves as it was).
     public func value() -> Float {
-        network.forward(parameters: parameters.pointer, count: 1)
+        forward()
         return network.output(row: 0)[model.valueIndex]
     }
 }

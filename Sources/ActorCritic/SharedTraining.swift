@@ -25,6 +25,8 @@ final class SharedTraining: Sendable {
     /// Non-finite gradients in a row after which training stops.
     static let nonFiniteLimit = 10
     let updateStatistics = UpdateAccumulator()
+    /// Running observation statistics, when the run normalises observations.
+    let normalizer: ObservationNormalizer?
     let startTime: ContinuousClock.Instant
     /// Wall time of earlier sessions of a resumed run.
     let earlierSeconds: Double
@@ -34,8 +36,9 @@ final class SharedTraining: Sendable {
     init(
         config: TrainingConfig, model: ActorCriticModel, environment: EnvironmentSpec,
         parameters: FloatBuffer, optimizer: any SharedOptimizer, targetReturn: Double?, tracker: EpisodeTracker,
-        earlierSeconds: Double
+        earlierSeconds: Double, normalizer: ObservationNormalizer? = nil
     ) {
+        self.normalizer = normalizer
         self.config = config
         self.model = model
         self.environment = environment

@@ -76,7 +76,9 @@ public final class Trainer: Sendable {
         shared = SharedTraining(
             config: config, model: model, environment: environment, parameters: parameters,
             optimizer: optimizer, targetReturn: targetReturn, tracker: tracker,
-            earlierSeconds: state?.wallSeconds ?? 0)
+            earlierSeconds: state?.wallSeconds ?? 0,
+            normalizer: config.normalizeObservations
+                ? ObservationNormalizer(width: model.network.inputShape.count, statistics: state?.observationStatistics) : nil)
         evaluation = config.evalEvery == nil ? nil : PeriodicEvaluation(
             config: config, model: model, environment: environment, stepsSoFar: state?.steps ?? 0)
         switch config.algorithm {
@@ -129,12 +131,14 @@ public final class Trainer: Sendable {
     public func snapshot() -> TrainingState {
         var optimizerState: [String: [Float]] = [:]
         for (name, buffer) in optimizer.stateBuffers { optimizerState[name] = buffer.array }
-        return TrainingState(
+        var state = TrainingState(
             parameters: parameters.array, optimizerState: optimizerState,
             optimizerSteps: (optimizer as? SharedAdam)?.stepCount.load(ordering: .relaxed) ?? 0,
             steps: shared.steps.load(ordering: .relaxed), updates: shared.updates.load(ordering: .relaxed),
             episodes: shared.tracker.count, wallSeconds: shared.elapsedSeconds,
             recentReturns: shared.tracker.recentReturns, bestMeanReturn100: shared.tracker.bestMean)
+        state.observationStatistics = shared.normalizer?.statistics
+        return state
     }
 
     /// Trains to the end. `monitor` runs on this thread about every `monitorInterval` seconds

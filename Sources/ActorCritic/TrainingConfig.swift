@@ -80,6 +80,9 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var evalGreedy = false
     /// Rewards are multiplied by this for learning (after clipping, if on); scores stay real.
     public var rewardScale: Float = 1
+    /// Observations are normalised by running statistics shared by all workers (saved in
+    /// checkpoints and used by eval and record): for vector observations on very different scales.
+    public var normalizeObservations = false
     /// Times each worker may replace an environment host that died or hung (the rollout in flight
     /// is dropped, its games start afresh); one more failure stops the run.
     public var maxHostRestarts = 3
@@ -279,6 +282,9 @@ extension TrainingConfig {
         let atariOnly: [AnyKeyPath] = [\TrainingConfig.noopMax, \TrainingConfig.stickyActions, \TrainingConfig.episodicLife, \TrainingConfig.fireReset]
         let pictures: [AnyKeyPath] = [\TrainingConfig.frameSize, \TrainingConfig.frameStack, \TrainingConfig.frameSkip, \TrainingConfig.crop]
         let id = environmentID
+        if normalizeObservations && Self.isPictureEnvironment(id) {
+            throw ConfigurationError("--normalize-observations is for vector observations; \(id) has pictures (already scaled to [0, 1])")
+        }
         if id.hasPrefix("ALE/") {
             // Atari screens are 210x160.
             if crop[0] + crop[1] >= 210 || crop[2] + crop[3] >= 160 {

@@ -89,6 +89,9 @@ extension TrainingConfig {
         .init(ConfigSetting(
             \.stickyActions, "sticky-actions", "Atari repeat_action_probability: 0 or 0.25.", defaultHelp: "0",
             check: ConfigCheck("must be in [0, 1)") { $0 >= 0 && $0 < 1 })),
+        .init(ConfigSetting(
+            \.normalizeObservations, "normalize-observations",
+            "Vector observations: normalise each element by its running mean and variance over all workers (clipped to +-10).")),
         .init(ConfigSetting(\.clipRewards, "clip-rewards", "Atari and ViZDoom: clip rewards to [-1, 1] for learning.")),
         .init(ConfigSetting(\.episodicLife, "episodic-life", "Atari: a lost life ends the training episode.")),
         .init(ConfigSetting(\.fireReset, "fire-reset", "Atari: press FIRE on reset where the game needs it.")),

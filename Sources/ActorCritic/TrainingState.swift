@@ -19,6 +19,8 @@ public struct TrainingState: Sendable {
     public var recentReturns: [Double]
     /// Best 100-episode mean return so far; nil until 100 episodes have finished.
     public var bestMeanReturn100: Double?
+    /// The observation normaliser's statistics, for runs that normalise observations.
+    public var observationStatistics: ObservationNormalizer.Statistics? = nil
 
     /// A state from its parts, as `Trainer.snapshot()` and checkpoint readers build it.
     public init(

@@ -44,6 +44,11 @@ final class Worker {
     var episodeLengths: [Int]
     /// The observation in row e of the next rollout begins an episode (a recurrent network forgets there).
     var startsEpisode: [Bool]
+    /// With observation normalisation: this rollout's shift and scale per element, and the sums of
+    /// the raw observations seen since the last merge.
+    let shift: FloatBuffer, scale: FloatBuffer
+    let sums: UnsafeMutablePointer<Double>, squares: UnsafeMutablePointer<Double>
+    var observationsSeen = 0
 
     init(index: Int, shared: SharedTraining, sharing: any GradientSharing) throws {
         self.index = index
@@ -83,9 +88,18 @@ final class Worker {
         results.initialize(repeating: StepResult(reward: 0, terminated: false, truncated: false), count: environmentCount)
         episodeReturns = Array(repeating: 0, count: environmentCount)
         episodeLengths = Array(repeating: 0, count: environmentCount)
+        let normalized = shared.normalizer == nil ? 0 : observationCount
+        shift = FloatBuffer(count: normalized)
+        scale = FloatBuffer(count: normalized)
+        sums = .allocate(capacity: normalized)
+        sums.initialize(repeating: 0, count: normalized)
+        squares = .allocate(capacity: normalized)
+        squares.initialize(repeating: 0, count: normalized)
     }
 
     deinit {
+        sums.deallocate()
+        squares.deallocate()
         results.deallocate()
         environments.close()
     }
@@ -95,6 +109,7 @@ final class Worker {
     func run() throws {
         let config = shared.config
         let n = environmentCount
+        shared.normalizer?.coefficients(shift: shift.pointer, scale: scale.pointer)
         try resetEnvironments(seeds: environmentSeeds)
         var keepGoing = !shared.shouldStop
         while keepGoing {
@@ -132,6 +147,13 @@ final class Worker {
             let outcome = sharing.push(gradient: gradient, steps: rollout.rows, worker: index)
             shared.updateStatistics.add(terms, gradientNorm: outcome.gradientNorm, isNewUpdate: outcome.appliedHere)
             keepGoing = outcome.keepGoing
+            if let normalizer = shared.normalizer {
+                normalizer.merge(count: observationsSeen, sums: sums, squares: squares)
+                sums.update(repeating: 0, count: observationCount)
+                squares.update(repeating: 0, count: observationCount)
+                observationsSeen = 0
+                normalizer.coefficients(shift: shift.pointer, scale: scale.pointer)
+            }
 
             // The observations after the last step start the next rollout, from the state after it.
             network.input(row: 0).update(from: network.input(row: last), count: n * observationCount)
@@ -170,6 +192,10 @@ final class Worker {
                     continuous: boundedActions.pointer, into: network.input(row: first + n),
                     finalObservations: network.input(row: finalRowsStart), results: results)
             }
+            if shared.normalizer != nil {
+                normalize(rows: first + n, count: n, counted: true)
+                for e in 0..<n where results[e].isDone { normalize(rows: finalRowsStart + e, count: 1, counted: false) }
+            }
             for e in 0..<n {
                 let row = first + e
                 let result = results[e]
@@ -203,11 +229,21 @@ final class Worker {
         while true {
             do {
                 try environments.reset(seeds: seeds, into: network.input(row: 0))
+                if shared.normalizer != nil { normalize(rows: 0, count: environmentCount, counted: true) }
                 return
             } catch let error as BridgeError where error.hostLost && hostRestarts < shared.config.maxHostRestarts {
                 try replaceHost(after: error)
             }
         }
+    }
+
+    /// Normalises network input rows `rows ..< rows + count` in place with this rollout's
+    /// statistics; `counted` rows also go into the sums merged at the end of the rollout.
+    private func normalize(rows: Int, count: Int, counted: Bool) {
+        ObservationNormalizer.normalize(
+            network.input(row: rows), count: count, width: observationCount, shift: shift.pointer, scale: scale.pointer,
+            sums: counted ? sums : nil, squares: counted ? squares : nil)
+        if counted { observationsSeen += count }
     }
 
     /// New environments (a new host process) in place of those whose host died or hung.

@@ -61,9 +61,14 @@ public enum Checkpoint {
             let values = state.optimizerState[name]!
             tensors.append(("optimizer.\(name)", SafeTensors.Tensor(shape: [values.count], values: values)))
         }
+        if let statistics = state.observationStatistics {
+            tensors.append(("observation.mean", SafeTensors.Tensor(shape: [statistics.mean.count], values: statistics.mean.map(Float.init))))
+            tensors.append(
+                ("observation.variance", SafeTensors.Tensor(shape: [statistics.variance.count], values: statistics.variance.map(Float.init))))
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let metadata: [String: String] = [
+        var metadata: [String: String] = [
             "format": format,
             "package_version": packageVersion,
             "config": String(decoding: try encoder.encode(config), as: UTF8.self),
@@ -78,6 +83,7 @@ public enum Checkpoint {
             "recent_returns": String(decoding: try JSONEncoder().encode(state.recentReturns), as: UTF8.self),
             "best_mean_return_100": state.bestMeanReturn100.map { "\($0)" } ?? "",
         ]
+        if let statistics = state.observationStatistics { metadata["observation_count"] = "\(statistics.count)" }
         try SafeTensors.write(SafeTensors.File(tensors: tensors, metadata: metadata), to: url)
     }
 
@@ -112,6 +118,7 @@ public enum Checkpoint {
         var parameters: [Float] = []
         parameters.reserveCapacity(parameterCount)
         var optimizerState: [String: [Float]] = [:]
+        var observationMoments: [String: [Double]] = [:]
         var shapes: [String: [Int]] = [:]
         // Layer order by name (network.<layer>.weight, then .bias), whatever order a writer used.
         func layerOrder(_ name: String) -> (Int, Int) {
@@ -128,15 +135,23 @@ public enum Checkpoint {
                 shapes[name] = tensor.shape
             } else if name.hasPrefix("optimizer.") {
                 optimizerState[String(name.dropFirst("optimizer.".count))] = tensor.values
+            } else if name.hasPrefix("observation.") {
+                observationMoments[String(name.dropFirst("observation.".count))] = tensor.values.map(Double.init)
             }
         }
         guard parameters.count == parameterCount else {
             throw ArtifactError("\(url.path) holds \(parameters.count) parameters, its metadata says \(parameterCount)")
         }
-        let state = TrainingState(
+        var state = TrainingState(
             parameters: parameters, optimizerState: optimizerState, optimizerSteps: optimizerSteps, steps: steps,
             updates: updates, episodes: episodes, wallSeconds: wallSeconds, recentReturns: recentReturns,
             bestMeanReturn100: Double(metadata["best_mean_return_100"] ?? ""))
+        if config.normalizeObservations {
+            guard let mean = observationMoments["mean"], let variance = observationMoments["variance"], mean.count == variance.count,
+                let count = Double(metadata["observation_count"] ?? "")
+            else { throw ArtifactError("\(url.path) was trained on normalised observations but holds no observation statistics") }
+            state.observationStatistics = ObservationNormalizer.Statistics(count: count, mean: mean, variance: variance)
+        }
         return Contents(
             config: config, state: state, packageVersion: metadata["package_version"] ?? "unknown", tensorShapes: shapes)
     }

@@ -12,7 +12,12 @@ import NeuralNet
 /// Written with a small protobuf encoder of our own: the fields used are those of onnx.proto.
 public enum ONNXExport {
     /// The serialized model for `spec` with `parameters` laid out as the spec says.
-    public static func model(spec: NetworkSpec, parameters: [Float], actionCount: Int, producerVersion: String) throws -> Data {
+    /// With `observationShift` and `observationScale` (a run that normalised its observations), the
+    /// graph normalises `observation` first, as training did: clip((x - shift) * scale, -10, 10).
+    public static func model(
+        spec: NetworkSpec, parameters: [Float], actionCount: Int, producerVersion: String,
+        observationShift: [Float]? = nil, observationScale: [Float]? = nil
+    ) throws -> Data {
         guard parameters.count == spec.parameterCount else {
             throw ArtifactError("the parameters (\(parameters.count)) do not fit the network (\(spec.parameterCount))")
         }
@@ -21,6 +26,16 @@ public enum ONNXExport {
         }
         var graph = GraphBuilder()
         var current = "observation"
+        if let shift = observationShift, let scale = observationScale {
+            let dims = spec.inputShape.dimensions
+            graph.initializer("observation_shift", dims: dims, floats: shift)
+            graph.initializer("observation_scale", dims: dims, floats: scale)
+            graph.initializer("observation_clip_low", dims: [], floats: [-10])
+            graph.initializer("observation_clip_high", dims: [], floats: [10])
+            current = graph.node("Sub", [current, "observation_shift"], "observation_centred")
+            current = graph.node("Mul", [current, "observation_scale"], "observation_scaled")
+            current = graph.node("Clip", [current, "observation_clip_low", "observation_clip_high"], "observation_normalised")
+        }
         var cells: Int?
         var channelsFirst = false
         for (index, layer) in spec.layers.enumerated() {

@@ -30,7 +30,9 @@ struct LoadedCheckpoint {
         try contents.verifyShapes(match: model)
     }
 
-    func makePolicy() -> Policy { Policy(model: model, parameters: contents.state.parameters) }
+    func makePolicy() -> Policy {
+        Policy(model: model, parameters: contents.state.parameters, observationStatistics: contents.state.observationStatistics)
+    }
 }
 
 /// What `a3c eval` and `a3c record` differ in among their shared options.

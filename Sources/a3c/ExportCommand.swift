@@ -24,9 +24,17 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try LoadedCheckpoint(path: checkpoint)
+        // A run that normalised its observations exports the normalisation as the graph's first nodes.
+        var shift: [Float]?, scale: [Float]?
+        if let statistics = loaded.contents.state.observationStatistics {
+            var s = [Float](repeating: 0, count: statistics.mean.count), k = s
+            statistics.coefficients(shift: &s, scale: &k)
+            (shift, scale) = (s, k)
+        }
         let data = try ONNXExport.model(
             spec: loaded.model.network, parameters: loaded.contents.state.parameters,
-            actionCount: loaded.model.actionCount, producerVersion: PackageVersion.current)
+            actionCount: loaded.model.actionCount, producerVersion: PackageVersion.current,
+            observationShift: shift, observationScale: scale)
         let url = URL(fileURLWithPath: onnx)
         try AtomicFile.write(data, to: url)
         let shape = loaded.model.network.inputShape.dimensions.map(String.init).joined(separator: ", ")

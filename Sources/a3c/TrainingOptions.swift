@@ -93,12 +93,14 @@ struct EnvironmentSetupOptions: ConfigOptionGroup {
     @Flag(\.fireReset) var fireReset: Bool?
     @Option(\.crop) var crop: ConfigArgument?
     @Option(\.rewardScale) var rewardScale: ConfigArgument?
+    @Flag(\.normalizeObservations) var normalizeObservations: Bool?
     @Option(\.maxHostRestarts) var maxHostRestarts: ConfigArgument?
 
     func applyFlags(to c: inout TrainingConfig) {
         c.set(\.clipRewards, clipRewards)
         c.set(\.episodicLife, episodicLife)
         c.set(\.fireReset, fireReset)
+        c.set(\.normalizeObservations, normalizeObservations)
     }
 }
 

@@ -56,6 +56,7 @@ struct CommandLineTests {
         ["export", "/nonexistent-run", "--onnx", "/tmp/x.onnx"],
         ["train", "--summary-json", "/nonexistent-directory/summary.json"],
         ["train", "--lstm-size", "0"],
+        ["train", "--env", "ALE/Pong-v5", "--normalize-observations"],
         ["train", "--network", "universe"],
         ["train", "--env", "ALE/Pong-v5", "--network", "universe", "--crop", "0,0,100,60"],
     ])

@@ -18,7 +18,7 @@ struct ConfigSettingsTests {
             "hidden": "16,8", "activation": "relu", "std": "parameter", "lstm-size": "32", "frame-size": "100x160", "frame-stack": "2", "frame-skip": "2",
             "noop-max": "10", "sticky-actions": "0.25", "clip-rewards": "false", "episodic-life": "false",
             "fire-reset": "false", "crop": "1,2,3,4", "algo": "a2c", "envs-per-worker": "2", "lr-schedule": "constant",
-            "reward-scale": "0.5", "max-host-restarts": "7", "eval-every": "50", "eval-episodes": "3", "eval-greedy": "true",
+            "reward-scale": "0.5", "normalize-observations": "true", "max-host-restarts": "7", "eval-every": "50", "eval-episodes": "3", "eval-greedy": "true",
         ]
     }
 

@@ -143,4 +143,24 @@ struct CheckpointTests {
         }
         #expect(throws: ArtifactError.self) { try Checkpoint.read(directory.appendingPathComponent("missing.safetensors")) }
     }
+    /// Observation statistics go into the checkpoint and come back; a run that normalised its
+    /// observations without them is refused in one line.
+    @Test func observationStatisticsRoundTrip() throws {
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = try ActorCriticModel(architecture: .mlp, observationShape: [3], actionCount: 1, gaussian: .state)
+        var state = TrainingState(
+            parameters: [Float](repeating: 0.25, count: model.parameterCount), optimizerState: [:], optimizerSteps: 0,
+            steps: 10, updates: 1, episodes: 0, wallSeconds: 1, recentReturns: [], bestMeanReturn100: nil)
+        var config = TrainingConfig.defaults(for: "Pendulum-v1")
+        config.normalizeObservations = true
+        let url = directory.appendingPathComponent("n.safetensors")
+        #expect(throws: ArtifactError.self) {
+            try Checkpoint.write(state, config: config, model: model, packageVersion: "test", to: url)
+            _ = try Checkpoint.read(url)
+        }
+        state.observationStatistics = ObservationNormalizer.Statistics(count: 11, mean: [0.5, -0.25, 2], variance: [0.125, 1, 4])
+        try Checkpoint.write(state, config: config, model: model, packageVersion: "test", to: url)
+        #expect(try Checkpoint.read(url).state.observationStatistics == state.observationStatistics)
+    }
 }

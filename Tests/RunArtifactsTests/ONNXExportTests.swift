@@ -138,4 +138,38 @@ struct ONNXExportTests {
             }
         }
     }
+    /// A run that normalised its observations exports the normalisation: onnxruntime on raw
+    /// observations gives our network on normalised ones (one far value clipped at 10).
+    @Test func normalisationIsPartOfTheGraph() throws {
+        let model = try Self.model(0)
+        let parameters = Self.parameters(of: model, seed: 41)
+        let statistics = ObservationNormalizer.Statistics(count: 100, mean: [0.5, -1, 2, 0], variance: [0.25, 4, 1, 0.01])
+        var shift = [Float](repeating: 0, count: 4), scale = shift
+        statistics.coefficients(shift: &shift, scale: &scale)
+        let raw: [Float] = [0.7, -3, 2.5, 0.2, 0.1, 1, 1.5, -9]
+        var normalised = raw
+        ObservationNormalizer.normalize(&normalised, count: 2, width: 4, shift: shift, scale: scale, sums: nil, squares: nil)
+        #expect(normalised[7] == -10)
+        let network = Network(spec: model.network, maxBatch: 2)
+        network.input(row: 0).update(from: normalised, count: 8)
+        network.forward(parameters: parameters, count: 2)
+
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("normalised.onnx")
+        try ONNXExport.model(
+            spec: model.network, parameters: parameters, actionCount: 2, producerVersion: "test", observationShift: shift,
+            observationScale: scale
+        ).write(to: url)
+        let inputs: [String: Any] = [
+            "shape": [4], "batch": 2, "steps": 1, "warmup": [Double](), "values": raw.map(Double.init), "starts": [Int](),
+        ]
+        try JSONSerialization.data(withJSONObject: inputs).write(to: URL(fileURLWithPath: url.path + ".inputs.json"))
+        let result = try PythonReader.read("onnx", url.path)
+        let logits = try #require(result["policy_logits"] as? [Double]), values = try #require(result["value"] as? [Double])
+        for row in 0..<2 {
+            for a in 0..<2 { #expect(abs(Double(network.output(row: row)[a]) - logits[row * 2 + a]) <= 1e-5) }
+            #expect(abs(Double(network.output(row: row)[2]) - values[row]) <= 1e-5)
+        }
+    }
 }
