@@ -147,6 +147,14 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
             precondition(actions[i] >= 0 && Int(actions[i]) < actionCount, "\(id) action must be in 0..<\(actionCount), got \(actions[i])")
         }
         try host.step(actions, autoreset: true)
+        deliverStep(into: observations, finalObservations: finalObservations, results: results)
+    }
+
+    /// Every copy's result and observations after an autoreset step.
+    private func deliverStep(
+        into observations: UnsafeMutablePointer<Float>, finalObservations: UnsafeMutablePointer<Float>,
+        results: UnsafeMutablePointer<StepResult>
+    ) {
         for i in 0..<count {
             let reply = host.replies[i]
             results[i] = result(i, reply)
@@ -166,16 +174,7 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
         finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
     ) throws {
         try host.step(continuous: actions, autoreset: true)
-        for i in 0..<count {
-            let reply = host.replies[i]
-            results[i] = result(i, reply)
-            if reply.restarted {
-                deliver(i, from: host.finalObservation(i), reset: false, into: finalObservations + i * width)
-                deliver(i, from: host.observation(i), reset: true, into: observations + i * width)
-            } else {
-                deliver(i, from: host.observation(i), reset: false, into: observations + i * width)
-            }
-        }
+        deliverStep(into: observations, finalObservations: finalObservations, results: results)
     }
 
     /// Stops the host process, killing it if it does not quit.

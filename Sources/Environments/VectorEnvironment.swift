@@ -95,10 +95,22 @@ public final class SerialVectorEnvironment: VectorEnvironment {
         _ actions: UnsafePointer<Int32>, into observations: UnsafeMutablePointer<Float>,
         finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
     ) throws {
+        try stepEach(into: observations, finalObservations: finalObservations, results: results) { i, environment, observation in
+            try environment.step(Int(actions[i]), into: observation)
+        }
+    }
+
+    /// Steps environment `i` by `step(i, environment, its observation row)`; one whose episode ended
+    /// keeps its last observation in `finalObservations` and resets at once.
+    private func stepEach(
+        into observations: UnsafeMutablePointer<Float>, finalObservations: UnsafeMutablePointer<Float>,
+        results: UnsafeMutablePointer<StepResult>,
+        _ step: (Int, any Environment, UnsafeMutableBufferPointer<Float>) throws -> StepResult
+    ) throws {
         for i in 0..<environments.count {
             let environment = environments[i]
             let observation = row(observations, i)
-            let result = try environment.step(Int(actions[i]), into: observation)
+            let result = try step(i, environment, observation)
             results[i] = result
             if result.isDone {
                 row(finalObservations, i).baseAddress!.update(from: observation.baseAddress!, count: width)
@@ -113,15 +125,8 @@ public final class SerialVectorEnvironment: VectorEnvironment {
         finalObservations: UnsafeMutablePointer<Float>, results: UnsafeMutablePointer<StepResult>
     ) throws {
         let dimensions = actionSpace.size
-        for i in 0..<environments.count {
-            let environment = environments[i]
-            let observation = row(observations, i)
-            let result = try environment.step(continuous: actions + i * dimensions, into: observation)
-            results[i] = result
-            if result.isDone {
-                row(finalObservations, i).baseAddress!.update(from: observation.baseAddress!, count: width)
-                try environment.reset(seed: nil, into: observation)
-            }
+        try stepEach(into: observations, finalObservations: finalObservations, results: results) { i, environment, observation in
+            try environment.step(continuous: actions + i * dimensions, into: observation)
         }
     }
 
