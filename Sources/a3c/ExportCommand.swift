@@ -1,3 +1,4 @@
+import ActorCritic
 import ArgumentParser
 import Foundation
 import NeuralNet
@@ -24,6 +25,9 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try LoadedCheckpoint(path: checkpoint)
+        if case .gaussian = loaded.model.policy {
+            throw ValidationError("\(checkpoint): ONNX export of continuous-action (Gaussian) policies is not supported yet")
+        }
         // A run that normalised its observations exports the normalisation as the graph's first nodes.
         var shift: [Float]?, scale: [Float]?
         if let statistics = loaded.contents.state.observationStatistics {
