@@ -90,12 +90,12 @@ public struct ActorCriticLoss: Sendable {
         for t in 0..<count {
             let output = outputs + t * width, row = outputGradients + t * width
             let action = actions + t * dimensions
-            Gaussian.policyGradient(
+            let logProbability = Gaussian.policyGradient(
                 row: output, count: dimensions, form: form, action: action, advantage: advantages[t],
                 entropyBeta: entropyBeta, scale: scale, gradient: row)
             let error = returns[t] - output[2 * dimensions]
             row[2 * dimensions] = -2 * valueCoefficient * error * scale
-            terms.policyLoss -= Gaussian.logProbability(action: action, row: output, count: dimensions, form: form) * advantages[t]
+            terms.policyLoss -= logProbability * advantages[t]
             terms.valueLoss += error * error
             terms.entropy += entropies[t]
         }

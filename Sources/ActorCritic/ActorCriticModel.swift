@@ -1,3 +1,4 @@
+import Environments
 import NeuralNet
 import Randomness
 
@@ -123,6 +124,15 @@ public struct ActorCriticModel: Sendable {
         self.actionCount = actionCount
         policy = gaussian.map { .gaussian(dimensions: actionCount, form: $0) } ?? .categorical(actions: actionCount)
         self.architecture = resolved
+    }
+
+    /// The network `config` describes for `environment`'s observations and actions (a Gaussian
+    /// policy for a box action space): what training builds, and what a checkpoint is read into.
+    public init(config: TrainingConfig, environment: any Environment) throws(NetworkShapeError) {
+        try self.init(
+            architecture: config.network, observationShape: environment.observationSpace.shape,
+            actionCount: environment.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
+            lstmSize: config.lstmSize, gaussian: environment.actionSpace.isContinuous ? config.std : nil)
     }
 
     /// Number of parameters.

@@ -87,13 +87,13 @@ public final class Policy {
         return try environment.step(continuous: action, into: observation)
     }
 
-    /// The critic's value of the observation in `observation`.
     /// A new episode: a recurrent policy forgets what it saw (nothing to do for a feed-forward one).
     public func startEpisode() {
         network.resetRecurrentState(slot: 0)
     }
 
-    /// V of the current observation (for a recurrent policy, in its current state, which this leaves as it was).
+    /// The critic's value of the observation in `observation` (for a recurrent policy, in its
+    /// current state, which this leaves as it was).
     public func value() -> Float {
         forward()
         return network.output(row: 0)[model.valueIndex]

@@ -39,10 +39,7 @@ public final class Trainer: Sendable {
         self.environment = environment
         let probe = try environment.make()
         defer { probe.close() }
-        model = try ActorCriticModel(
-            architecture: config.network, observationShape: probe.observationSpace.shape,
-            actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
-            lstmSize: config.lstmSize, gaussian: probe.actionSpace.isContinuous ? config.std : nil)
+        model = try ActorCriticModel(config: config, environment: probe)
         targetReturn = config.targetReturn ?? environment.rewardThreshold ?? probe.rewardThreshold
         let parameters = FloatBuffer(count: model.parameterCount)
         self.parameters = parameters

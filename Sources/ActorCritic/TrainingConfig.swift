@@ -271,7 +271,9 @@ extension TrainingConfig {
 
 extension TrainingConfig {
     /// Options that the chosen environment would silently ignore are refused: picture options for
-    /// native vector environments, Atari's own options for ViZDoom, a non-square size for Atari. (A bridged id may have pictures or not; it is only known once it runs.)
+    /// native vector environments, Atari's own options for ViZDoom, a non-square size for Atari,
+    /// a crop that leaves nothing of an Atari screen, observation normalisation for pictures. (A
+    /// bridged id may have pictures or not; it is only known once it runs.)
     fileprivate func validateEnvironmentFit() throws(ConfigurationError) {
         let plain = TrainingConfig()
         /// The flags among `keyPaths` whose values differ from the defaults.

@@ -77,12 +77,13 @@ public enum Gaussian {
     }
 
     /// Gradient of `scale` x [-advantage log π(action) - β H] with respect to μ and s, written into
-    /// `gradient` (μ's then s's, `count` each).
-    @inlinable
+    /// `gradient` (μ's then s's, `count` each); returns log π(action), which it computes on the way.
+    @inlinable @discardableResult
     public static func policyGradient(
         row: UnsafePointer<Float>, count: Int, form: Form, action: UnsafePointer<Float>, advantage: Float,
         entropyBeta: Float, scale: Float, gradient: UnsafeMutablePointer<Float>
-    ) {
+    ) -> Float {
+        var logProbability: Float = 0
         for j in 0..<count {
             let s = row[count + j]
             let sigma = std(s, form: form)
@@ -92,6 +93,8 @@ public enum Gaussian {
             gradient[j] = -advantage * difference / (sigma * sigma) * scale
             let dSigma = (advantage * (1 - z2) - entropyBeta) / sigma
             gradient[count + j] = dSigma * stdDerivative(s, form: form) * scale
+            logProbability += -0.5 * z2 - logf(sigma) - halfLogTwoPi
         }
+        return logProbability
     }
 }

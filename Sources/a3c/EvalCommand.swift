@@ -23,10 +23,7 @@ struct LoadedCheckpoint {
         environment = try EnvironmentRegistry.spec(config.environmentID, options: config.environmentOptions)
         let probe = try environment.make()
         defer { probe.close() }
-        model = try ActorCriticModel(
-            architecture: config.network, observationShape: probe.observationSpace.shape,
-            actionCount: probe.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
-            lstmSize: config.lstmSize, gaussian: probe.actionSpace.isContinuous ? config.std : nil)
+        model = try ActorCriticModel(config: config, environment: probe)
         try contents.verifyShapes(match: model)
     }
 

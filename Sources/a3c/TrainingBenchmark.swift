@@ -149,7 +149,7 @@ struct TrainingBenchmark {
         let algorithm = config.algorithm.rawValue.uppercased()
         row("\(algorithm) training, 1 environment per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", oneEnvironment)
         row("\(algorithm) training, defaults: \(config.envsPerWorker) environments per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", trainer, bold: true)
-        let paper = "\(config.network.rawValue) network"
+        let defaultNetwork = "\(config.network.rawValue) network"
         if let compared {
             let name = "\(compared.config.network.rawValue) network", n = compared.config.envsPerWorker
             let setUp = "\(n) environment\(n == 1 ? "" : "s") per worker, \(compared.config.tMax)-step rollouts"
@@ -160,13 +160,15 @@ struct TrainingBenchmark {
             row("\(algorithm) training with the \(name), its defaults: \(setUp) (\(formatNumber(trainSeconds, decimals: 0)) s)", compared.trainer, bold: true, trainer: compared.trainer)
         }
         print()
-        if compared != nil { print("Rows above the \(compared!.config.network.rawValue) network's are the \(paper)'s; each \"trainer / this\" is its own network's trainer.") }
+        if let compared {
+            print("Rows above the \(compared.config.network.rawValue) network's are the \(defaultNetwork)'s; each \"trainer / this\" is its own network's trainer.")
+        }
         if let raw { print("Training runs at \(formatNumber(trainer / raw)) of the emulator's speed alone.") }
         if let ceiling { print("Training runs at \(formatNumber(trainer / ceiling)) of this machine's ceiling.") }
         print("The default is \(formatNumber(trainer / oneEnvironment))x one environment per worker.")
         if let compared {
             print(
-                "The \(compared.config.network.rawValue) network trains at \(formatNumber(compared.trainer / trainer))x the \(paper)'s speed"
+                "The \(compared.config.network.rawValue) network trains at \(formatNumber(compared.trainer / trainer))x the \(defaultNetwork)'s speed"
                     + (comparedCeiling.map { ", \(formatNumber(compared.trainer / $0)) of its ceiling." } ?? "."))
         }
         print()
