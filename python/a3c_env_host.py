@@ -74,6 +74,19 @@ def import_environment_packages():
         import vizdoom.gymnasium_wrapper  # noqa: F401  (registers the Vizdoom* ids)
     except ImportError:
         pass
+    try:
+        import mujoco
+
+        # MuJoCo's own handler prints each warning and appends it to MUJOCO_LOG.TXT in the user's
+        # directory; MuJoCo 4 warns at every start about an attribute of Gymnasium's v5 models,
+        # which the user cannot act on. Other warnings still reach stderr.
+        def warn(message):
+            if "'settotalmass' is deprecated" not in message:
+                sys.stderr.write(f"MuJoCo: {message}\n")
+
+        mujoco.set_mju_user_warning(warn)
+    except ImportError:
+        pass
     return gymnasium
 
 
@@ -208,7 +221,10 @@ class GenericGame:
             self.actions, self.bounds = int(actions.n), None
         elif isinstance(actions, gymnasium.spaces.Box) and len(actions.shape) == 1:
             self.actions = int(actions.shape[0])
-            self.bounds = ([float(v) for v in actions.low], [float(v) for v in actions.high])
+            # JSON has no infinity: an unbounded side is sent as float32's largest value, which
+            # leaves clipping to the bounds a no-op there.
+            finite = np.finfo(np.float32).max
+            self.bounds = tuple([float(np.clip(v, -finite, finite)) for v in side] for side in (actions.low, actions.high))
             self.action_dtype = actions.dtype
         else:
             raise ValueError(f"{config['id']}: actions must be Discrete or a one-dimensional Box, not {actions}")

@@ -4,7 +4,7 @@
 #   Debian packages: OpenBLAS and oneDNN (matrix products), zlib, librsvg2-bin (PNG plots),
 #                    ffmpeg (MP4 videos).
 #   .venv: the pinned Python packages of requirements.txt (Gymnasium, ale-py with its ROMs, ViZDoom,
-#          Box2D: the bridge's side) and requirements-test.txt (what the tests read our files with).
+#          Box2D, MuJoCo: the bridge's side) and requirements-test.txt (what the tests read our files with).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

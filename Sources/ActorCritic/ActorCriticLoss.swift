@@ -25,8 +25,12 @@ public struct ActorCriticLoss: Sendable {
         public var valueLoss: Float = 0
         /// Mean policy entropy H(π(·|s_t)).
         public var entropy: Float = 0
-        /// Mean over steps of the largest action probability (how sure the policy is).
+        /// Mean over steps of the largest action probability (how sure the policy is); 0 for a
+        /// Gaussian policy.
         public var maxProbability: Float = 0
+        /// Mean σ over steps and action dimensions of a Gaussian policy (how widely it explores);
+        /// 0 for a categorical policy.
+        public var actionStd: Float = 0
         /// All terms zero.
         public init() {}
     }
@@ -98,11 +102,13 @@ public struct ActorCriticLoss: Sendable {
             terms.policyLoss -= logProbability * advantages[t]
             terms.valueLoss += error * error
             terms.entropy += entropies[t]
+            for j in 0..<dimensions { terms.actionStd += Gaussian.std(output[dimensions + j], form: form) }
         }
         let mean = 1 / Float(count)
         terms.policyLoss *= mean
         terms.valueLoss *= mean
         terms.entropy *= mean
+        terms.actionStd *= mean / Float(dimensions)
         return terms
     }
 

@@ -27,6 +27,9 @@ final class SharedTraining: Sendable {
     let updateStatistics = UpdateAccumulator()
     /// Running observation statistics, when the run normalises observations.
     let normalizer: ObservationNormalizer?
+    /// Running statistics of the environments' discounted returns (width 1), when the run
+    /// normalises rewards.
+    let returnNormalizer: ObservationNormalizer?
     let startTime: ContinuousClock.Instant
     /// Wall time of earlier sessions of a resumed run.
     let earlierSeconds: Double
@@ -36,9 +39,10 @@ final class SharedTraining: Sendable {
     init(
         config: TrainingConfig, model: ActorCriticModel, environment: EnvironmentSpec,
         parameters: FloatBuffer, optimizer: any SharedOptimizer, targetReturn: Double?, tracker: EpisodeTracker,
-        earlierSeconds: Double, normalizer: ObservationNormalizer? = nil
+        earlierSeconds: Double, normalizer: ObservationNormalizer? = nil, returnNormalizer: ObservationNormalizer? = nil
     ) {
         self.normalizer = normalizer
+        self.returnNormalizer = returnNormalizer
         self.config = config
         self.model = model
         self.environment = environment

@@ -39,6 +39,7 @@ public final class Trainer: Sendable {
         self.environment = environment
         let probe = try environment.make()
         defer { probe.close() }
+        try config.checkFits(actionSpace: probe.actionSpace, actionCount: probe.actionCount)
         model = try ActorCriticModel(config: config, environment: probe)
         targetReturn = config.targetReturn ?? environment.rewardThreshold ?? probe.rewardThreshold
         let parameters = FloatBuffer(count: model.parameterCount)
@@ -75,7 +76,8 @@ public final class Trainer: Sendable {
             optimizer: optimizer, targetReturn: targetReturn, tracker: tracker,
             earlierSeconds: state?.wallSeconds ?? 0,
             normalizer: config.normalizeObservations
-                ? ObservationNormalizer(width: model.network.inputShape.count, statistics: state?.observationStatistics) : nil)
+                ? ObservationNormalizer(width: model.network.inputShape.count, statistics: state?.observationStatistics) : nil,
+            returnNormalizer: config.normalizeRewards ? ObservationNormalizer(width: 1, statistics: state?.returnStatistics) : nil)
         evaluation = config.evalEvery == nil ? nil : PeriodicEvaluation(
             config: config, model: model, environment: environment, stepsSoFar: state?.steps ?? 0)
         switch config.algorithm {
@@ -135,6 +137,7 @@ public final class Trainer: Sendable {
             episodes: shared.tracker.count, wallSeconds: shared.elapsedSeconds,
             recentReturns: shared.tracker.recentReturns, bestMeanReturn100: shared.tracker.bestMean)
         state.observationStatistics = shared.normalizer?.statistics
+        state.returnStatistics = shared.returnNormalizer?.statistics
         return state
     }
 

@@ -83,6 +83,10 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// Observations are normalised by running statistics shared by all workers (saved in
     /// checkpoints and used by eval and record): for vector observations on very different scales.
     public var normalizeObservations = false
+    /// Rewards are divided by the running standard deviation of each environment's discounted
+    /// return (shared by all workers, saved in checkpoints) and clipped to ±10 for learning, as
+    /// Stable-Baselines3's VecNormalize does for MuJoCo; scores stay real.
+    public var normalizeRewards = false
     /// Times each worker may replace an environment host that died or hung (the rollout in flight
     /// is dropped, its games start afresh); one more failure stops the run.
     public var maxHostRestarts = 3
@@ -122,6 +126,26 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public mutating func applyContinuousDefaults() {
         learningRate = 1e-3
         rewardScale = 0.1
+        if !EnvironmentRegistry.native.contains(where: { $0.id == environmentID }) { applyBridgedContinuousDefaults() }
+    }
+
+    /// Settings for the bridged continuous-control tasks (Box2D, MuJoCo), as PPO and A2C are run on
+    /// MuJoCo: observations normalised, a learned state-independent log σ, no entropy bonus (it
+    /// widened σ past the action bounds: HalfCheetah's σ grew from 1 to 1.4 in 1.5M steps with
+    /// β 0.01), GAE 0.95 over 16-step rollouts of 8 environments per worker, Adam 3e-4 falling
+    /// linearly over a 20M-step budget. Measured on HalfCheetah-v5 (AMD EPYC Zen 3, 2 cores, seed 1,
+    /// 1.5M steps): 100-episode mean 959 against 759 with β 0.01 and 190 with the classic-control
+    /// settings; an MLP of 256-256 learned faster at first and collapsed at 0.65M steps.
+    public mutating func applyBridgedContinuousDefaults() {
+        envsPerWorker = 8
+        normalizeObservations = true
+        std = .parameter
+        entropyBeta = 0
+        gaeLambda = 0.95
+        tMax = 16
+        optimizer = .adam
+        learningRate = 3e-4
+        totalSteps = 20_000_000
     }
 
     /// The defaults for an environment and a network: the recurrent picture networks bring the
@@ -271,7 +295,7 @@ extension TrainingConfig {
 
 extension TrainingConfig {
     /// Options that the chosen environment would silently ignore are refused: picture options for
-    /// native vector environments, Atari's own options for ViZDoom, a non-square size for Atari,
+    /// native vector environments and the known continuous-control families (Box2D, MuJoCo), Atari's own options for ViZDoom, a non-square size for Atari,
     /// a crop that leaves nothing of an Atari screen, observation normalisation for pictures. (A
     /// bridged id may have pictures or not; it is only known once it runs.)
     fileprivate func validateEnvironmentFit() throws(ConfigurationError) {
@@ -303,7 +327,7 @@ extension TrainingConfig {
                 throw ConfigurationError(
                     "\(given.joined(separator: ", ")) \(given.count == 1 ? "is" : "are") Atari's; \(id) is a ViZDoom scenario")
             }
-        } else if EnvironmentRegistry.native.contains(where: { $0.id == id }) {
+        } else if EnvironmentRegistry.native.contains(where: { $0.id == id }) || Self.isContinuousEnvironment(id) {
             let given = changed(pictures + atariOnly)
             if !given.isEmpty {
                 throw ConfigurationError(
@@ -315,6 +339,31 @@ extension TrainingConfig {
 }
 
 extension TrainingConfig {
+    /// Refuses an environment whose actions disagree with themselves (a box whose bounds differ in
+    /// length, or whose dimensions differ from `actionCount`: the policy would send actions of the
+    /// wrong dimension), and options for continuous actions (`--std`) when the actions are discrete,
+    /// which would be ignored. Checked once the environment is made: a bridged id's actions are
+    /// known only then.
+    public func checkFits(actionSpace: ActionSpace, actionCount: Int) throws(ConfigurationError) {
+        if case .box(let low, let high) = actionSpace {
+            guard low.count == high.count, low.count == actionCount, actionCount >= 1 else {
+                throw ConfigurationError(
+                    "\(environmentID)'s actions do not fit together: a box of \(low.count) low and \(high.count) high bounds, "
+                        + "and an action count of \(actionCount)")
+            }
+            if let j = low.indices.first(where: { !(low[$0] <= high[$0]) }) {
+                throw ConfigurationError("\(environmentID)'s action dimension \(j) has no values between its bounds \(low[j]) and \(high[j])")
+            }
+            return
+        }
+        let setting = Self.setting(\TrainingConfig.std)
+        if setting.argumentDescription(in: self) != setting.argumentDescription(in: TrainingConfig()) {
+            throw ConfigurationError(
+                "--std \(setting.argumentDescription(in: self)) applies to continuous actions; \(environmentID) has "
+                    + "\(actionSpace.size) discrete actions")
+        }
+    }
+
     /// What fixes the network's parameters and what they mean: a resumed run cannot change it.
     static var modelDefining: [PartialKeyPath<TrainingConfig>] {
         [

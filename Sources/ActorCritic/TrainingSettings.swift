@@ -92,6 +92,9 @@ extension TrainingConfig {
         .init(ConfigSetting(
             \.normalizeObservations, "normalize-observations",
             "Vector observations: normalise each element by its running mean and variance over all workers (clipped to +-10).")),
+        .init(ConfigSetting(
+            \.normalizeRewards, "normalize-rewards",
+            "Divide rewards by the running standard deviation of the discounted return over all workers (clipped to +-10) for learning.")),
         .init(ConfigSetting(\.clipRewards, "clip-rewards", "Atari and ViZDoom: clip rewards to [-1, 1] for learning.")),
         .init(ConfigSetting(\.episodicLife, "episodic-life", "Atari: a lost life ends the training episode.")),
         .init(ConfigSetting(\.fireReset, "fire-reset", "Atari: press FIRE on reset where the game needs it.")),

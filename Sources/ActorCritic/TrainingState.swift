@@ -21,6 +21,8 @@ public struct TrainingState: Sendable {
     public var bestMeanReturn100: Double?
     /// The observation normaliser's statistics, for runs that normalise observations.
     public var observationStatistics: ObservationNormalizer.Statistics? = nil
+    /// Statistics of the discounted returns rewards are divided by, for runs that normalise rewards.
+    public var returnStatistics: ObservationNormalizer.Statistics? = nil
 
     /// A state from its parts, as `Trainer.snapshot()` and checkpoint readers build it.
     public init(

@@ -12,8 +12,11 @@ public struct UpdateStatistics: Sendable, Hashable {
     public var valueLoss = 0.0
     /// Mean entropy of the policy per step.
     public var entropy = 0.0
-    /// Mean largest action probability (how deterministic the policy has become).
+    /// Mean largest action probability (how deterministic the policy has become); 0 for a
+    /// Gaussian policy.
     public var maxProbability = 0.0
+    /// Mean σ of a Gaussian policy over steps and action dimensions; 0 for a categorical policy.
+    public var actionStd = 0.0
     /// Mean gradient norm before clipping.
     public var gradientNorm = 0.0
     /// Updates dropped because their gradient was NaN or infinite (not in the other fields).
@@ -40,6 +43,7 @@ final class UpdateAccumulator: Sendable {
             s.valueLoss += Double(terms.valueLoss)
             s.entropy += Double(terms.entropy)
             s.maxProbability += Double(terms.maxProbability)
+            s.actionStd += Double(terms.actionStd)
             s.gradientNorm += Double(gradientNorm)
         }
     }
@@ -56,6 +60,7 @@ final class UpdateAccumulator: Sendable {
         s.valueLoss /= n
         s.entropy /= n
         s.maxProbability /= n
+        s.actionStd /= n
         s.gradientNorm /= n
         return s
     }

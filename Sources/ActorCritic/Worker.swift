@@ -49,6 +49,12 @@ final class Worker {
     let shift: FloatBuffer, scale: FloatBuffer
     let sums: UnsafeMutablePointer<Double>, squares: UnsafeMutablePointer<Double>
     var observationsSeen = 0
+    /// With reward normalisation: each environment's discounted return so far, this rollout's
+    /// divisor's reciprocal, and the sums of the returns seen since the last merge (one element).
+    var discountedReturns: [Float]
+    var rewardNormalization: Float = 1
+    let returnSums: UnsafeMutablePointer<Double>, returnSquares: UnsafeMutablePointer<Double>
+    var returnsSeen = 0
 
     init(index: Int, shared: SharedTraining, sharing: any GradientSharing) throws {
         self.index = index
@@ -95,11 +101,18 @@ final class Worker {
         sums.initialize(repeating: 0, count: normalized)
         squares = .allocate(capacity: normalized)
         squares.initialize(repeating: 0, count: normalized)
+        discountedReturns = Array(repeating: 0, count: environmentCount)
+        returnSums = .allocate(capacity: 1)
+        returnSums.initialize(to: 0)
+        returnSquares = .allocate(capacity: 1)
+        returnSquares.initialize(to: 0)
     }
 
     deinit {
         sums.deallocate()
         squares.deallocate()
+        returnSums.deallocate()
+        returnSquares.deallocate()
         results.deallocate()
         environments.close()
     }
@@ -110,6 +123,7 @@ final class Worker {
         let config = shared.config
         let n = environmentCount
         shared.normalizer?.coefficients(shift: shift.pointer, scale: scale.pointer)
+        refreshRewardNormalization()
         try resetEnvironments(seeds: environmentSeeds)
         var keepGoing = !shared.shouldStop
         while keepGoing {
@@ -129,6 +143,7 @@ final class Worker {
                     episodeReturns[e] = 0
                     episodeLengths[e] = 0
                     startsEpisode[e] = true
+                    discountedReturns[e] = 0
                 }
                 keepGoing = sharing.dropRollout(worker: index, gradient: gradient)
                 continue
@@ -153,6 +168,11 @@ final class Worker {
                 squares.update(repeating: 0, count: observationCount)
                 observationsSeen = 0
                 normalizer.coefficients(shift: shift.pointer, scale: scale.pointer)
+            }
+            if let returnNormalizer = shared.returnNormalizer {
+                returnNormalizer.merge(count: returnsSeen, sums: returnSums, squares: returnSquares)
+                (returnSums.pointee, returnSquares.pointee, returnsSeen) = (0, 0, 0)
+                refreshRewardNormalization()
             }
 
             // The observations after the last step start the next rollout, from the state after it.
@@ -200,6 +220,16 @@ final class Worker {
                 let row = first + e
                 let result = results[e]
                 var reward = Float(result.reward) * config.rewardScale
+                if shared.returnNormalizer != nil {
+                    // VecNormalize's rule: the reward over the running deviation of the discounted
+                    // return, which starts again where an episode ends.
+                    discountedReturns[e] = config.gamma * discountedReturns[e] + reward
+                    returnSums.pointee += Double(discountedReturns[e])
+                    returnSquares.pointee += Double(discountedReturns[e]) * Double(discountedReturns[e])
+                    returnsSeen += 1
+                    reward = min(max(reward * rewardNormalization, -ObservationNormalizer.clip), ObservationNormalizer.clip)
+                    if result.isDone { discountedReturns[e] = 0 }
+                }
                 if result.truncated && !result.terminated {
                     // Cut short, not ended: bootstrap from the last real observation. A recurrent
                     // network values it from this row's state, lent to the row before its spare row
@@ -235,6 +265,13 @@ final class Worker {
                 try replaceHost(after: error)
             }
         }
+    }
+
+    /// Takes the reward divisor's reciprocal, 1 / sqrt(variance of the returns + 1e-8), from the shared statistics.
+    private func refreshRewardNormalization() {
+        guard let returnNormalizer = shared.returnNormalizer else { return }
+        var shift: Float = 0
+        returnNormalizer.coefficients(shift: &shift, scale: &rewardNormalization)
     }
 
     /// Normalises network input rows `rows ..< rows + count` in place with this rollout's

@@ -84,6 +84,11 @@ public enum Checkpoint {
             "best_mean_return_100": state.bestMeanReturn100.map { "\($0)" } ?? "",
         ]
         if let statistics = state.observationStatistics { metadata["observation_count"] = "\(statistics.count)" }
+        if let statistics = state.returnStatistics {
+            metadata["return_count"] = "\(statistics.count)"
+            metadata["return_mean"] = "\(statistics.mean[0])"
+            metadata["return_variance"] = "\(statistics.variance[0])"
+        }
         try SafeTensors.write(SafeTensors.File(tensors: tensors, metadata: metadata), to: url)
     }
 
@@ -151,6 +156,12 @@ public enum Checkpoint {
                 let count = Double(metadata["observation_count"] ?? "")
             else { throw ArtifactError("\(url.path) was trained on normalised observations but holds no observation statistics") }
             state.observationStatistics = ObservationNormalizer.Statistics(count: count, mean: mean, variance: variance)
+        }
+        if config.normalizeRewards {
+            guard let count = Double(metadata["return_count"] ?? ""), let mean = Double(metadata["return_mean"] ?? ""),
+                let variance = Double(metadata["return_variance"] ?? "")
+            else { throw ArtifactError("\(url.path) was trained on normalised rewards but holds no return statistics") }
+            state.returnStatistics = ObservationNormalizer.Statistics(count: count, mean: [mean], variance: [variance])
         }
         return Contents(
             config: config, state: state, packageVersion: metadata["package_version"] ?? "unknown", tensorShapes: shapes)

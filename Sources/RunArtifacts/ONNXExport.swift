@@ -5,7 +5,8 @@ import NeuralNet
 /// onnxruntime: input `observation` [batch, ...the observation's shape], outputs `policy_logits`
 /// [batch, actions] (softmax gives the policy) and `value` [batch, 1]. A recurrent network is one
 /// step in time: it also takes `h_in` and `c_in` [batch, cells] (zeros at an episode's start) and
-/// gives `h_out` and `c_out`, the state to pass to the next step.
+/// gives `h_out` and `c_out`, the state to pass to the next step. A Gaussian policy (continuous
+/// actions) gives `action_mean` and `action_std` [batch, dimensions] instead of the logits.
 ///
 /// Observations keep our layout (pictures are [height, width, frames]); the graph transposes to
 /// the channels-first order of ONNX's Conv and back before flattening, so its numbers are ours.
@@ -14,15 +15,18 @@ public enum ONNXExport {
     /// The serialized model for `spec` with `parameters` laid out as the spec says.
     /// With `observationShift` and `observationScale` (a run that normalised its observations), the
     /// graph normalises `observation` first, as training did: clip((x - shift) * scale, -10, 10).
+    /// With `gaussian`, `actionCount` is the number of continuous action dimensions and σ is read
+    /// in that form.
     public static func model(
         spec: NetworkSpec, parameters: [Float], actionCount: Int, producerVersion: String,
-        observationShift: [Float]? = nil, observationScale: [Float]? = nil
+        observationShift: [Float]? = nil, observationScale: [Float]? = nil, gaussian: Gaussian.Form? = nil
     ) throws -> Data {
         guard parameters.count == spec.parameterCount else {
             throw ArtifactError("the parameters (\(parameters.count)) do not fit the network (\(spec.parameterCount))")
         }
-        guard spec.outputShape.count == actionCount + 1 else {
-            throw ArtifactError("the network's output (\(spec.outputShape.count)) is not \(actionCount) logits and a value")
+        let policyWidth = gaussian == nil ? actionCount : 2 * actionCount
+        guard spec.outputShape.count == policyWidth + 1 else {
+            throw ArtifactError("the network's output (\(spec.outputShape.count)) is not \(policyWidth) policy outputs and a value")
         }
         var graph = GraphBuilder()
         var current = "observation"
@@ -38,6 +42,8 @@ public enum ONNXExport {
         }
         var cells: Int?
         var channelsFirst = false
+        /// The learned log σ of a Gaussian policy's log-std layer (the graph's last layer).
+        var logStd: String?
         for (index, layer) in spec.layers.enumerated() {
             let input = spec.shapes[index]
             let offset = spec.parameterOffsets[index]
@@ -83,8 +89,11 @@ public enum ONNXExport {
                 guard cells == nil else { throw ArtifactError("ONNX export takes networks with one LSTM; this one has more") }
                 cells = hidden
                 current = lstmStep(&graph, name: name, input: current, inputs: input.count, hidden: hidden, parameters: parameters, offset: offset)
-            case .logStd:
-                throw ArtifactError("ONNX export of continuous-action (Gaussian) policies is not supported yet")
+            case .logStd(let count):
+                // The head's rows stay [mean..., value]; σ is added as its own output below.
+                guard index == spec.layers.count - 1 else { throw ArtifactError("the log-std layer must be the network's last") }
+                graph.initializer("\(name)_log_std", dims: [count], floats: Array(parameters[offset..<(offset + count)]))
+                logStd = "\(name)_log_std"
             case .flatten:
                 // Our rows are height-width-channel: back to that order before flattening.
                 if channelsFirst {
@@ -94,8 +103,33 @@ public enum ONNXExport {
                 current = graph.node("Flatten", [current], name, [.int("axis", 1)])
             }
         }
-        graph.initializer64("split_sizes", dims: [2], values: [Int64(actionCount), 1])
-        graph.node("Split", [current, "split_sizes"], outputs: ["policy_logits", "value"], [.int("axis", 1)])
+        let policyOutputs: [String]
+        if let gaussian {
+            policyOutputs = ["action_mean", "action_std"]
+            graph.initializer("std_floor", dims: [], floats: [Gaussian.minimumStd])
+            if let logStd {
+                // σ = exp(clip(log σ)) + floor, the same for every row: broadcast through the means' shape.
+                graph.initializer("log_std_low", dims: [], floats: [Gaussian.minimumLogStd])
+                graph.initializer("log_std_high", dims: [], floats: [Gaussian.maximumLogStd])
+                graph.initializer("zero", dims: [], floats: [0])
+                graph.initializer64("split_sizes", dims: [2], values: [Int64(actionCount), 1])
+                graph.node("Split", [current, "split_sizes"], outputs: ["action_mean", "value"], [.int("axis", 1)])
+                let clipped = graph.node("Clip", [logStd, "log_std_low", "log_std_high"], "log_std_clipped")
+                let row = graph.node("Add", [graph.node("Exp", [clipped], "std_exp"), "std_floor"], "std_row")
+                let zeros = graph.node("Mul", ["action_mean", "zero"], "std_zeros")
+                graph.node("Add", [zeros, row], "action_std")
+            } else {
+                precondition(gaussian == .state, "a learned log σ comes from a log-std layer")
+                // σ = softplus(s) + floor, from the head's second block.
+                graph.initializer64("split_sizes", dims: [3], values: [Int64(actionCount), Int64(actionCount), 1])
+                graph.node("Split", [current, "split_sizes"], outputs: ["action_mean", "std_input", "value"], [.int("axis", 1)])
+                graph.node("Add", [graph.node("Softplus", ["std_input"], "std_softplus"), "std_floor"], "action_std")
+            }
+        } else {
+            policyOutputs = ["policy_logits"]
+            graph.initializer64("split_sizes", dims: [2], values: [Int64(actionCount), 1])
+            graph.node("Split", [current, "split_sizes"], outputs: ["policy_logits", "value"], [.int("axis", 1)])
+        }
 
         var model = ProtoWriter()
         model.int(1, 8)  // ir_version
@@ -111,7 +145,7 @@ public enum ONNXExport {
                 g.message(11) { valueInfo(&$0, name: "h_in", dims: [nil, cells]) }
                 g.message(11) { valueInfo(&$0, name: "c_in", dims: [nil, cells]) }
             }
-            g.message(12) { valueInfo(&$0, name: "policy_logits", dims: [nil, actionCount]) }
+            for name in policyOutputs { g.message(12) { valueInfo(&$0, name: name, dims: [nil, actionCount]) } }
             g.message(12) { valueInfo(&$0, name: "value", dims: [nil, 1]) }
             if let cells {
                 g.message(12) { valueInfo(&$0, name: "h_out", dims: [nil, cells]) }

@@ -5,8 +5,8 @@ import Foundation
 ///
 /// `metrics.csv` has one row per finished episode (`kind` = episode: global step, wall time, worker,
 /// return, length) and one row per logging interval summarising the updates in it (`kind` = update:
-/// mean losses, entropy, largest action probability and gradient norm, the learning rate, steps/s,
-/// and the updates dropped for a NaN or infinite gradient), one row per environment host a worker
+/// mean losses, entropy, largest action probability (or, for a Gaussian policy, mean σ) and gradient
+/// norm, the learning rate, steps/s, and the updates dropped for a NaN or infinite gradient), one row per environment host a worker
 /// had to replace (`kind` = host_restart),
 /// and one row per evaluation during training (`kind` = eval: games, mean, std, min and max score,
 /// mean length).
@@ -17,7 +17,7 @@ public final class RunLogger {
         "kind", "global_step", "wall_seconds", "worker", "episode_return", "episode_length", "updates",
         "policy_loss", "value_loss", "entropy", "max_probability", "gradient_norm", "learning_rate",
         "steps_per_second", "mean_return_100", "eval_episodes", "eval_mean_return", "eval_std_return",
-        "eval_min_return", "eval_max_return", "eval_mean_length", "skipped_updates",
+        "eval_min_return", "eval_max_return", "eval_mean_length", "skipped_updates", "action_std",
     ]
     private static let headerLine = csvHeader.joined(separator: ",")
     /// Commas for the columns a row does not fill (the evaluation columns, for episode and update rows).
@@ -53,7 +53,7 @@ public final class RunLogger {
     /// One row and three scalars per episode.
     public func log(episodes: [EpisodeRecord], startWallClock: Double) throws {
         for e in episodes {
-            pending += "episode,\(e.globalStep),\(format(e.wallSeconds)),\(e.worker),\(format(e.episodeReturn)),\(e.length),,,,,,,,,\(Self.noEvaluation),\n"
+            pending += "episode,\(e.globalStep),\(format(e.wallSeconds)),\(e.worker),\(format(e.episodeReturn)),\(e.length),,,,,,,,,\(Self.noEvaluation),,\n"
             try tensorBoard.addScalars(
                 [("episode/return", e.episodeReturn), ("episode/length", Double(e.length))],
                 step: e.globalStep, wallTime: startWallClock + e.wallSeconds)
@@ -73,20 +73,23 @@ public final class RunLogger {
         if s.updates > 0 {
             scalars += [
                 ("loss/policy", s.policyLoss), ("loss/value", s.valueLoss), ("policy/entropy", s.entropy),
-                ("policy/max_probability", s.maxProbability), ("train/gradient_norm", s.gradientNorm),
+                ("train/gradient_norm", s.gradientNorm),
+                s.actionStd > 0 ? ("policy/action_std", s.actionStd) : ("policy/max_probability", s.maxProbability),
             ]
         }
         try tensorBoard.addScalars(scalars, step: step)
         let losses = s.updates > 0
-            ? "\(format(s.policyLoss)),\(format(s.valueLoss)),\(format(s.entropy)),\(format(s.maxProbability)),\(format(s.gradientNorm))"
+            ? "\(format(s.policyLoss)),\(format(s.valueLoss)),\(format(s.entropy)),"
+                + "\(s.actionStd > 0 ? "" : format(s.maxProbability)),\(format(s.gradientNorm))"
             : ",,,,"
+        let actionStd = s.updates > 0 && s.actionStd > 0 ? format(s.actionStd) : ""
         pending += "update,\(step),\(format(wallSeconds)),,,,\(s.updates),\(losses),\(format(Double(learningRate))),"
-            + "\(format(stepsPerSecond)),\(meanReturn100.map(format) ?? "")\(Self.noEvaluation),\(s.skippedUpdates)\n"
+            + "\(format(stepsPerSecond)),\(meanReturn100.map(format) ?? "")\(Self.noEvaluation),\(s.skippedUpdates),\(actionStd)\n"
     }
 
     /// One row per environment host a worker replaced (`kind` = host_restart: step, wall time, worker).
     public func log(hostRestart r: HostRestart) throws {
-        pending += "host_restart,\(r.globalStep),\(format(r.wallSeconds)),\(r.worker),,,,,,,,,,,\(Self.noEvaluation),\n"
+        pending += "host_restart,\(r.globalStep),\(format(r.wallSeconds)),\(r.worker),,,,,,,,,,,\(Self.noEvaluation),,\n"
     }
 
     /// One row and scalars per evaluation during training.
@@ -97,10 +100,10 @@ public final class RunLogger {
             [("eval/mean_return", r.mean), ("eval/std_return", r.standardDeviation), ("eval/mean_length", meanLength)],
             step: e.globalStep, wallTime: startWallClock + e.wallSeconds)
         pending += "eval,\(e.globalStep),\(format(e.wallSeconds)),,,,,,,,,,,,,\(r.scores.count),\(format(r.mean)),"
-            + "\(format(r.standardDeviation)),\(format(r.min)),\(format(r.max)),\(format(meanLength)),\n"
+            + "\(format(r.standardDeviation)),\(format(r.min)),\(format(r.max)),\(format(meanLength)),,\n"
     }
 
-    /// A run written before the evaluation or skipped-update columns existed (its header a prefix of
+    /// A run written before the evaluation, skipped-update or action-σ columns existed (its header a prefix of
     /// today's) gets the current header, and its complete rows empty fields for them, so that every row has as many
     /// fields as the header. Any other header is left alone.
     private static func upgradeHeader(of url: URL) throws {

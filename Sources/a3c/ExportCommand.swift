@@ -7,11 +7,13 @@ import RunArtifacts
 /// `a3c export`: a trained network in a format other programs run.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Write a trained network as an ONNX model (policy logits and value).",
+        commandName: "export", abstract: "Write a trained network as an ONNX model (the policy and the value).",
         discussion: """
             The model takes `observation` [batch, ...] in the environment's own layout (pictures are \
             [height, width, frames], scaled to [0, 1] as in training) and gives `policy_logits` \
-            [batch, actions] and `value` [batch, 1]. A recurrent network (mlp-lstm, universe, \
+            [batch, actions] and `value` [batch, 1]; a continuous-action (Gaussian) policy gives \
+            `action_mean` and `action_std` [batch, dimensions] instead of the logits (actions are \
+            clipped to the environment's bounds when sent). A recurrent network (mlp-lstm, universe, \
             paper-lstm) runs one step per call: it also takes `h_in` and `c_in` [batch, cells] (zeros \
             when an episode starts) and gives `h_out` and `c_out` for the next step. onnxruntime, for \
             one, runs it.
@@ -25,9 +27,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try LoadedCheckpoint(path: checkpoint)
-        if case .gaussian = loaded.model.policy {
-            throw ValidationError("\(checkpoint): ONNX export of continuous-action (Gaussian) policies is not supported yet")
-        }
+        var gaussian: Gaussian.Form?
+        if case .gaussian(_, let form) = loaded.model.policy { gaussian = form }
         // A run that normalised its observations exports the normalisation as the graph's first nodes.
         var shift: [Float]?, scale: [Float]?
         if let statistics = loaded.contents.state.observationStatistics {
@@ -38,11 +39,13 @@ struct ExportCommand: ParsableCommand {
         let data = try ONNXExport.model(
             spec: loaded.model.network, parameters: loaded.contents.state.parameters,
             actionCount: loaded.model.actionCount, producerVersion: PackageVersion.current,
-            observationShift: shift, observationScale: scale)
+            observationShift: shift, observationScale: scale, gaussian: gaussian)
         let url = URL(fileURLWithPath: onnx)
         try AtomicFile.write(data, to: url)
         let shape = loaded.model.network.inputShape.dimensions.map(String.init).joined(separator: ", ")
-        var inputs = "observation [batch, \(shape)]", outputs = "policy_logits [batch, \(loaded.model.actionCount)], value [batch, 1]"
+        let count = loaded.model.actionCount
+        var inputs = "observation [batch, \(shape)]"
+        var outputs = (gaussian == nil ? "policy_logits [batch, \(count)]" : "action_mean and action_std [batch, \(count)]") + ", value [batch, 1]"
         let lstmCells = loaded.model.network.layers.compactMap { layer -> Int? in
             if case .lstm(let hidden) = layer { hidden } else { nil }
         }

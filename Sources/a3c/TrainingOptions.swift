@@ -94,6 +94,7 @@ struct EnvironmentSetupOptions: ConfigOptionGroup {
     @Option(\.crop) var crop: ConfigArgument?
     @Option(\.rewardScale) var rewardScale: ConfigArgument?
     @Flag(\.normalizeObservations) var normalizeObservations: Bool?
+    @Flag(\.normalizeRewards) var normalizeRewards: Bool?
     @Option(\.maxHostRestarts) var maxHostRestarts: ConfigArgument?
 
     func applyFlags(to c: inout TrainingConfig) {
@@ -101,6 +102,7 @@ struct EnvironmentSetupOptions: ConfigOptionGroup {
         c.set(\.episodicLife, episodicLife)
         c.set(\.fireReset, fireReset)
         c.set(\.normalizeObservations, normalizeObservations)
+        c.set(\.normalizeRewards, normalizeRewards)
     }
 }
 

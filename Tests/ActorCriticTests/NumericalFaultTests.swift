@@ -88,3 +88,48 @@ struct NumericalFaultTests {
         #expect(trainer.parameters.array.allSatisfy { $0.isFinite })
     }
 }
+
+/// A continuous task whose action space and action count disagree, or whose bounds are empty: the
+/// policy would act in the wrong dimension, so training refuses it before any worker starts.
+final class MisdeclaredThrottle: Environment {
+    let id = "MisdeclaredThrottle"
+    let observationSpace = BoxSpace(shape: [2], low: -1, high: 1)
+    let actionCount: Int
+    let actionSpace: ActionSpace
+
+    init(actionCount: Int, actionSpace: ActionSpace) {
+        self.actionCount = actionCount
+        self.actionSpace = actionSpace
+    }
+
+    func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) throws {
+        observation.update(repeating: 0)
+    }
+
+    func step(_ action: Int, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepResult {
+        StepResult(reward: 0, terminated: true, truncated: false)
+    }
+}
+
+@Suite("Environments that declare their actions badly")
+struct MisdeclaredActionTests {
+    @Test(arguments: [
+        (2, ActionSpace.box(low: [-1, -1, -1], high: [1, 1, 1]), "a box of 3 low and 3 high bounds, and an action count of 2"),
+        (2, ActionSpace.box(low: [-1, -1], high: [1]), "a box of 2 low and 1 high bounds"),
+        (1, ActionSpace.box(low: [1], high: [-1]), "action dimension 0 has no values between its bounds 1.0 and -1.0"),
+    ])
+    func trainingRefusesThemInOneLine(actionCount: Int, space: ActionSpace, message: String) {
+        let spec = EnvironmentSpec(
+            id: "MisdeclaredThrottle", maxEpisodeSteps: nil, rewardThreshold: nil, summary: "a test task",
+            factory: { MisdeclaredThrottle(actionCount: actionCount, actionSpace: space) })
+        var config = TrainingConfig()
+        config.environmentID = "MisdeclaredThrottle"
+        do {
+            _ = try Trainer(config: config, environment: spec)
+            Issue.record("accepted \(space) with an action count of \(actionCount)")
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+            #expect(!"\(error)".contains("\n"))
+        }
+    }
+}

@@ -54,4 +54,36 @@ struct ObservationNormalizerTests {
         // cos θ and sin θ lie in [-1, 1]; the angular velocity varies.
         #expect(statistics.mean[0] >= -1 && statistics.mean[0] <= 1 && statistics.variance[2] > 0.01)
     }
+
+    /// Reward normalisation follows every step's discounted return, starting again at each
+    /// episode's end: with CartPole's reward of 1 per step, the k-th step of an episode has the
+    /// return (1 - γ^k) / (1 - γ), so the episodes' lengths give the statistics exactly.
+    @Test func rewardNormalisationTracksTheDiscountedReturns() throws {
+        var config = TrainingConfig()
+        config.workers = 1
+        config.seed = 3
+        config.totalSteps = 3_000
+        config.targetReturn = 10_000
+        config.normalizeRewards = true
+        let trainer = try Trainer(config: config)
+        let summary = try trainer.run()
+        let statistics = try #require(trainer.snapshot().returnStatistics)
+        var lengths = trainer.episodes.map(\.length)
+        lengths.append(summary.steps - lengths.reduce(0, +))  // the episode still going
+        let gamma = Double(config.gamma)
+        var returns: [Double] = []
+        for length in lengths where length > 0 {
+            var discounted = 0.0
+            for _ in 0..<length {
+                discounted = gamma * discounted + 1
+                returns.append(discounted)
+            }
+        }
+        let mean = returns.reduce(0, +) / Double(returns.count)
+        let variance = returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)
+        #expect(abs(statistics.count - Double(summary.steps)) < 1e-3, "\(statistics.count) for \(summary.steps) steps")
+        #expect(abs(statistics.mean[0] - mean) < 1e-3 * mean, "mean \(statistics.mean[0]), expected \(mean)")
+        #expect(abs(statistics.variance[0] - variance) < 1e-2 * variance, "variance \(statistics.variance[0]), expected \(variance)")
+        #expect(trainer.snapshot().observationStatistics == nil)
+    }
 }

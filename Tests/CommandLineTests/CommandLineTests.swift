@@ -109,6 +109,19 @@ struct CommandLineTests {
         for id in ["CartPole-v1", "Acrobot-v1", "MountainCar-v0"] { #expect(result.standardOutput.contains(id)) }
     }
 
+    /// Bridged ids are made in Gymnasium and described with their real action spaces.
+    @Test func envsDescribesBridgedActionSpaces() throws {
+        let result = try run(["envs", "HalfCheetah-v5", "LunarLander-v3", "Nope-v9"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n")
+        #expect(lines.contains { $0.contains("HalfCheetah-v5") && $0.contains("6 continuous actions in [-1, 1], observations 17; limit 1000") })
+        #expect(lines.contains { $0.contains("LunarLander-v3") && $0.contains("4 discrete actions, observations 8") })
+        #expect(lines.contains { $0.contains("Nope-v9") && $0.contains("cannot be made here") })
+        let none = try run(["envs", "Nope-v9"])
+        #expect(none.status != 0)
+        #expect(none.standardError.contains("none of Nope-v9 can be made"), "\(none.standardError)")
+    }
+
     @Test func trainWritesTheSummaryJSON() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-summary-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: path) }

@@ -8,17 +8,18 @@ import Testing
 @Suite("Settings table")
 struct ConfigSettingsTests {
     /// A value other than the default for every setting, as a command-line argument; valid together
-    /// (a bridged id: no native or Atari environment takes every picture option).
+    /// (a bridged id: no native or Atari environment takes every picture option; one with continuous
+    /// actions, for --std, outside the known continuous families, which refuse picture options).
     static var samples: [String: String] {
         [
-            "env": "gym:Acrobot-v1", "workers": "\(TrainingConfig.defaultWorkers + 1)", "steps": "3000", "seed": "7",
+            "env": "gym:Pendulum-v1", "workers": "\(TrainingConfig.defaultWorkers + 1)", "steps": "3000", "seed": "7",
             "lr": "0.002", "t-max": "5", "gamma": "0.95", "entropy-beta": "0.02", "value-coef": "0.5",
             "max-grad-norm": "20", "gae-lambda": "0.95", "optimizer": "adam", "rmsprop-alpha": "0.9",
             "rmsprop-epsilon": "0.01", "adam-epsilon": "0.000001", "target-return": "100000", "network": "mlp",
             "hidden": "16,8", "activation": "relu", "std": "parameter", "lstm-size": "32", "frame-size": "100x160", "frame-stack": "2", "frame-skip": "2",
             "noop-max": "10", "sticky-actions": "0.25", "clip-rewards": "false", "episodic-life": "false",
             "fire-reset": "false", "crop": "1,2,3,4", "algo": "a2c", "envs-per-worker": "2", "lr-schedule": "constant",
-            "reward-scale": "0.5", "normalize-observations": "true", "max-host-restarts": "7", "eval-every": "50", "eval-episodes": "3", "eval-greedy": "true",
+            "reward-scale": "0.5", "normalize-observations": "true", "normalize-rewards": "true", "max-host-restarts": "7", "eval-every": "50", "eval-episodes": "3", "eval-greedy": "true",
         ]
     }
 
@@ -162,6 +163,12 @@ struct ConfigSettingsTests {
          "--eval-every must be at least one rollout (t-max x workers x envs-per-worker = 160 steps), got 100"),
         (["--algo", "a2c", "--workers", "1", "--envs-per-worker", "1"], "--algo a2c batches the environments of all workers"),
         (["--lr-schedule", "cosine"], "--lr-schedule"),
+        // Options the task would ignore: σ for discrete actions (native and bridged), pictures' for
+        // continuous control.
+        (["--std", "parameter"], "--std parameter applies to continuous actions; CartPole-v1 has 2 discrete actions"),
+        (["--env", "LunarLander-v3", "--std", "parameter"], "--std parameter applies to continuous actions; LunarLander-v3 has 4 discrete actions"),
+        (["--env", "Pendulum-v1", "--noop-max", "5"], "--noop-max applies to pictures (Atari, ViZDoom); Pendulum-v1 has vector observations"),
+        (["--env", "HalfCheetah-v5", "--frame-stack", "2"], "--frame-stack applies to pictures (Atari, ViZDoom); HalfCheetah-v5 has vector observations"),
     ])
     func badNewSettingsAreOneLineAndCreateNothing(arguments: [String], mention: String) throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-bad-\(UUID().uuidString)")

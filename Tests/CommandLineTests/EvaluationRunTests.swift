@@ -26,6 +26,32 @@ struct EvaluationRunTests {
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoints/best.safetensors").path))
     }
 
+    /// A Gaussian policy's update rows carry its mean σ where a categorical policy's carry the
+    /// largest probability; every row still has the header's columns.
+    @Test func continuousRunsLogTheirSigma() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-sigma-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try CommandLineTests().run(["train", "--env", "Pendulum-v1", "--steps", "200000", "--quiet", "--out", out.path])
+        #expect(result.status == 0, "\(result.standardError)")
+        let text = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let header = try #require(lines.first).map(String.init)
+        for line in lines { #expect(line.count == header.count, "\(line)") }
+        let sigma = try #require(header.firstIndex(of: "action_std"))
+        let largest = try #require(header.firstIndex(of: "max_probability"))
+        let updates = lines.filter { $0.first == "update" && !$0[header.firstIndex(of: "policy_loss")!].isEmpty }
+        #expect(!updates.isEmpty)
+        for row in updates {
+            #expect(row[largest].isEmpty)
+            #expect((Double(row[sigma]) ?? 0) > 0, "\(row)")
+        }
+        // The policy exports as means and σ (the graph itself is checked in onnxruntime elsewhere).
+        let onnx = out.appendingPathComponent("pendulum.onnx")
+        let exported = try CommandLineTests().run(["export", out.path, "--onnx", onnx.path])
+        #expect(exported.status == 0, "\(exported.standardError)")
+        #expect(exported.standardOutput.contains("observation [batch, 3] -> action_mean and action_std [batch, 1], value [batch, 1]"), "\(exported.standardOutput)")
+    }
+
     @Test func a2cTrainsCartPoleFromTheCommandLine() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-a2c-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }

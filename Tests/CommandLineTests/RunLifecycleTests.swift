@@ -152,6 +152,9 @@ struct RunLifecycleTests {
             ["train", "--resume", run.path, "--hidden", "32,32"],
             ["train", "--resume", run.path, "--network", "mlp-lstm"],
             ["train", "--resume", run.path, "--gamma", "7"],
+            // A discrete policy resumed on a continuous task, or given a continuous policy's σ.
+            ["train", "--resume", run.path, "--env", "Pendulum-v1"],
+            ["train", "--resume", run.path, "--std", "parameter"],
             ["train", "--resume", base.appendingPathComponent("nothing-here").path],
         ] {
             let result = try CommandLineTests().run(arguments)
@@ -173,6 +176,11 @@ struct RunLifecycleTests {
         #expect(result.standardError.contains("learning-rate"))
         let outOfRange = try CommandLineTests().run(["train", "--lr", "-1", "--out", out.path])
         #expect(outOfRange.status != 0)
+        // A continuous policy's option in a config file for a task with discrete actions.
+        try "env: CartPole-v1\nstd: parameter\n".write(to: config, atomically: true, encoding: .utf8)
+        let continuousOnly = try CommandLineTests().run(["train", "--config", config.path, "--out", out.path])
+        #expect(continuousOnly.status != 0)
+        #expect(continuousOnly.standardError == "a3c: error: --std parameter applies to continuous actions; CartPole-v1 has 2 discrete actions\n")
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 

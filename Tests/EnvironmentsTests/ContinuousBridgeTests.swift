@@ -43,10 +43,19 @@ struct ContinuousBridgeTests {
         return try #require(try JSONSerialization.jsonObject(with: data) as? [[[Double]]])
     }
 
-    @Test(arguments: [("LunarLanderContinuous-v3", 2, Float(1)), ("gym:MountainCarContinuous-v0", 1, Float(1))])
+    /// Box2D (LunarLanderContinuous, BipedalWalker), classic control and MuJoCo (HalfCheetah never
+    /// ends early; Hopper falls and terminates).
+    @Test(arguments: [
+        ("LunarLanderContinuous-v3", 2, Float(1)), ("gym:MountainCarContinuous-v0", 1, Float(1)), ("BipedalWalker-v3", 4, Float(1)),
+        ("HalfCheetah-v5", 6, Float(1)), ("Hopper-v5", 3, Float(1)),
+    ])
     func twoCopiesMatchGymnasiumSteppedDirectly(id: String, dimensions: Int, bound: Float) throws {
         let seeds: [UInt64] = [11, 12]
         let gymnasiumID = id.replacingOccurrences(of: "gym:", with: "")
+        // MuJoCo's own warning handler would append to this file in the host's directory (ours).
+        let mujocoLog = FileManager.default.currentDirectoryPath + "/MUJOCO_LOG.TXT"
+        let hadLog = FileManager.default.fileExists(atPath: mujocoLog)
+        defer { if !hadLog { #expect(!FileManager.default.fileExists(atPath: mujocoLog), "the host wrote \(mujocoLog)") } }
         let vector = try GymnasiumVectorEnvironment(id: gymnasiumID, count: 2)
         defer { vector.close() }
         #expect(vector.actionSpace == .box(low: Array(repeating: -bound, count: dimensions), high: Array(repeating: bound, count: dimensions)))
@@ -74,7 +83,8 @@ struct ContinuousBridgeTests {
                 ended[i] = results[i].isDone
             }
         }
-        #expect(compared >= 40, "\(compared) steps compared")
+        // Hopper falls within a few dozen steps of these actions (its termination is compared too).
+        #expect(compared >= 20, "\(compared) steps compared")
         // A copy that was not told apart from the other would have given the same observations.
         #expect(expected[0] != expected[1])
     }

@@ -162,5 +162,14 @@ struct CheckpointTests {
         state.observationStatistics = ObservationNormalizer.Statistics(count: 11, mean: [0.5, -0.25, 2], variance: [0.125, 1, 4])
         try Checkpoint.write(state, config: config, model: model, packageVersion: "test", to: url)
         #expect(try Checkpoint.read(url).state.observationStatistics == state.observationStatistics)
+        // Reward normalisation's return statistics, the same way.
+        config.normalizeRewards = true
+        #expect(throws: ArtifactError.self) {
+            try Checkpoint.write(state, config: config, model: model, packageVersion: "test", to: url)
+            _ = try Checkpoint.read(url)
+        }
+        state.returnStatistics = ObservationNormalizer.Statistics(count: 12, mean: [3.5], variance: [0.75])
+        try Checkpoint.write(state, config: config, model: model, packageVersion: "test", to: url)
+        #expect(try Checkpoint.read(url).state.returnStatistics == state.returnStatistics)
     }
 }

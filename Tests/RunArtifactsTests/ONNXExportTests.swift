@@ -138,6 +138,52 @@ struct ONNXExportTests {
             }
         }
     }
+    /// A Gaussian policy (σ from the state through softplus, or a learned log σ) exports its means,
+    /// its σ and the value: onnxruntime gives what our network and `Gaussian.std` give.
+    @Test(arguments: Gaussian.Form.allCases)
+    func gaussianPoliciesExportMeansAndSigma(form: Gaussian.Form) throws {
+        let dimensions = 3, batch = 2
+        let model = try ActorCriticModel(
+            architecture: .mlp, observationShape: [5], actionCount: dimensions, hiddenSizes: [16, 16], gaussian: form)
+        var parameters = Self.parameters(of: model, seed: 53)
+        if form == .parameter {
+            // Learned log σ: one beyond each clipping bound, one inside.
+            let logStd = parameters.count - dimensions
+            parameters.replaceSubrange(logStd..., with: [-25, 0.3, 3])
+        }
+        var rng = Xoshiro256(seed: 59)
+        let observations = (0..<(batch * 5)).map { _ in Float(rng.uniform(-1, 1)) }
+        let network = Network(spec: model.network, maxBatch: batch)
+        network.input(row: 0).update(from: observations, count: observations.count)
+        network.forward(parameters: parameters, count: batch)
+
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("gaussian.onnx")
+        try ONNXExport.model(
+            spec: model.network, parameters: parameters, actionCount: dimensions, producerVersion: "test", gaussian: form
+        ).write(to: url)
+        let inputs: [String: Any] = [
+            "shape": [5], "batch": batch, "steps": 1, "warmup": [Double](), "values": observations.map(Double.init),
+            "starts": [Int](),
+        ]
+        try JSONSerialization.data(withJSONObject: inputs).write(to: URL(fileURLWithPath: url.path + ".inputs.json"))
+        let result = try PythonReader.read("onnx", url.path)
+        #expect(result["outputs"] as? [String] == ["action_mean", "action_std", "value"])
+        let means = try #require(result["action_mean"] as? [Double]), sigmas = try #require(result["action_std"] as? [Double])
+        let values = try #require(result["value"] as? [Double])
+        #expect(means.count == batch * dimensions && sigmas.count == batch * dimensions && values.count == batch)
+        for row in 0..<batch {
+            let ours = network.output(row: row)
+            for j in 0..<dimensions {
+                let sigma = Double(Gaussian.std(ours[dimensions + j], form: form))
+                #expect(abs(Double(ours[j]) - means[row * dimensions + j]) <= 1e-5, "\(form) row \(row) mean \(j)")
+                #expect(abs(sigma - sigmas[row * dimensions + j]) <= 1e-5 * max(1, sigma), "\(form) row \(row) σ \(j)")
+            }
+            #expect(abs(Double(ours[2 * dimensions]) - values[row]) <= 1e-5, "\(form) row \(row) value")
+        }
+    }
+
     /// A run that normalised its observations exports the normalisation: onnxruntime on raw
     /// observations gives our network on normalised ones (one far value clipped at 10).
     @Test func normalisationIsPartOfTheGraph() throws {
