@@ -41,14 +41,11 @@ struct EnvsCommand: ParsableCommand {
     /// Python and prints its observations, actions, limit and threshold, one line each.
     private func describeBridged(ids: [String]) throws {
         let script = """
-            import json, sys, warnings
+            import json, os, sys, warnings
             warnings.filterwarnings("ignore")
-            import gymnasium, ale_py
-            gymnasium.register_envs(ale_py)
-            try:
-                import vizdoom.gymnasium_wrapper
-            except ImportError:
-                pass
+            sys.path.insert(0, os.path.dirname(sys.argv[2]))
+            from a3c_env_host import import_environment_packages  # the host's registrations and MuJoCo's warning hook
+            gymnasium = import_environment_packages()
             ids = json.loads(sys.argv[1])
             if not ids:
                 atari = sorted(i for i in gymnasium.registry if i.startswith("ALE/"))
@@ -85,7 +82,7 @@ struct EnvsCommand: ParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BridgeLocation.python)
         let request = String(decoding: try JSONSerialization.data(withJSONObject: ids), as: UTF8.self)
-        process.arguments = ["-c", script, request]
+        process.arguments = ["-c", script, request, BridgeLocation.hostScript]
         process.standardError = FileHandle.nullDevice
         print(ids.isEmpty ? "Registered in Gymnasium:" : "Through the Gymnasium bridge:")
         fflush(nil)  // our lines before the child's

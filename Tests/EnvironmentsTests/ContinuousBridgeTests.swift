@@ -14,6 +14,11 @@ struct ContinuousBridgeTests {
             import json, sys
             import numpy as np
             import gymnasium as gym
+            try:
+                import mujoco  # without a warning hook of its own, MuJoCo appends to MUJOCO_LOG.TXT here
+                mujoco.set_mju_user_warning(lambda message: None)
+            except ImportError:
+                pass
             given = json.loads(sys.stdin.read())
             out = []
             for i, seed in enumerate(given["seeds"]):
