@@ -95,7 +95,8 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public init() {}
 
     /// The defaults for an environment: these (CartPole-tuned) for vector observations; for Atari
-    /// and ViZDoom ids, the picture set-up (see `pictureDefaults`).
+    /// and ViZDoom ids, the picture set-up (see `applyPictureDefaults`); for continuous actions,
+    /// `applyContinuousDefaults`.
     public static func defaults(for environmentID: String) -> TrainingConfig {
         var config = TrainingConfig()
         config.environmentID = environmentID
@@ -295,9 +296,10 @@ extension TrainingConfig {
 
 extension TrainingConfig {
     /// Options that the chosen environment would silently ignore are refused: picture options for
-    /// native vector environments and the known continuous-control families (Box2D, MuJoCo), Atari's own options for ViZDoom, a non-square size for Atari,
-    /// a crop that leaves nothing of an Atari screen, observation normalisation for pictures. (A
-    /// bridged id may have pictures or not; it is only known once it runs.)
+    /// native vector environments and the known continuous-control families (Box2D, MuJoCo),
+    /// Atari's own options for ViZDoom, a non-square size for Atari, a crop that leaves nothing of
+    /// an Atari screen, observation normalisation for pictures. (Another bridged id may have
+    /// pictures or not; it is only known once it runs.)
     fileprivate func validateEnvironmentFit() throws(ConfigurationError) {
         let plain = TrainingConfig()
         /// The flags among `keyPaths` whose values differ from the defaults.

@@ -5,9 +5,9 @@ import Foundation
 ///
 /// `metrics.csv` has one row per finished episode (`kind` = episode: global step, wall time, worker,
 /// return, length) and one row per logging interval summarising the updates in it (`kind` = update:
-/// mean losses, entropy, largest action probability (or, for a Gaussian policy, mean σ) and gradient
-/// norm, the learning rate, steps/s, and the updates dropped for a NaN or infinite gradient), one row per environment host a worker
-/// had to replace (`kind` = host_restart),
+/// mean losses, entropy, largest action probability (or, for a Gaussian policy, mean σ in
+/// `action_std`) and gradient norm, the learning rate, steps/s, and the updates dropped for a NaN
+/// or infinite gradient), one row per environment host a worker had to replace (`kind` = host_restart),
 /// and one row per evaluation during training (`kind` = eval: games, mean, std, min and max score,
 /// mean length).
 /// Not thread-safe: the trainer's monitor thread owns it.

@@ -3,6 +3,16 @@ import Testing
 
 @Suite("a3c train with evaluations and A2C")
 struct EvaluationRunTests {
+    /// The run's metrics.csv as its header and its rows split into fields; every row must have the
+    /// header's number of columns.
+    static func metrics(of run: URL) throws -> (header: [String], lines: [[Substring]]) {
+        let text = try String(contentsOf: run.appendingPathComponent("metrics.csv"), encoding: .utf8)
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let header = try #require(lines.first).map(String.init)
+        for line in lines { #expect(line.count == header.count, "\(line)") }
+        return (header, lines)
+    }
+
     @Test func evaluationRowsBestCheckpointAndEvenColumns() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-eval-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -11,10 +21,7 @@ struct EvaluationRunTests {
             "--eval-episodes", "4", "--eval-greedy", "--quiet", "--out", out.path,
         ])
         #expect(result.status == 0, "\(result.standardError)")
-        let text = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
-        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        let header = try #require(lines.first).map(String.init)
-        for line in lines { #expect(line.count == header.count, "\(line)") }
+        let (header, lines) = try Self.metrics(of: out)
         let episodes = try #require(header.firstIndex(of: "eval_episodes"))
         let mean = try #require(header.firstIndex(of: "eval_mean_return"))
         let evaluations = lines.filter { $0.first == "eval" }
@@ -33,10 +40,7 @@ struct EvaluationRunTests {
         defer { try? FileManager.default.removeItem(at: out) }
         let result = try CommandLineTests().run(["train", "--env", "Pendulum-v1", "--steps", "200000", "--quiet", "--out", out.path])
         #expect(result.status == 0, "\(result.standardError)")
-        let text = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
-        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        let header = try #require(lines.first).map(String.init)
-        for line in lines { #expect(line.count == header.count, "\(line)") }
+        let (header, lines) = try Self.metrics(of: out)
         let sigma = try #require(header.firstIndex(of: "action_std"))
         let largest = try #require(header.firstIndex(of: "max_probability"))
         let updates = lines.filter { $0.first == "update" && !$0[header.firstIndex(of: "policy_loss")!].isEmpty }
