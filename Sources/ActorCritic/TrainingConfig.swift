@@ -301,12 +301,6 @@ extension TrainingConfig {
     /// an Atari screen, observation normalisation for pictures. (Another bridged id may have
     /// pictures or not; it is only known once it runs.)
     fileprivate func validateEnvironmentFit() throws(ConfigurationError) {
-        let plain = TrainingConfig()
-        /// The flags among `keyPaths` whose values differ from the defaults.
-        func changed(_ keyPaths: [AnyKeyPath]) -> [String] {
-            keyPaths.map(Self.setting).filter { $0.argumentDescription(in: self) != $0.argumentDescription(in: plain) }
-                .map { "--" + $0.key }
-        }
         let atariOnly: [AnyKeyPath] = [\TrainingConfig.noopMax, \TrainingConfig.stickyActions, \TrainingConfig.episodicLife, \TrainingConfig.fireReset]
         let pictures: [AnyKeyPath] = [\TrainingConfig.frameSize, \TrainingConfig.frameStack, \TrainingConfig.frameSkip, \TrainingConfig.crop]
         let id = environmentID
@@ -324,13 +318,13 @@ extension TrainingConfig {
                     "--frame-size \(frameSize[0])x\(frameSize[1]) does not apply to \(id): Atari frames are square (84, 42, ...)")
             }
         } else if id.hasPrefix("Vizdoom") || id.hasPrefix("gym:Vizdoom") {
-            let given = changed(atariOnly)
+            let given = changedFlags(atariOnly)
             if !given.isEmpty {
                 throw ConfigurationError(
                     "\(given.joined(separator: ", ")) \(given.count == 1 ? "is" : "are") Atari's; \(id) is a ViZDoom scenario")
             }
         } else if EnvironmentRegistry.native.contains(where: { $0.id == id }) || Self.isContinuousEnvironment(id) {
-            let given = changed(pictures + atariOnly)
+            let given = changedFlags(pictures + atariOnly)
             if !given.isEmpty {
                 throw ConfigurationError(
                     "\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") to pictures (Atari, ViZDoom); "
@@ -341,6 +335,13 @@ extension TrainingConfig {
 }
 
 extension TrainingConfig {
+    /// The flags among `keyPaths` whose values differ from the defaults.
+    fileprivate func changedFlags(_ keyPaths: [AnyKeyPath]) -> [String] {
+        let plain = TrainingConfig()
+        return keyPaths.map(Self.setting).filter { $0.argumentDescription(in: self) != $0.argumentDescription(in: plain) }
+            .map { "--" + $0.key }
+    }
+
     /// Refuses an environment whose actions disagree with themselves (a box whose bounds differ in
     /// length, or whose dimensions differ from `actionCount`: the policy would send actions of the
     /// wrong dimension), and options for continuous actions (`--std`) when the actions are discrete,
@@ -358,11 +359,10 @@ extension TrainingConfig {
             }
             return
         }
-        let setting = Self.setting(\TrainingConfig.std)
-        if setting.argumentDescription(in: self) != setting.argumentDescription(in: TrainingConfig()) {
+        if let flag = changedFlags([\TrainingConfig.std]).first {
             throw ConfigurationError(
-                "--std \(setting.argumentDescription(in: self)) applies to continuous actions; \(environmentID) has "
-                    + "\(actionSpace.size) discrete actions")
+                "\(flag) \(Self.setting(\TrainingConfig.std).argumentDescription(in: self)) applies to continuous actions; "
+                    + "\(environmentID) has \(actionSpace.size) discrete actions")
         }
     }
 

@@ -53,7 +53,7 @@ final class Worker {
     /// divisor's reciprocal, and the sums of the returns seen since the last merge (one element).
     var discountedReturns: [Float]
     var rewardNormalization: Float = 1
-    let returnSums: UnsafeMutablePointer<Double>, returnSquares: UnsafeMutablePointer<Double>
+    var returnSum = 0.0, returnSquares = 0.0
     var returnsSeen = 0
 
     init(index: Int, shared: SharedTraining, sharing: any GradientSharing) throws {
@@ -102,17 +102,11 @@ final class Worker {
         squares = .allocate(capacity: normalized)
         squares.initialize(repeating: 0, count: normalized)
         discountedReturns = Array(repeating: 0, count: environmentCount)
-        returnSums = .allocate(capacity: 1)
-        returnSums.initialize(to: 0)
-        returnSquares = .allocate(capacity: 1)
-        returnSquares.initialize(to: 0)
     }
 
     deinit {
         sums.deallocate()
         squares.deallocate()
-        returnSums.deallocate()
-        returnSquares.deallocate()
         results.deallocate()
         environments.close()
     }
@@ -170,8 +164,8 @@ final class Worker {
                 normalizer.coefficients(shift: shift.pointer, scale: scale.pointer)
             }
             if let returnNormalizer = shared.returnNormalizer {
-                returnNormalizer.merge(count: returnsSeen, sums: returnSums, squares: returnSquares)
-                (returnSums.pointee, returnSquares.pointee, returnsSeen) = (0, 0, 0)
+                returnNormalizer.merge(count: returnsSeen, sums: &returnSum, squares: &returnSquares)
+                (returnSum, returnSquares, returnsSeen) = (0, 0, 0)
                 refreshRewardNormalization()
             }
 
@@ -224,8 +218,8 @@ final class Worker {
                     // VecNormalize's rule: the reward over the running deviation of the discounted
                     // return, which starts again where an episode ends.
                     discountedReturns[e] = config.gamma * discountedReturns[e] + reward
-                    returnSums.pointee += Double(discountedReturns[e])
-                    returnSquares.pointee += Double(discountedReturns[e]) * Double(discountedReturns[e])
+                    returnSum += Double(discountedReturns[e])
+                    returnSquares += Double(discountedReturns[e]) * Double(discountedReturns[e])
                     returnsSeen += 1
                     reward = min(max(reward * rewardNormalization, -ObservationNormalizer.clip), ObservationNormalizer.clip)
                     if result.isDone { discountedReturns[e] = 0 }
