@@ -23,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         // Element-wise kernels over whole parameter buffers (optimizers, norms), AVX-512/AVX2 chosen at run time.
         .target(name: "CKernels"),
+        // Open MPI's calls for distributed training, loaded at run time (dlopen): no MPI needed to build or to train on one machine.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
         // Seedable, fast random numbers shared by the engine, the environments and the workers.
         .target(name: "Randomness"),
         // Neural-network engine: flat parameters, layers with hand-written backward passes, optimizers.
@@ -35,7 +37,7 @@ let package = Package(
         .target(
             name: "ActorCritic",
             dependencies: [
-                "NeuralNet", "Environments", "Randomness",
+                "NeuralNet", "Environments", "Randomness", "CMPI",
                 .product(name: "Atomics", package: "swift-atomics"),
             ]),
         // What a run leaves behind: config, metrics, TensorBoard events, safetensors checkpoints, media.

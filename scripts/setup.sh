@@ -2,13 +2,13 @@
 # Installs what a fresh Debian 12 machine lacks to build, run and test swift-a3c. Safe to run
 # again; does nothing when all is there.
 #   Debian packages: OpenBLAS and oneDNN (matrix products), zlib, librsvg2-bin (PNG plots),
-#                    ffmpeg (MP4 videos).
+#                    ffmpeg (MP4 videos), Open MPI (distributed runs; a3c loads it only for them).
 #   .venv: the pinned Python packages of requirements.txt (Gymnasium, ale-py with its ROMs, ViZDoom,
 #          Box2D, MuJoCo: the bridge's side) and requirements-test.txt (what the tests read our files with).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenblas-dev libdnnl-dev zlib1g-dev librsvg2-bin fonts-dejavu-core ffmpeg python3-venv)
+packages=(libopenblas-dev libdnnl-dev zlib1g-dev librsvg2-bin fonts-dejavu-core ffmpeg libopenmpi-dev openmpi-bin python3-venv)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,3 +1,4 @@
+import Foundation
 import Environments
 import NeuralNet
 import Randomness
@@ -30,6 +31,15 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     case relu
 
     var layer: LayerSpec { self == .tanh ? .tanh : .relu }
+}
+
+/// How the MLP's hidden layers serve the two heads.
+public enum Trunk: String, Sendable, CaseIterable, Codable {
+    /// One trunk feeds both heads (the A3C paper's networks).
+    case shared
+    /// A policy tower and a value tower, each of the hidden sizes, side by side (Stable-Baselines3's
+    /// MlpPolicy for continuous control): the value loss no longer pulls at the policy's features.
+    case separate
 }
 
 /// What the policy head's outputs describe.
@@ -69,7 +79,8 @@ public struct ActorCriticModel: Sendable {
     /// `gaussian`, `actionCount` continuous dimensions with σ in that form.
     public init(
         architecture: NetworkArchitecture, observationShape: [Int], actionCount: Int,
-        hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh, lstmSize: Int = 64, gaussian: Gaussian.Form? = nil
+        hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh, lstmSize: Int = 64, gaussian: Gaussian.Form? = nil,
+        trunk: Trunk = .shared
     ) throws(NetworkShapeError) {
         if gaussian != nil {
             guard actionCount >= 1 else { throw NetworkShapeError("a continuous policy needs at least 1 action dimension") }
@@ -84,7 +95,17 @@ public struct ActorCriticModel: Sendable {
                 throw NetworkShapeError("the MLP needs at least one hidden layer of positive size")
             }
             if observationShape.count > 1 { layers.append(.flatten) }
-            for size in hiddenSizes { layers += [.linear(outputs: size), activation.layer] }
+            if trunk == .separate {
+                guard resolved == .mlp else {
+                    throw NetworkShapeError("separate policy and value towers are built for the mlp network only, not \(resolved.rawValue)")
+                }
+                layers += Self.towers(
+                    inputs: observationShape.reduce(1, *), hiddenSizes: hiddenSizes, activation: activation,
+                    policyOutputs: gaussian == .state ? 2 * actionCount : actionCount)
+                if gaussian == .parameter { layers.append(.logStd(count: actionCount)) }
+            } else {
+                for size in hiddenSizes { layers += [.linear(outputs: size), activation.layer] }
+            }
             if resolved == .mlpLSTM {
                 guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
                 layers.append(.lstm(hidden: lstmSize))
@@ -113,6 +134,7 @@ public struct ActorCriticModel: Sendable {
             layers += [.flatten, .lstm(hidden: lstmSize)]
         }
         switch gaussian {
+        case _ where trunk == .separate: break  // the towers end in their own heads
         case nil: layers.append(.linear(outputs: actionCount + 1))
         case .state: layers.append(.linear(outputs: 2 * actionCount + 1))
         case .parameter: layers += [.linear(outputs: actionCount + 1), .logStd(count: actionCount)]
@@ -126,13 +148,39 @@ public struct ActorCriticModel: Sendable {
         self.architecture = resolved
     }
 
+    /// A policy tower and a value tower of `hiddenSizes` each, as grouped linear layers (the first
+    /// rows of each layer the policy's, the rest the value's), ending in the head [policy..., value].
+    static func towers(inputs: Int, hiddenSizes: [Int], activation: Activation, policyOutputs: Int) -> [LayerSpec] {
+        var layers: [LayerSpec] = []
+        var previous: Int?
+        for size in hiddenSizes {
+            let groups =
+                if let previous {
+                    [LinearGroup(outputs: size, inputStart: 0, inputCount: previous),
+                     LinearGroup(outputs: size, inputStart: previous, inputCount: previous)]
+                } else {
+                    [LinearGroup(outputs: size, inputStart: 0, inputCount: inputs),
+                     LinearGroup(outputs: size, inputStart: 0, inputCount: inputs)]
+                }
+            layers += [.groupedLinear(groups: groups), activation.layer]
+            previous = size
+        }
+        let last = previous!
+        layers.append(
+            .groupedLinear(groups: [
+                LinearGroup(outputs: policyOutputs, inputStart: 0, inputCount: last),
+                LinearGroup(outputs: 1, inputStart: last, inputCount: last),
+            ]))
+        return layers
+    }
+
     /// The network `config` describes for `environment`'s observations and actions (a Gaussian
     /// policy for a box action space): what training builds, and what a checkpoint is read into.
     public init(config: TrainingConfig, environment: any Environment) throws(NetworkShapeError) {
         try self.init(
             architecture: config.network, observationShape: environment.observationSpace.shape,
             actionCount: environment.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
-            lstmSize: config.lstmSize, gaussian: environment.actionSpace.isContinuous ? config.std : nil)
+            lstmSize: config.lstmSize, gaussian: environment.actionSpace.isContinuous ? config.std : nil, trunk: config.trunk)
     }
 
     /// Number of parameters.
@@ -140,14 +188,33 @@ public struct ActorCriticModel: Sendable {
 
     /// Orthogonal weights, zero biases; gain sqrt(2) for hidden layers, 0.01 for the policy rows of
     /// the head (a near-uniform first policy) and 1 for its value row.
-    public func initialize(_ parameters: UnsafeMutablePointer<Float>, seed: UInt64) {
+    /// A Gaussian policy's σ starts at `initialStd` when given (else 1 for a learned log σ, and
+    /// softplus(0) ≈ 0.69 for σ from the state).
+    public func initialize(_ parameters: UnsafeMutablePointer<Float>, seed: UInt64, initialStd: Float? = nil) {
         var rng = Xoshiro256(seed: seed, stream: 0xC0FFEE)
         // The head is the last linear layer (a log-std layer may follow it).
-        let headIndex = network.layers.lastIndex { if case .linear = $0 { true } else { false } }!
+        let headIndex = network.layers.lastIndex {
+            switch $0 {
+            case .linear, .groupedLinear: true
+            default: false
+            }
+        }!
         let valueRow = network.shapes[headIndex + 1].count - 1
         Initialization.initialize(network, parameters: parameters, rng: &rng) { layer, row in
             if layer == headIndex { return row < valueRow ? 0.01 : 1 }
             return Float(2).squareRoot()
+        }
+        guard let initialStd, case .gaussian(let dimensions, let form) = policy else { return }
+        switch form {
+        case .parameter:
+            // The log-std layer is the last; its only tensor is log σ.
+            let offset = network.parameterOffsets[network.layers.count - 1]
+            (parameters + offset).update(repeating: logf(initialStd), count: dimensions)
+        case .state:
+            // σ = softplus(bias) at the start: the σ rows' weights are near zero (gain 0.01).
+            let inputs = network.shapes[headIndex].count, rows = network.shapes[headIndex + 1].count
+            let bias = parameters + network.parameterOffsets[headIndex] + rows * inputs
+            (bias + dimensions).update(repeating: logf(expm1f(initialStd)), count: dimensions)
         }
     }
 }

@@ -127,6 +127,7 @@ extension ConfigValue where Self: RawRepresentable & CaseIterable, RawValue == S
 extension OptimizerKind: ConfigValue {}
 extension NetworkArchitecture: ConfigValue {}
 extension Activation: ConfigValue {}
+extension Trunk: ConfigValue {}
 extension Gaussian.Form: ConfigValue {}
 extension Algorithm: ConfigValue {}
 extension LearningRateSchedule: ConfigValue {}

@@ -1,36 +1,6 @@
 import Foundation
 import NeuralNet
 
-/// How workers share what they learn: where a worker reads the parameters it acts with, and what
-/// happens to the gradient of its rollout. A3C applies each gradient at once, lock-free (Hogwild);
-/// A2C waits for every worker and applies their sum; a distributed run would reduce across
-/// processes here. The worker loop is the same for all of them.
-protocol GradientSharing: AnyObject, Sendable {
-    /// Copies the parameters to act with into `local`.
-    func pull(into local: FloatBuffer)
-
-    /// Hands over the loss gradient of one rollout of `steps` agent steps (the buffer may be
-    /// overwritten) and returns what became of it.
-    func push(gradient: FloatBuffer, steps: Int, worker: Int) -> PushOutcome
-
-    /// Tells that this worker's rollout was lost (its environment host died) and there is no
-    /// gradient from it this time; returns whether training goes on.
-    func dropRollout(worker: Int, gradient: FloatBuffer) -> Bool
-
-    /// Releases every worker waiting in `push` (a worker failed): they stop.
-    func cancel()
-}
-
-/// What became of a pushed gradient.
-struct PushOutcome {
-    /// Norm of the gradient that was applied, before clipping.
-    var gradientNorm: Float
-    /// Training goes on.
-    var keepGoing: Bool
-    /// This worker applied the update (A2C: one worker applies each update for all).
-    var appliedHere: Bool
-}
-
 extension SharedTraining {
     /// Counts `steps` more agent steps, asks everyone to stop once the budget is spent, and returns
     /// the count before them (what the learning rate of this update is taken at).
@@ -66,21 +36,20 @@ extension SharedTraining {
 /// A3C: every worker applies its own gradient to the shared parameters as soon as it has it,
 /// without locks, and reads whatever the parameters are when its next rollout starts.
 /// Concurrency: Hogwild writes by design; the counters are atomics.
-final class HogwildSharing: GradientSharing {
+final class HogwildSharing: InProcessHub {
     let shared: SharedTraining
 
     init(shared: SharedTraining) { self.shared = shared }
 
-    func pull(into local: FloatBuffer) { local.copy(from: shared.parameters) }
-
-    func push(gradient: FloatBuffer, steps: Int, worker: Int) -> PushOutcome {
+    func push(gradient: FloatBuffer, steps: Int, worker: Int, terms: ActorCriticLoss.Terms) -> PushOutcome {
         let norm = shared.apply(gradient.pointer, stepsBefore: shared.count(steps: steps))
+        shared.updateStatistics.add(terms, gradientNorm: norm, isNewUpdate: true)
         return PushOutcome(gradientNorm: norm, keepGoing: !shared.shouldStop, appliedHere: true)
     }
 
     func dropRollout(worker: Int, gradient: FloatBuffer) -> Bool { !shared.shouldStop }
 
-    func cancel() {}
+    func cancel(worker: Int) {}
 }
 
 /// A2C: workers step in lock-step; each rollout ends at a barrier where the last worker to arrive
@@ -89,29 +58,50 @@ final class HogwildSharing: GradientSharing {
 /// scheduling, as long as the step budget ends the run (a target return is checked as episodes
 /// finish, whose order between workers is the scheduler's).
 /// Concurrency: all state is guarded by `condition`.
-final class SynchronousSharing: GradientSharing, @unchecked Sendable {
+final class SynchronousSharing: InProcessHub, @unchecked Sendable {
     let shared: SharedTraining
+    /// Across MPI ranks: where this rank's sum meets the others'.
+    let ranks: RankReduction?
+    /// Global index of this process's first worker.
+    let firstWorker: Int
     private let condition = NSCondition()
     private var gradients: [UnsafeMutablePointer<Float>?]
     private var arrived = 0
     private var stepsArrived = 0
     private var generation = 0
     private var cancelled = false
+    /// Across ranks: the last update was made (every rank leaves after the same one).
+    private var finished = false
     private var outcome = PushOutcome(gradientNorm: 0, keepGoing: true, appliedHere: false)
 
-    init(shared: SharedTraining) {
+    /// Environments whose rollouts make one update: every worker's, on every rank.
+    let environmentsPerUpdate: Int
+
+    /// `localWorkers` (default: the config's) meet at the barrier, numbered from `firstWorker`;
+    /// `totalWorkers` (default: the same) make each update, over every rank.
+    init(
+        shared: SharedTraining, ranks: RankReduction? = nil, localWorkers: Int? = nil, firstWorker: Int = 0,
+        totalWorkers: Int? = nil
+    ) {
         self.shared = shared
-        gradients = Array(repeating: nil, count: shared.config.workers)
+        self.ranks = ranks
+        self.firstWorker = firstWorker
+        environmentsPerUpdate = (totalWorkers ?? localWorkers ?? shared.config.workers) * shared.config.envsPerWorker
+        gradients = Array(repeating: nil, count: localWorkers ?? shared.config.workers)
     }
 
-    func pull(into local: FloatBuffer) { local.copy(from: shared.parameters) }
+    func push(gradient: FloatBuffer, steps: Int, worker: Int, terms: ActorCriticLoss.Terms) -> PushOutcome {
+        let outcome = exchange(gradient: gradient, steps: steps, worker: worker)
+        shared.updateStatistics.add(terms, gradientNorm: outcome.gradientNorm, isNewUpdate: outcome.appliedHere)
+        return outcome
+    }
 
-    func push(gradient: FloatBuffer, steps: Int, worker: Int) -> PushOutcome {
+    private func exchange(gradient: FloatBuffer, steps: Int, worker: Int) -> PushOutcome {
         let stopped = PushOutcome(gradientNorm: 0, keepGoing: false, appliedHere: false)
         condition.lock()
         defer { condition.unlock() }
-        guard !cancelled else { return stopped }
-        gradients[worker] = gradient.pointer
+        guard !cancelled && !finished else { return stopped }
+        gradients[worker - firstWorker] = gradient.pointer
         arrived += 1
         stepsArrived += steps
         if arrived == gradients.count {
@@ -121,9 +111,25 @@ final class SynchronousSharing: GradientSharing, @unchecked Sendable {
                 let source = other!
                 for i in 0..<count { total[i] += source[i] }
             }
-            let norm = shared.apply(total, stepsBefore: shared.count(steps: stepsArrived))
-            // Decided once for everyone, so all workers leave the loop after the same update.
-            outcome = PushOutcome(gradientNorm: norm, keepGoing: !shared.shouldStop, appliedHere: false)
+            var steps = stepsArrived
+            if let ranks {
+                do {
+                    let decided = try ranks.reduce(total, steps: stepsArrived, stopHere: shared.shouldStop)
+                    steps = decided.steps
+                    finished = decided.stop
+                } catch {
+                    shared.fail("\(error)")
+                    finished = true
+                }
+            }
+            let stepsBefore = shared.count(steps: steps)
+            let norm = shared.apply(total, stepsBefore: stepsBefore)
+            // Decided once for everyone (across ranks: by rank 0, or by the budget, which every
+            // rank counts alike), so all workers leave the loop after the same update.
+            if stepsBefore + steps >= shared.config.totalSteps { finished = true }
+            let keepGoing = ranks == nil ? !shared.shouldStop : !finished
+            if !keepGoing { shared.requestStop() }
+            outcome = PushOutcome(gradientNorm: norm, keepGoing: keepGoing, appliedHere: false)
             arrived = 0
             stepsArrived = 0
             generation += 1
@@ -142,13 +148,22 @@ final class SynchronousSharing: GradientSharing, @unchecked Sendable {
     /// The others are waiting for this worker: it arrives with nothing (a zero gradient, no steps).
     func dropRollout(worker: Int, gradient: FloatBuffer) -> Bool {
         gradient.fill(0)
-        return push(gradient: gradient, steps: 0, worker: worker).keepGoing
+        return exchange(gradient: gradient, steps: 0, worker: worker).keepGoing
     }
 
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        condition.unlock()
+    /// In one process, releases the others. Across ranks the others (on every rank) wait for this
+    /// worker's share at each update until rank 0 ends the run: it goes on arriving with nothing
+    /// (and this rank asks for the end) until then.
+    func cancel(worker: Int) {
+        guard ranks != nil else {
+            condition.lock()
+            cancelled = true
+            condition.broadcast()
+            condition.unlock()
+            return
+        }
+        shared.requestStop()
+        let empty = FloatBuffer(count: shared.parameters.count)
+        while exchange(gradient: empty, steps: 0, worker: worker).keepGoing { empty.fill(0) }
     }
 }

@@ -19,22 +19,32 @@ public final class Trainer: Sendable {
     /// The optimizer all workers share (RMSProp or Adam, as `config.optimizer` says).
     public let optimizer: any SharedOptimizer
     private let shared: SharedTraining
-    private let sharing: any GradientSharing
+    private let hub: any TrainingHub
+    /// This process's part in a distributed run; nil for a run in one process.
+    public let role: DistributedRole?
+    private let server: ParameterServer?
     private let evaluation: PeriodicEvaluation?
+    private let sessionStartState = Locked<(seconds: Double, steps: Int)>((0, 0))
+    private var sessionStart: (seconds: Double, steps: Int) { sessionStartState.withLock { $0 } }
 
     /// Checks the configuration, looks the environment up and builds the model; with `state`,
     /// continues that run (parameters, optimizer, counters, recent returns).
-    public convenience init(config: TrainingConfig, resumingFrom state: TrainingState? = nil) throws {
+    public convenience init(config: TrainingConfig, resumingFrom state: TrainingState? = nil, role: DistributedRole? = nil) throws {
         try config.validate()
         try self.init(
             config: config, environment: EnvironmentRegistry.spec(config.environmentID, options: config.environmentOptions),
-            resumingFrom: state)
+            resumingFrom: state, role: role)
     }
 
     /// Trains on an environment of your own (an `Environment` in Swift, say) instead of a registered
     /// id; `config.environmentID` is then only its name in logs.
-    public init(config: TrainingConfig, environment: EnvironmentSpec, resumingFrom state: TrainingState? = nil) throws {
+    /// With `role`, this process is one rank of a distributed run (see `DistributedRole`).
+    public init(
+        config: TrainingConfig, environment: EnvironmentSpec, resumingFrom state: TrainingState? = nil,
+        role: DistributedRole? = nil
+    ) throws {
         try config.validate()
+        self.role = role
         self.config = config
         self.environment = environment
         let probe = try environment.make()
@@ -69,7 +79,7 @@ public final class Trainer: Sendable {
             (optimizer as? SharedAdam)?.stepCount.store(state.optimizerSteps, ordering: .relaxed)
             tracker.restore(count: state.episodes, recentReturns: state.recentReturns, bestMean: state.bestMeanReturn100)
         } else {
-            model.initialize(parameters.pointer, seed: config.seed)
+            model.initialize(parameters.pointer, seed: config.seed, initialStd: config.initialStd)
         }
         shared = SharedTraining(
             config: config, model: model, environment: environment, parameters: parameters,
@@ -78,16 +88,56 @@ public final class Trainer: Sendable {
             normalizer: config.normalizeObservations
                 ? ObservationNormalizer(width: model.network.inputShape.count, statistics: state?.observationStatistics) : nil,
             returnNormalizer: config.normalizeRewards ? ObservationNormalizer(width: 1, statistics: state?.returnStatistics) : nil)
-        evaluation = config.evalEvery == nil ? nil : PeriodicEvaluation(
+        let evaluates: Bool
+        if case .actor = role { evaluates = false } else { evaluates = config.evalEvery != nil }
+        evaluation = !evaluates ? nil : PeriodicEvaluation(
             config: config, model: model, environment: environment, stepsSoFar: state?.steps ?? 0)
-        switch config.algorithm {
-        case .a3c: sharing = HogwildSharing(shared: shared)
-        case .a2c: sharing = SynchronousSharing(shared: shared)
+        var server: ParameterServer?
+        switch (config.algorithm, role) {
+        case (.a3c, nil): hub = HogwildSharing(shared: shared)
+        case (.a2c, nil): hub = SynchronousSharing(shared: shared)
+        case (.a3c, .server(let job, let serverWorkers)):
+            hub = HogwildSharing(shared: shared)
+            server = ParameterServer(shared: shared, job: job, workersPerRank: config.workers)
+            _ = serverWorkers
+        case (.a2c, .server(let job, let serverWorkers)):
+            guard serverWorkers > 0 else {
+                throw TrainingError("--server-workers 0: synchronous A2C needs workers on rank 0 too (A3C can serve alone)")
+            }
+            hub = SynchronousSharing(
+                shared: shared, ranks: RankReduction(job: job, parameterCount: model.parameterCount), localWorkers: serverWorkers,
+                totalWorkers: role!.totalWorkers(workersPerRank: config.workers))
+            server = ParameterServer(shared: shared, job: job, workersPerRank: config.workers)
+        case (.a3c, .actor(let job, let firstWorker, _)):
+            hub = RemoteHub(
+                config: config, model: model, environment: environment, state: state, job: job, firstWorker: firstWorker)
+        case (.a2c, .actor(let job, let firstWorker, _)):
+            let ranks = RankReduction(job: job, parameterCount: model.parameterCount)
+            ranks.report = { [shared] in ParameterServer.report(from: shared, job: job) }
+            hub = SynchronousSharing(
+                shared: shared, ranks: ranks, firstWorker: firstWorker, totalWorkers: role!.totalWorkers(workersPerRank: config.workers))
         }
+        self.server = server
         if let state {
             shared.steps.store(state.steps, ordering: .relaxed)
             shared.updates.store(state.updates, ordering: .relaxed)
         }
+    }
+
+    /// Joins a distributed run as rank `job.rank` (> 0): takes the settings and the state rank 0
+    /// announces and returns a trainer that runs this rank's workers for it; nil when rank 0 does
+    /// not start the run (it says why).
+    public static func joining(_ job: MPI.Job) throws -> Trainer? {
+        guard let announcement = try Announcement.receive() else { return nil }
+        return try Trainer(
+            config: announcement.config, resumingFrom: announcement.state,
+            role: .actor(job, firstWorker: announcement.firstWorker(ofRank: job.rank), serverWorkers: announcement.serverWorkers))
+    }
+
+    /// Rank 0, when the run cannot start (bad input): tells the other ranks, which then end. Does
+    /// nothing once the run was announced.
+    public static func refuseDistributedRun() {
+        try? Announcement.broadcastOnce(nil)
     }
 
     /// Every finished episode of this session (empty for a resumed run, which keeps only the window).
@@ -148,43 +198,79 @@ public final class Trainer: Sendable {
     ) throws -> TrainingSummary {
         let started = shared.elapsedSeconds
         let stepsAtStart = shared.steps.load(ordering: .relaxed)
+        sessionStartState.withLock { $0 = (started, stepsAtStart) }
         let finished = DispatchSemaphore(value: 0)
-        let shared = shared, sharing = sharing
-        if shared.steps.load(ordering: .relaxed) >= config.totalSteps { shared.requestStop() }
+        let shared = shared, hub = hub, server = server
+        if case .server(_, let serverWorkers) = role {
+            try Announcement.broadcastOnce(Announcement(config: config, state: snapshot(), serverWorkers: serverWorkers))
+        }
+        let (localWorkers, firstWorker) =
+            switch role {
+            case nil: (config.workers, 0)
+            case .server(_, let serverWorkers): (serverWorkers, 0)
+            case .actor(_, let firstWorker, _): (config.workers, firstWorker)
+            }
         var threads: [Thread] = []
-        for index in 0..<config.workers {
+        for index in firstWorker..<(firstWorker + localWorkers) {
             let thread = Thread {
                 Subnormals.flushToZeroOnThisThread()
                 do {
-                    let worker = try Worker(index: index, shared: shared, sharing: sharing)
+                    let worker = try Worker(index: index, hub: hub)
                     try worker.run()
                 } catch {
                     shared.fail("worker \(index): \(error)")
+                    (hub as? RemoteHub)?.reportFailure(worker: index, message: "\(error)")
+                    if case .actor(let job, _, _) = self.role, self.config.algorithm == .a2c {
+                        ParameterServer.reportFailure(worker: index, message: "\(error)", job: job)
+                    }
                 }
                 // A worker that stops (a stop asked for before its first rollout, say) must not leave
                 // the others waiting for it at an A2C barrier.
-                sharing.cancel()
+                hub.cancel(worker: index)
                 finished.signal()
             }
             thread.name = "a3c-worker-\(index)"
             thread.stackSize = 8 << 20
             threads.append(thread)
         }
+        var running = localWorkers
+        if let server {
+            // The other ranks' messages, until each has been told to stop.
+            let thread = Thread {
+                do { try server.serve() } catch { shared.fail("\(error)") }
+                finished.signal()
+            }
+            thread.name = "a3c-parameter-server"
+            threads.append(thread)
+            running += 1
+        }
         threads.forEach { $0.start() }
 
-        var running = config.workers
         var nextCall = started + monitorInterval
+        var stopSeen: Double?
+        var serverInterrupted = false
         while running > 0 {
             let wait = max(0.001, min(0.05, nextCall - shared.elapsedSeconds))
             if finished.wait(timeout: .now() + wait) == .success {
                 running -= 1
                 continue
             }
-            if let evaluation {
-                if let error = evaluation.error {
-                    shared.fail(error)
-                    sharing.cancel()
+            if let server, shared.shouldStop {
+                // Remote workers learn of the stop with their next answer; one that has not asked
+                // within the grace is gone or stuck, and is not waited for.
+                stopSeen = stopSeen ?? shared.elapsedSeconds
+                if shared.elapsedSeconds - stopSeen! > DistributedRole.stopGrace && !serverInterrupted {
+                    server.interrupt()
+                    serverInterrupted = true
                 }
+            }
+            if let server, let rank = server.rankSilent(longerThan: DistributedRole.silenceLimit) {
+                shared.fail("rank \(rank) sent nothing for \(Int(DistributedRole.silenceLimit)) s: it died or hangs")
+                if !serverInterrupted { server.interrupt() }
+                serverInterrupted = true
+            }
+            if let evaluation {
+                if let error = evaluation.error { shared.fail(error) }
                 evaluation.poll(
                     steps: shared.steps.load(ordering: .relaxed), elapsedSeconds: { shared.elapsedSeconds },
                     snapshot: snapshot)
@@ -194,11 +280,30 @@ public final class Trainer: Sendable {
                 nextCall = shared.elapsedSeconds + monitorInterval
             }
         }
+        switch (role, config.algorithm) {
+        case (.actor, .a3c): (hub as? RemoteHub)?.leave()
+        case (.actor(let job, _, _), .a2c): ParameterServer.reportDone(job: job, shared: shared)
+        case (.server, .a2c):
+            // Every rank applied the same updates: their parameters must be rank 0's, bit for bit.
+            if let diverged = server?.ranksDiverged().first, shared.failure == nil {
+                shared.fail(
+                    "rank \(diverged.rank)'s parameters after \(diverged.updates) updates differ from rank 0's after "
+                        + "\(shared.updates.load(ordering: .relaxed))")
+            }
+        default: break
+        }
         evaluation?.finish()
         if let error = evaluation?.error { shared.fail(error) }
         monitor?(self)
         if let failure = shared.failure { throw TrainingError(failure) }
 
+        return summary(since: (started, stepsAtStart))
+    }
+
+    /// Where the run stands now, as the summary it would end with: `run` returns this at the end;
+    /// a distributed rank 0 writes it when a signal ends the job before its workers stop.
+    public func summary(since start: (seconds: Double, steps: Int)? = nil) -> TrainingSummary {
+        let (started, stepsAtStart) = start ?? sessionStart
         let steps = shared.steps.load(ordering: .relaxed)
         let wall = shared.elapsedSeconds - started
         let solved = isSolved
@@ -211,6 +316,29 @@ public final class Trainer: Sendable {
             seed: config.seed, workers: config.workers,
             stopReason: solved ? "solved" : (steps >= config.totalSteps ? "step budget" : "interrupted"))
     }
+}
+
+/// This process's part in a run spread over MPI ranks.
+public enum DistributedRole: Sendable {
+    /// Rank 0: owns the parameters, the optimizer, the run directory and the logs, serves the other
+    /// ranks, and runs `serverWorkers` workers of its own (0: it only serves; A3C only).
+    case server(MPI.Job, serverWorkers: Int)
+    /// A rank > 0: runs the config's workers, numbered from `firstWorker`, for rank 0, with what
+    /// rank 0 announced.
+    case actor(MPI.Job, firstWorker: Int, serverWorkers: Int)
+
+    /// Workers of the whole run, over every rank.
+    func totalWorkers(workersPerRank: Int) -> Int {
+        switch self {
+        case .server(let job, let serverWorkers), .actor(let job, _, let serverWorkers):
+            serverWorkers + (job.size - 1) * workersPerRank
+        }
+    }
+
+    /// Rank 0 gives up on a rank it has heard nothing from for this long (seconds).
+    public static let silenceLimit = 30.0
+    /// Seconds rank 0 waits, once the run is over, for the other ranks' workers to ask (and be told to stop).
+    public static let stopGrace = 10.0
 }
 
 /// A worker could not run (its environment failed, for instance), or a run cannot continue.

@@ -71,7 +71,14 @@ extension TrainingConfig {
             check: ConfigCheck("must list positive layer sizes") { !$0.isEmpty && $0.allSatisfy { $0 > 0 && $0 <= 65536 } })),
         .init(ConfigSetting(\.activation, "activation", "Non-linearity of the MLP: tanh or relu.")),
         .init(ConfigSetting(
+            \.trunk, "trunk",
+            "MLP: one trunk for the policy and the value (shared, the paper's) or a policy tower and a value tower of --hidden each (separate).")),
+        .init(ConfigSetting(
             \.std, "std", "Continuous actions: the Gaussian's sigma from the state (state: softplus of the head, the paper's) or a learned log sigma (parameter).")),
+        .init(ConfigSetting(
+            \.initialStd, "initial-std", "Continuous actions: the Gaussian's sigma at the start.",
+            defaultHelp: "1 for --std parameter, 0.69 for --std state",
+            ifSet: ConfigCheck("must be in (0, 100]") { $0 > 0 && $0 <= 100 })),
         // Picture preprocessing.
         .init(ConfigSetting(
             \.frameSize, "frame-size", "Pictures resized to SIDE or HEIGHTxWIDTH: 84 (the paper), 42, 80, 100x160, ...",

@@ -11,8 +11,7 @@ import Randomness
 /// it runs on the thread that made it.
 final class Worker {
     let index: Int
-    let shared: SharedTraining
-    let sharing: any GradientSharing
+    let hub: any TrainingHub
     /// Replaced when its host dies or hangs (up to `maxHostRestarts` times).
     private(set) var environments: any VectorEnvironment
     private var hostRestarts = 0
@@ -56,15 +55,14 @@ final class Worker {
     var returnSum = 0.0, returnSquares = 0.0
     var returnsSeen = 0
 
-    init(index: Int, shared: SharedTraining, sharing: any GradientSharing) throws {
+    init(index: Int, hub: any TrainingHub) throws {
         self.index = index
-        self.shared = shared
-        self.sharing = sharing
-        let config = shared.config
+        self.hub = hub
+        let config = hub.config
         environmentCount = config.envsPerWorker
-        (environments, hostRestarts) = try Self.makeEnvironments(shared: shared, worker: index, restartsSoFar: 0)
-        actionCount = shared.model.actionCount
-        valueIndex = shared.model.valueIndex
+        (environments, hostRestarts) = try Self.makeEnvironments(hub: hub, worker: index, restartsSoFar: 0)
+        actionCount = hub.model.actionCount
+        valueIndex = hub.model.valueIndex
         if case .box(let low, let high) = environments.actionSpace {
             (actionLow, actionHigh) = (low, high)
         } else {
@@ -73,20 +71,20 @@ final class Worker {
         boundedActions = FloatBuffer(count: actionLow.count * environmentCount)
         observationCount = environments.observationSpace.count
         tMax = config.tMax
-        rollout = Rollout(steps: tMax, environmentCount: environmentCount, policy: shared.model.policy)
+        rollout = Rollout(steps: tMax, environmentCount: environmentCount, policy: hub.model.policy)
         // Rows: t_max steps of observations, the observations after the last step (bootstrap), and
         // the final observations of episodes truncated during the rollout.
         finalRowsStart = (tMax + 1) * environmentCount
         // Row t x n + e is environment e at step t: a recurrent layer's predecessor is n rows up.
         network = Network(
-            spec: shared.model.network, maxBatch: (tMax + 2) * environmentCount, sequenceStride: environmentCount)
+            spec: hub.model.network, maxBatch: (tMax + 2) * environmentCount, sequenceStride: environmentCount)
         startsEpisode = Array(repeating: true, count: environmentCount)
-        localParameters = FloatBuffer(count: shared.model.parameterCount)
-        gradient = FloatBuffer(count: shared.model.parameterCount)
+        localParameters = FloatBuffer(count: hub.model.parameterCount)
+        gradient = FloatBuffer(count: hub.model.parameterCount)
         loss = ActorCriticLoss(entropyBeta: config.entropyBeta, valueCoefficient: config.valueCoefficient)
-        lossScale = 1 / Float(config.environmentsPerUpdate)
+        lossScale = 1 / Float(hub.environmentsPerUpdate)
         // A resumed run continues with fresh streams, not the first session's again.
-        let session = config.seed &+ UInt64(shared.steps.load(ordering: .relaxed)) &* 0x9E37_79B9_7F4A_7C15
+        let session = config.seed &+ UInt64(hub.stepCount) &* 0x9E37_79B9_7F4A_7C15
         rng = Xoshiro256(seed: session, stream: UInt64(2 * index + 1))
         var seeder = Xoshiro256(seed: session, stream: UInt64(2 * index + 2))
         environmentSeeds = (0..<environmentCount).map { _ in seeder.next() }
@@ -94,7 +92,7 @@ final class Worker {
         results.initialize(repeating: StepResult(reward: 0, terminated: false, truncated: false), count: environmentCount)
         episodeReturns = Array(repeating: 0, count: environmentCount)
         episodeLengths = Array(repeating: 0, count: environmentCount)
-        let normalized = shared.normalizer == nil ? 0 : observationCount
+        let normalized = hub.observationStatistics == nil ? 0 : observationCount
         shift = FloatBuffer(count: normalized)
         scale = FloatBuffer(count: normalized)
         sums = .allocate(capacity: normalized)
@@ -114,14 +112,14 @@ final class Worker {
     /// Runs until training stops; throws what the environments throw (a lost host only once the
     /// worker's restarts are used up).
     func run() throws {
-        let config = shared.config
+        let config = hub.config
         let n = environmentCount
-        shared.normalizer?.coefficients(shift: shift.pointer, scale: scale.pointer)
+        hub.observationStatistics?.coefficients(shift: shift.pointer, scale: scale.pointer)
         refreshRewardNormalization()
         try resetEnvironments(seeds: environmentSeeds)
-        var keepGoing = !shared.shouldStop
+        var keepGoing = !hub.shouldStop
         while keepGoing {
-            sharing.pull(into: localParameters)
+            hub.pull(into: localParameters, worker: index)
             let local = UnsafePointer(localParameters.pointer)
             if network.isRecurrent {
                 network.clearEpisodeStarts(count: (tMax + 1) * n)
@@ -139,7 +137,7 @@ final class Worker {
                     startsEpisode[e] = true
                     discountedReturns[e] = 0
                 }
-                keepGoing = sharing.dropRollout(worker: index, gradient: gradient)
+                keepGoing = hub.dropRollout(worker: index, gradient: gradient)
                 continue
             }
 
@@ -153,17 +151,15 @@ final class Worker {
                 rollout: rollout, outputs: network.output(row: 0), outputGradients: network.outputGradient(row: 0),
                 scale: lossScale)
             network.backward(parameters: local, gradient: gradient.pointer, count: rollout.rows)
-            let outcome = sharing.push(gradient: gradient, steps: rollout.rows, worker: index)
-            shared.updateStatistics.add(terms, gradientNorm: outcome.gradientNorm, isNewUpdate: outcome.appliedHere)
-            keepGoing = outcome.keepGoing
-            if let normalizer = shared.normalizer {
+            keepGoing = hub.push(gradient: gradient, steps: rollout.rows, worker: index, terms: terms).keepGoing
+            if let normalizer = hub.observationStatistics {
                 normalizer.merge(count: observationsSeen, sums: sums, squares: squares)
                 sums.update(repeating: 0, count: observationCount)
                 squares.update(repeating: 0, count: observationCount)
                 observationsSeen = 0
                 normalizer.coefficients(shift: shift.pointer, scale: scale.pointer)
             }
-            if let returnNormalizer = shared.returnNormalizer {
+            if let returnNormalizer = hub.returnStatistics {
                 returnNormalizer.merge(count: returnsSeen, sums: &returnSum, squares: &returnSquares)
                 (returnSum, returnSquares, returnsSeen) = (0, 0, 0)
                 refreshRewardNormalization()
@@ -177,7 +173,7 @@ final class Worker {
 
     /// Acts for t_max steps in every environment, keeping every activation for the backward pass.
     private func act(parameters local: UnsafePointer<Float>) throws {
-        let config = shared.config
+        let config = hub.config
         let n = environmentCount
         for t in 0..<tMax {
             let first = t * n
@@ -206,7 +202,7 @@ final class Worker {
                     continuous: boundedActions.pointer, into: network.input(row: first + n),
                     finalObservations: network.input(row: finalRowsStart), results: results)
             }
-            if shared.normalizer != nil {
+            if hub.observationStatistics != nil {
                 normalize(rows: first + n, count: n, counted: true)
                 for e in 0..<n where results[e].isDone { normalize(rows: finalRowsStart + e, count: 1, counted: false) }
             }
@@ -214,7 +210,7 @@ final class Worker {
                 let row = first + e
                 let result = results[e]
                 var reward = Float(result.reward) * config.rewardScale
-                if shared.returnNormalizer != nil {
+                if hub.returnStatistics != nil {
                     // VecNormalize's rule: the reward over the running deviation of the discounted
                     // return, which starts again where an episode ends.
                     discountedReturns[e] = config.gamma * discountedReturns[e] + reward
@@ -240,7 +236,7 @@ final class Worker {
                 episodeLengths[e] += 1
                 // Logs count whole games with their real score; a lost life only ends a training episode.
                 if result.isDone && result.gameOver {
-                    shared.finishEpisode(worker: index, episodeReturn: episodeReturns[e], length: episodeLengths[e])
+                    hub.finishEpisode(worker: index, episodeReturn: episodeReturns[e], length: episodeLengths[e])
                     episodeReturns[e] = 0
                     episodeLengths[e] = 0
                 }
@@ -253,9 +249,9 @@ final class Worker {
         while true {
             do {
                 try environments.reset(seeds: seeds, into: network.input(row: 0))
-                if shared.normalizer != nil { normalize(rows: 0, count: environmentCount, counted: true) }
+                if hub.observationStatistics != nil { normalize(rows: 0, count: environmentCount, counted: true) }
                 return
-            } catch let error as BridgeError where error.hostLost && hostRestarts < shared.config.maxHostRestarts {
+            } catch let error as BridgeError where error.hostLost && hostRestarts < hub.config.maxHostRestarts {
                 try replaceHost(after: error)
             }
         }
@@ -263,7 +259,7 @@ final class Worker {
 
     /// Takes the reward divisor's reciprocal, 1 / sqrt(variance of the returns + 1e-8), from the shared statistics.
     private func refreshRewardNormalization() {
-        guard let returnNormalizer = shared.returnNormalizer else { return }
+        guard let returnNormalizer = hub.returnStatistics else { return }
         var shift: Float = 0
         returnNormalizer.coefficients(shift: &shift, scale: &rewardNormalization)
     }
@@ -280,23 +276,23 @@ final class Worker {
     /// New environments (a new host process) in place of those whose host died or hung.
     private func replaceHost(after error: BridgeError) throws {
         hostRestarts += 1
-        shared.recordHostRestart(worker: index, restart: hostRestarts, reason: error.description)
+        hub.recordHostRestart(worker: index, restart: hostRestarts, reason: error.description)
         environments.close()
-        (environments, hostRestarts) = try Self.makeEnvironments(shared: shared, worker: index, restartsSoFar: hostRestarts)
+        (environments, hostRestarts) = try Self.makeEnvironments(hub: hub, worker: index, restartsSoFar: hostRestarts)
     }
 
     /// A worker's environments; a host lost while starting is another restart, made while
     /// restarts are left. Returns them and the restarts spent so far.
     private static func makeEnvironments(
-        shared: SharedTraining, worker: Int, restartsSoFar: Int
+        hub: any TrainingHub, worker: Int, restartsSoFar: Int
     ) throws -> (any VectorEnvironment, Int) {
         var restarts = restartsSoFar
         while true {
             do {
-                return (try shared.environment.makeVector(count: shared.config.envsPerWorker), restarts)
-            } catch let error as BridgeError where error.hostLost && restarts < shared.config.maxHostRestarts {
+                return (try hub.environment.makeVector(count: hub.config.envsPerWorker), restarts)
+            } catch let error as BridgeError where error.hostLost && restarts < hub.config.maxHostRestarts {
                 restarts += 1
-                shared.recordHostRestart(worker: worker, restart: restarts, reason: error.description)
+                hub.recordHostRestart(worker: worker, restart: restarts, reason: error.description)
             }
         }
     }

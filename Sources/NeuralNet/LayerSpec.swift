@@ -2,6 +2,9 @@
 public enum LayerSpec: Sendable, Hashable, Codable {
     /// Fully connected: weight [outputs, inputs] (PyTorch's layout), bias [outputs].
     case linear(outputs: Int)
+    /// Fully connected in groups of output rows, each seeing one span of the inputs (towers side by
+    /// side); stored as `linear` is, with zeros outside the groups.
+    case groupedLinear(groups: [LinearGroup])
     /// 2-D convolution on [height, width, channels] samples: weight [filters, kernel, kernel, channels], bias [filters].
     case conv2d(filters: Int, kernel: Int, stride: Int, padding: Int)
     /// max(0, x).
@@ -23,6 +26,7 @@ public enum LayerSpec: Sendable, Hashable, Codable {
     var unit: any LayerUnit {
         switch self {
         case .linear(let outputs): LinearLayer(outputs: outputs)
+        case .groupedLinear(let groups): GroupedLinearLayer(groups: groups)
         case .conv2d(let filters, let kernel, let stride, let padding):
             Conv2DLayer(filters: filters, kernel: kernel, stride: stride, padding: padding)
         case .relu: ReLULayer()

@@ -73,8 +73,9 @@ public enum ONNXExport {
                 current = graph.node(
                     "Conv", [current, "\(name)_weight", "\(name)_bias"], name,
                     [.ints("kernel_shape", [kernel, kernel]), .ints("strides", [stride, stride]), .ints("pads", [padding, padding, padding, padding])])
-            case .linear(let outputs):
-                let inputs = input.count
+            case .linear, .groupedLinear:
+                // A grouped layer is stored whole (zeros outside its groups): one Gemm as well.
+                let inputs = input.count, outputs = spec.shapes[index + 1].count
                 graph.initializer("\(name)_weight", dims: [outputs, inputs], floats: Array(parameters[offset..<(offset + outputs * inputs)]))
                 graph.initializer(
                     "\(name)_bias", dims: [outputs], floats: Array(parameters[(offset + outputs * inputs)..<(offset + outputs * inputs + outputs)]))

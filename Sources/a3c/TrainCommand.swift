@@ -16,10 +16,13 @@ struct TrainCommand: ParsableCommand {
             budget is spent. The defaults below are for vector observations; Atari (ALE/...) and \
             ViZDoom ids start from the picture set-up instead: network paper, --envs-per-worker 8, \
             --t-max 5, --optimizer adam, --lr 0.0007, --lr-schedule constant, --steps 10000000; continuous-action \
-            tasks (Pendulum-v1, MountainCarContinuous-v0) a Gaussian policy with --lr 0.001 --reward-scale 0.1. Options given \
+            tasks (Pendulum-v1, MountainCarContinuous-v0) a Gaussian policy with --lr 0.001 --reward-scale 0.1; Box2D and \
+            MuJoCo tasks (LunarLanderContinuous-v3, HalfCheetah-v5, ...) theirs, which the run's config.json lists. Options given \
             here override those of --config; when resuming, they override the run's own config. \
             Ctrl-C (SIGINT) or SIGTERM stops the workers, writes a checkpoint and exits with status 0; \
-            a second one exits at once.
+            a second one exits at once. Under mpirun (or with --distributed) each rank is one process of \
+            a distributed run: rank 0 owns the parameters and the run directory, every rank runs --workers \
+            workers (rank 0: --server-workers).
             """)
 
     @OptionGroup(title: "Environment") var environment: EnvironmentSetupOptions
@@ -38,6 +41,59 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard let job = try distributedJob() else { return try runProcess(job: nil) }
+        defer { MPI.finalize() }
+        if job.rank > 0 {
+            // This rank acts and learns for rank 0, which prints and writes everything; a signal
+            // (mpirun passes Ctrl-C on as SIGTERM) ends it at once: rank 0 keeps the run.
+            // It waits a little first: rank 0 is writing the checkpoint and may still be talking to
+            // this rank.
+            var unblock = sigset_t()
+            sigemptyset(&unblock)
+            for number in [SIGINT, SIGTERM] { sigaddset(&unblock, number) }
+            pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+            for number in [SIGINT, SIGTERM] {
+                signal(number) { _ in
+                    MPI.terminating.store(true, ordering: .relaxed)
+                    usleep(200_000)
+                    _exit(0)
+                }
+            }
+            guard let trainer = try Trainer.joining(job) else { throw ExitCode(1) }
+            _ = try trainer.run()
+            return
+        }
+        do {
+            try runProcess(job: job)
+        } catch {
+            // Bad input found before the run started: the other ranks are waiting to hear.
+            Trainer.refuseDistributedRun()
+            throw error
+        }
+    }
+
+    /// The MPI job this process is a rank of: with --distributed, or when mpirun started it with
+    /// more than one rank; nil for a run in this process alone.
+    private func distributedJob() throws -> MPI.Job? {
+        guard runOptions.distributed || (MPI.launchedSize ?? 1) > 1 else {
+            if runOptions.serverWorkers != nil {
+                throw ValidationError("--server-workers applies to distributed runs (mpirun ... a3c train --distributed)")
+            }
+            return nil
+        }
+        let job = try MPI.initialize()
+        if job.size == 1 {
+            MPI.finalize()
+            return nil
+        }
+        return job
+    }
+
+    /// Trains in this process; with `job`, as rank 0 of a distributed run.
+    private func runProcess(job: MPI.Job?) throws {
+        func role(_ config: TrainingConfig) -> DistributedRole? {
+            job.map { .server($0, serverWorkers: runOptions.serverWorkers ?? config.workers) }
+        }
         // Everything is checked before the run directory is touched: bad input leaves it as it was.
         let trainer: Trainer
         let run: RunDirectory
@@ -48,7 +104,7 @@ struct TrainCommand: ParsableCommand {
             let checkpoint = try Checkpoint.read(try run.latestCheckpoint())
             let config = applyingOptions(to: saved.config)
             try config.checkResumable(from: saved.config, runName: resume)
-            let candidate = try Trainer(config: config, resumingFrom: checkpoint.state)
+            let candidate = try Trainer(config: config, resumingFrom: checkpoint.state, role: role(config))
             try checkpoint.verifyShapes(match: candidate.model)
             trainer = candidate
             // Options given on resuming (a longer budget, say) hold for later resumes too.
@@ -72,7 +128,7 @@ struct TrainCommand: ParsableCommand {
             let seedFromFile = loaded?.keys.contains("seed") ?? false
             var resolved = applyingOptions(to: base)
             if algorithm.seed == nil && !seedFromFile { resolved.seed = UInt64.random(in: 1...999_999) }
-            trainer = try Trainer(config: resolved)
+            trainer = try Trainer(config: resolved, role: role(resolved))
             run = RunDirectory(url: runOptions.out.map { URL(fileURLWithPath: $0) } ?? Self.freshDefaultURL(for: resolved.environmentID))
             try run.create()
             try run.writeConfig(

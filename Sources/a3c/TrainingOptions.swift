@@ -138,7 +138,9 @@ struct NetworkOptions: ConfigOptionGroup {
     @Option(\.hiddenSizes) var hidden: ConfigArgument?
     @Option(\.lstmSize) var lstmSize: ConfigArgument?
     @Option(\.activation) var activation: ConfigArgument?
+    @Option(\.trunk) var trunk: ConfigArgument?
     @Option(\.std) var std: ConfigArgument?
+    @Option(\.initialStd) var initialStd: ConfigArgument?
 }
 
 /// Games played during training to measure the current parameters.
@@ -175,7 +177,20 @@ struct RunOptions: ParsableArguments {
     @Flag(name: .long, help: "Print only the summary.")
     var quiet = false
 
+    @Flag(
+        name: .long,
+        help: "Run as one rank of an MPI job (mpirun -np N a3c train ...): rank 0 keeps the parameters, the optimizer and the run directory, the others act and learn for it. On by itself under mpirun.")
+    var distributed = false
+
+    @Option(
+        name: .customLong("server-workers"),
+        help: "Distributed runs: workers on rank 0 beside serving the others; 0 makes it a dedicated parameter server (A3C). (default: --workers)")
+    var serverWorkers: Int?
+
     func validate() throws {
+        if let serverWorkers, !(0...1024).contains(serverWorkers) {
+            throw ValidationError("--server-workers must be between 0 and 1024, got \(serverWorkers)")
+        }
         guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive, got \(checkpointEvery)") }
         guard logEvery > 0 && logEvery.isFinite else { throw ValidationError("--log-every must be positive, got \(logEvery)") }
         if resume != nil && (config != nil || out != nil) {

@@ -11,6 +11,36 @@ struct TrainingSession {
     let resuming: Bool
     let options: RunOptions
 
+    /// "2 workers", or for a distributed run "3 ranks (1 worker on rank 0, 1 on each other rank)".
+    private var workersDescription: String {
+        let workers = trainer.config.workers
+        guard case .server(let job, let serverWorkers) = trainer.role else { return "\(workers) workers" }
+        return "\(job.size) ranks (\(serverWorkers) worker\(serverWorkers == 1 ? "" : "s") on rank 0, \(workers) on each other rank)"
+    }
+
+    /// Checkpoint, logs and summary as they are, and exit 0: a distributed run ended by a signal.
+    private func finishDistributedRunNow(signal: String, logger: RunLogger) -> Never {
+        var summary = trainer.summary()
+        summary.stopReason = "interrupted (\(signal))"
+        do {
+            try Checkpoint.write(
+                trainer.snapshot(), config: trainer.config, model: trainer.model, packageVersion: PackageVersion.current,
+                to: directory.latestCheckpointURL)
+            try logger.flush()
+            let json = try JSONFiles.encode(summary)
+            try AtomicFile.write(json, to: directory.summaryURL)
+            if let summaryJSON = options.summaryJSON { try AtomicFile.write(json, to: URL(fileURLWithPath: summaryJSON)) }
+        } catch {
+            FileHandle.standardError.write(Data("a3c: error: \(error)\n".utf8))
+            exit(1)
+        }
+        print("checkpoint: \(directory.latestCheckpointURL.path); continue with: a3c train --resume \(directory.url.path)")
+        fflush(nil)
+        // Not exit(): the workers and MPI's threads still run, and tearing the process down under
+        // them crashes; mpirun ends the other ranks.
+        _exit(0)
+    }
+
     func run() throws {
         let config = trainer.config
         let logger = try RunLogger(run: directory)
@@ -21,7 +51,7 @@ struct TrainingSession {
         if !options.quiet {
             let verb = resuming ? "resuming" : "training"
             progress.message(
-                "a3c: \(verb) \(config.environmentID) in \(directory.url.path): \(config.workers) workers, "
+                "a3c: \(verb) \(config.environmentID) in \(directory.url.path): \(workersDescription), "
                     + "\(trainer.model.architecture.rawValue) network (\(formatCount(trainer.model.parameterCount)) parameters), "
                     + "seed \(config.seed), target \(trainer.targetReturn.map { formatNumber($0) } ?? "none"), "
                     + "budget \(formatCount(config.totalSteps)) steps"
@@ -47,8 +77,14 @@ struct TrainingSession {
             }
         }
 
-        let outcome = Result { try trainer.run(monitorInterval: 0.25) { trainer in
-            if interrupt.received != nil { trainer.requestStop() }
+        // A distributed rank 0 has a second from mpirun's SIGTERM to its SIGKILL: it looks often.
+        let outcome = Result { try trainer.run(monitorInterval: trainer.role == nil ? 0.25 : 0.05) { trainer in
+            if let signal = interrupt.received {
+                // mpirun signals every rank and kills them a second later: rank 0 saves the run
+                // now, and ends without waiting for the other ranks' workers.
+                if trainer.role != nil { finishDistributedRunNow(signal: signal, logger: logger) }
+                trainer.requestStop()
+            }
             let now = trainer.progress
             do {
                 try logger.log(episodes: trainer.drainEpisodes(), startWallClock: startWallClock)

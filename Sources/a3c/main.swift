@@ -28,6 +28,8 @@ do {
     let message = text
         .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty }.joined(separator: " ")
-    FileHandle.standardError.write(Data("a3c: error: \(message)\n".utf8))
+    // In an MPI job rank 0 says it: the other ranks hit the same bad input, or told rank 0 theirs.
+    let rank = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"].flatMap(Int.init) ?? 0
+    if rank == 0 { FileHandle.standardError.write(Data("a3c: error: \(message)\n".utf8)) }
     exit(code.rawValue == 0 ? 1 : code.rawValue)
 }

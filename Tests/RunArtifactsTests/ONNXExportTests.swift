@@ -66,7 +66,7 @@ struct ONNXExportTests {
         let layers: [[Any]] = model.network.layers.map { layer in
             switch layer {
             case .conv2d(_, _, let stride, let padding): ["conv", stride, padding]
-            case .linear: ["linear", 0, 0]
+            case .linear, .groupedLinear: ["linear", 0, 0]
             case .relu: ["relu", 0, 0]
             case .tanh: ["tanh", 0, 0]
             case .elu: ["elu", 0, 0]
