@@ -10,7 +10,8 @@ seconds=${1:-60}
 env=${2:-ALE/Pong-v5}
 a3c=.build/release/a3c
 [ -x "$a3c" ] || swift build -c release --product a3c >/dev/null
-mpirun=(mpirun --oversubscribe -q)
+# Rank 0 saves its run when the time is up: give it more than mpirun's default second.
+mpirun=(mpirun --oversubscribe -q --mca odls_base_sigkill_timeout 10)
 [ "$(id -u)" -eq 0 ] && mpirun+=(--allow-run-as-root)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
