@@ -112,6 +112,7 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
                 for i in 0..<count { total[i] += source[i] }
             }
             var steps = stepsArrived
+            var reduced = true
             if let ranks {
                 do {
                     let decided = try ranks.reduce(total, steps: stepsArrived, stopHere: shared.shouldStop)
@@ -119,11 +120,12 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
                     finished = decided.stop
                 } catch {
                     shared.fail("\(error)")
-                    finished = true
+                    (finished, reduced) = (true, false)
                 }
             }
             let stepsBefore = shared.count(steps: steps)
-            let norm = shared.apply(total, stepsBefore: stepsBefore)
+            // A sum that never met the other ranks' is not applied: the parameters stay everyone's.
+            let norm = reduced ? shared.apply(total, stepsBefore: stepsBefore) : 0
             // Decided once for everyone (across ranks: by rank 0, or by the budget, which every
             // rank counts alike), so all workers leave the loop after the same update.
             if stepsBefore + steps >= shared.config.totalSteps { finished = true }

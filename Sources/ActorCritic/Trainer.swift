@@ -83,7 +83,8 @@ public final class Trainer: Sendable {
         }
         shared = SharedTraining(
             config: config, model: model, environment: environment, parameters: parameters,
-            optimizer: optimizer, targetReturn: targetReturn, tracker: tracker,
+            // Another rank's games are a part of the run's: rank 0, which sees them all, judges the target.
+            optimizer: optimizer, targetReturn: role?.isActor == true ? nil : targetReturn, tracker: tracker,
             earlierSeconds: state?.wallSeconds ?? 0,
             normalizer: config.normalizeObservations
                 ? ObservationNormalizer(width: model.network.inputShape.count, statistics: state?.observationStatistics) : nil,
@@ -101,6 +102,11 @@ public final class Trainer: Sendable {
             server = ParameterServer(shared: shared, job: job, workersPerRank: config.workers)
             _ = serverWorkers
         case (.a2c, .server(let job, let serverWorkers)):
+            guard !config.normalizeObservations && !config.normalizeRewards else {
+                throw TrainingError(
+                    "--normalize-observations and --normalize-rewards are not yet shared across ranks in synchronous A2C; "
+                        + "use --algo a3c or one process")
+            }
             guard serverWorkers > 0 else {
                 throw TrainingError("--server-workers 0: synchronous A2C needs workers on rank 0 too (A3C can serve alone)")
             }
@@ -327,6 +333,9 @@ public enum DistributedRole: Sendable {
     /// rank 0 announced.
     case actor(MPI.Job, firstWorker: Int, serverWorkers: Int)
 
+    /// A rank > 0.
+    var isActor: Bool { if case .actor = self { true } else { false } }
+
     /// Workers of the whole run, over every rank.
     func totalWorkers(workersPerRank: Int) -> Int {
         switch self {
@@ -335,8 +344,9 @@ public enum DistributedRole: Sendable {
         }
     }
 
-    /// Rank 0 gives up on a rank it has heard nothing from for this long (seconds).
-    public static let silenceLimit = 30.0
+    /// Rank 0 gives up on an A3C rank it has heard nothing from for this long (seconds): longer
+    /// than an environment host may take to start (120 s) before its worker replaces it.
+    public static let silenceLimit = 150.0
     /// Seconds rank 0 waits, once the run is over, for the other ranks' workers to ask (and be told to stop).
     public static let stopGrace = 10.0
 }

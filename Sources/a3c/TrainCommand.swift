@@ -59,8 +59,19 @@ struct TrainCommand: ParsableCommand {
                     _exit(0)
                 }
             }
-            guard let trainer = try Trainer.joining(job) else { throw ExitCode(1) }
-            _ = try trainer.run()
+            do {
+                guard let trainer = try Trainer.joining(job) else { throw ExitCode(1) }
+                _ = try trainer.run()
+            } catch let error as ExitCode {
+                throw error
+            } catch is TrainingError {
+                // A worker's failure went to rank 0, which stops the run and says why.
+                return
+            } catch {
+                // Only this rank knows (its environment could not be made here, say).
+                FileHandle.standardError.write(Data("a3c: rank \(job.rank): error: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
             return
         }
         do {

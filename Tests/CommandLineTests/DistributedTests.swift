@@ -187,5 +187,8 @@ struct DistributedTests {
         let dedicated = try Self.launch(ranks: 2, ["train", "--algo", "a2c", "--server-workers", "0"])
         #expect(dedicated.status != 0)
         #expect(dedicated.standardError.contains("--server-workers 0"), "\(dedicated.standardError)")
+        let normalised = try Self.launch(ranks: 2, ["train", "--algo", "a2c", "--envs-per-worker", "2", "--normalize-observations"])
+        #expect(normalised.status != 0)
+        #expect(normalised.standardError.contains("not yet shared across ranks"), "\(normalised.standardError)")
     }
 }

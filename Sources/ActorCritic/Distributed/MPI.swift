@@ -40,6 +40,7 @@ public enum MPI {
         var rank: Int32 = 0, size: Int32 = 0, level: Int32 = 0
         try check(a3c_mpi_init(&rank, &size, &level), "MPI_Init_thread")
         guard level >= 3 else {
+            a3c_mpi_finalize()
             throw DistributedError("this Open MPI does not allow MPI calls from several threads (MPI_THREAD_MULTIPLE)")
         }
         let started = Job(rank: Int(rank), size: Int(size))

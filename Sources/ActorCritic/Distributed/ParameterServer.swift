@@ -43,6 +43,8 @@ final class ParameterServer: @unchecked Sendable {
     let job: MPI.Job
     /// Actor-learners on the other ranks (A3C), each to be answered "stop" once.
     private var remoteWorkersLeft: Int
+    /// Remote workers answered "stop", failed or gone, by rank: each counts out once.
+    private var countedOut: [Int: Set<Int>] = [:]
     /// Ranks > 0 that have not said they are done (A2C).
     private var synchronousRanksLeft: Int
     private let synchronous: Bool
@@ -54,8 +56,11 @@ final class ParameterServer: @unchecked Sendable {
     private var outgoing = WireWriter()
     private let gradient: FloatBuffer
 
+    private let workersPerRank: Int
+
     init(shared: SharedTraining, job: MPI.Job, workersPerRank: Int) {
         self.shared = shared
+        self.workersPerRank = workersPerRank
         self.job = job
         synchronous = shared.config.algorithm == .a2c
         remoteWorkersLeft = synchronous ? 0 : workersPerRank * (job.size - 1)
@@ -66,6 +71,8 @@ final class ParameterServer: @unchecked Sendable {
 
     /// Answers the other ranks until every one of them has been told to stop (or has failed).
     func serve() throws {
+        // The clock starts with the run, after rank 0's own start-up.
+        heard.withLock { times in for rank in times.indices { times[rank] = MPI.time } }
         while remoteWorkersLeft > 0 || synchronousRanksLeft > 0 {
             let (source, _, count) = try MPI.receive(into: &incoming, from: nil, tag: WireTag.server)
             heard.withLock { $0[source] = MPI.time }
@@ -108,14 +115,14 @@ final class ParameterServer: @unchecked Sendable {
             try readReports(&reader, rank: source)
         case .failure:
             shared.fail("rank \(source), worker \(worker): \(try reader.readString())")
-            remoteWorkersLeft -= synchronous ? 0 : 1
+            if !synchronous { countOut(worker: worker, rank: source) }
         case .done:
             if worker < 0 {
                 let fingerprint = try reader.read(UInt64.self), updates = Int(try reader.read(Int64.self))
                 finalFingerprints.withLock { $0[source] = (fingerprint, updates) }
                 synchronousRanksLeft -= 1
             } else {
-                remoteWorkersLeft -= 1
+                countOut(worker: worker, rank: source)
             }
         case .shutdown:
             remoteWorkersLeft = 0
@@ -150,7 +157,14 @@ final class ParameterServer: @unchecked Sendable {
         if let returns = shared.returnNormalizer { outgoing.append(returns.statistics) }
         outgoing.append(shared.parameters.pointer, count: shared.parameters.count)
         try outgoing.send(to: rank, tag: worker)
-        if stop { remoteWorkersLeft -= 1 }
+        if stop { countOut(worker: worker, rank: rank) }
+    }
+
+    private func countOut(worker: Int, rank: Int) {
+        if countedOut[rank, default: []].insert(worker).inserted {
+            remoteWorkersLeft -= 1
+            if countedOut[rank]!.count == workersPerRank { heard.withLock { $0[rank] = .infinity } }
+        }
     }
 
     // MARK: what synchronous (A2C) ranks > 0 send
@@ -208,9 +222,11 @@ final class ParameterServer: @unchecked Sendable {
     /// Ranks whose parameters rank 0 checked against its own at the end (A2C).
     var ranksChecked: Int { finalFingerprints.withLock { $0.count } }
 
-    /// The rank (> 0) not heard from for longer than `seconds`, if any, while some are still expected.
+    /// The A3C rank (> 0) with workers still expected and not heard from for longer than `seconds`,
+    /// if any. (A2C ranks wait for each other in the collective, where they send nothing.)
     func rankSilent(longerThan seconds: Double) -> Int? {
+        guard !synchronous else { return nil }
         let now = MPI.time
-        return heard.withLock { times in (1..<times.count).first { now - times[$0] > seconds } }
+        return heard.withLock { times in (1..<times.count).first { times[$0].isFinite && now - times[$0] > seconds } }
     }
 }

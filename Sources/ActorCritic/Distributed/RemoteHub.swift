@@ -72,6 +72,8 @@ final class RemoteHub: TrainingHub, @unchecked Sendable {
 
     func push(gradient: FloatBuffer, steps: Int, worker: Int, terms: ActorCriticLoss.Terms) -> PushOutcome {
         let slot = slot(worker)
+        // Told to stop already (its first pull came after the end): rank 0 expects nothing more.
+        guard !slot.countedOut else { return PushOutcome(gradientNorm: 0, keepGoing: false, appliedHere: false) }
         slot.writer.reset()
         header(.gradient, worker: worker, into: &slot.writer)
         slot.writer.append(Int64(steps))
