@@ -153,6 +153,12 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
         return exchange(gradient: gradient, steps: 0, worker: worker).keepGoing
     }
 
+    /// A rank > 0 tells rank 0, which ends the run for every rank.
+    func workerFailed(_ worker: Int, message: String) {
+        guard let ranks, ranks.job.rank > 0 else { return }
+        ParameterServer.reportFailure(worker: worker, message: message, job: ranks.job)
+    }
+
     /// In one process, releases the others. Across ranks the others (on every rank) wait for this
     /// worker's share at each update until rank 0 ends the run: it goes on arriving with nothing
     /// (and this rank asks for the end) until then.

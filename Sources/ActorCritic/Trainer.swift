@@ -89,18 +89,16 @@ public final class Trainer: Sendable {
             normalizer: config.normalizeObservations
                 ? ObservationNormalizer(width: model.network.inputShape.count, statistics: state?.observationStatistics) : nil,
             returnNormalizer: config.normalizeRewards ? ObservationNormalizer(width: 1, statistics: state?.returnStatistics) : nil)
-        let evaluates: Bool
-        if case .actor = role { evaluates = false } else { evaluates = config.evalEvery != nil }
-        evaluation = !evaluates ? nil : PeriodicEvaluation(
+        // Rank 0 evaluates for the whole run.
+        evaluation = config.evalEvery == nil || role?.isActor == true ? nil : PeriodicEvaluation(
             config: config, model: model, environment: environment, stepsSoFar: state?.steps ?? 0)
         var server: ParameterServer?
         switch (config.algorithm, role) {
         case (.a3c, nil): hub = HogwildSharing(shared: shared)
         case (.a2c, nil): hub = SynchronousSharing(shared: shared)
-        case (.a3c, .server(let job, let serverWorkers)):
+        case (.a3c, .server(let job, _)):
             hub = HogwildSharing(shared: shared)
             server = ParameterServer(shared: shared, job: job, workersPerRank: config.workers)
-            _ = serverWorkers
         case (.a2c, .server(let job, let serverWorkers)):
             guard !config.normalizeObservations && !config.normalizeRewards else {
                 throw TrainingError(
@@ -225,10 +223,7 @@ public final class Trainer: Sendable {
                     try worker.run()
                 } catch {
                     shared.fail("worker \(index): \(error)")
-                    (hub as? RemoteHub)?.reportFailure(worker: index, message: "\(error)")
-                    if case .actor(let job, _, _) = self.role, self.config.algorithm == .a2c {
-                        ParameterServer.reportFailure(worker: index, message: "\(error)", job: job)
-                    }
+                    hub.workerFailed(index, message: "\(error)")
                 }
                 // A worker that stops (a stop asked for before its first rollout, say) must not leave
                 // the others waiting for it at an A2C barrier.

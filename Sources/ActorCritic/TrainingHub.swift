@@ -41,6 +41,10 @@ protocol TrainingHub: AnyObject, Sendable {
     /// Notes that `worker` replaced its environment host, for the logs.
     func recordHostRestart(worker: Int, restart: Int, reason: String)
 
+    /// `worker` failed with `message` (already recorded in this process): a hub that serves another
+    /// process's run tells that process.
+    func workerFailed(_ worker: Int, message: String)
+
     /// `worker` has stopped (it failed, or it stopped before its first rollout): no one may go on
     /// waiting for it in `push`.
     func cancel(worker: Int)
@@ -90,4 +94,6 @@ extension InProcessHub {
     func recordHostRestart(worker: Int, restart: Int, reason: String) {
         shared.recordHostRestart(worker: worker, restart: restart, reason: reason)
     }
+
+    func workerFailed(_ worker: Int, message: String) {}
 }

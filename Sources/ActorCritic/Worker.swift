@@ -12,6 +12,9 @@ import Randomness
 final class Worker {
     let index: Int
     let hub: any TrainingHub
+    /// The hub's running statistics, when the run normalises observations or rewards: looked up
+    /// once, not at every step.
+    let observationStatistics: (any RunningStatistics)?, returnStatistics: (any RunningStatistics)?
     /// Replaced when its host dies or hangs (up to `maxHostRestarts` times).
     private(set) var environments: any VectorEnvironment
     private var hostRestarts = 0
@@ -58,6 +61,7 @@ final class Worker {
     init(index: Int, hub: any TrainingHub) throws {
         self.index = index
         self.hub = hub
+        (observationStatistics, returnStatistics) = (hub.observationStatistics, hub.returnStatistics)
         let config = hub.config
         environmentCount = config.envsPerWorker
         (environments, hostRestarts) = try Self.makeEnvironments(hub: hub, worker: index, restartsSoFar: 0)
@@ -92,7 +96,7 @@ final class Worker {
         results.initialize(repeating: StepResult(reward: 0, terminated: false, truncated: false), count: environmentCount)
         episodeReturns = Array(repeating: 0, count: environmentCount)
         episodeLengths = Array(repeating: 0, count: environmentCount)
-        let normalized = hub.observationStatistics == nil ? 0 : observationCount
+        let normalized = observationStatistics == nil ? 0 : observationCount
         shift = FloatBuffer(count: normalized)
         scale = FloatBuffer(count: normalized)
         sums = .allocate(capacity: normalized)
@@ -114,7 +118,7 @@ final class Worker {
     func run() throws {
         let config = hub.config
         let n = environmentCount
-        hub.observationStatistics?.coefficients(shift: shift.pointer, scale: scale.pointer)
+        observationStatistics?.coefficients(shift: shift.pointer, scale: scale.pointer)
         refreshRewardNormalization()
         try resetEnvironments(seeds: environmentSeeds)
         var keepGoing = !hub.shouldStop
@@ -152,14 +156,14 @@ final class Worker {
                 scale: lossScale)
             network.backward(parameters: local, gradient: gradient.pointer, count: rollout.rows)
             keepGoing = hub.push(gradient: gradient, steps: rollout.rows, worker: index, terms: terms).keepGoing
-            if let normalizer = hub.observationStatistics {
+            if let normalizer = observationStatistics {
                 normalizer.merge(count: observationsSeen, sums: sums, squares: squares)
                 sums.update(repeating: 0, count: observationCount)
                 squares.update(repeating: 0, count: observationCount)
                 observationsSeen = 0
                 normalizer.coefficients(shift: shift.pointer, scale: scale.pointer)
             }
-            if let returnNormalizer = hub.returnStatistics {
+            if let returnNormalizer = returnStatistics {
                 returnNormalizer.merge(count: returnsSeen, sums: &returnSum, squares: &returnSquares)
                 (returnSum, returnSquares, returnsSeen) = (0, 0, 0)
                 refreshRewardNormalization()
@@ -202,7 +206,7 @@ final class Worker {
                     continuous: boundedActions.pointer, into: network.input(row: first + n),
                     finalObservations: network.input(row: finalRowsStart), results: results)
             }
-            if hub.observationStatistics != nil {
+            if observationStatistics != nil {
                 normalize(rows: first + n, count: n, counted: true)
                 for e in 0..<n where results[e].isDone { normalize(rows: finalRowsStart + e, count: 1, counted: false) }
             }
@@ -210,7 +214,7 @@ final class Worker {
                 let row = first + e
                 let result = results[e]
                 var reward = Float(result.reward) * config.rewardScale
-                if hub.returnStatistics != nil {
+                if returnStatistics != nil {
                     // VecNormalize's rule: the reward over the running deviation of the discounted
                     // return, which starts again where an episode ends.
                     discountedReturns[e] = config.gamma * discountedReturns[e] + reward
@@ -249,7 +253,7 @@ final class Worker {
         while true {
             do {
                 try environments.reset(seeds: seeds, into: network.input(row: 0))
-                if hub.observationStatistics != nil { normalize(rows: 0, count: environmentCount, counted: true) }
+                if observationStatistics != nil { normalize(rows: 0, count: environmentCount, counted: true) }
                 return
             } catch let error as BridgeError where error.hostLost && hostRestarts < hub.config.maxHostRestarts {
                 try replaceHost(after: error)
@@ -259,7 +263,7 @@ final class Worker {
 
     /// Takes the reward divisor's reciprocal, 1 / sqrt(variance of the returns + 1e-8), from the shared statistics.
     private func refreshRewardNormalization() {
-        guard let returnNormalizer = hub.returnStatistics else { return }
+        guard let returnNormalizer = returnStatistics else { return }
         var shift: Float = 0
         returnNormalizer.coefficients(shift: &shift, scale: &rewardNormalization)
     }

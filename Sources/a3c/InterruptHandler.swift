@@ -15,14 +15,15 @@ import Darwin
 final class InterruptHandler {
     private static let signals: [Int32] = [SIGINT, SIGTERM]
 
-    init() {
+    /// Installs `handler` (by default: ask training to stop, as above) for SIGINT and SIGTERM.
+    init(handler: @escaping @convention(c) (Int32) -> Void = interruptSignalHandler) {
         var unblock = sigset_t()
         sigemptyset(&unblock)
         for number in Self.signals { sigaddset(&unblock, number) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for number in Self.signals {
             var action = sigaction()
-            action.__sigaction_handler.sa_handler = interruptSignalHandler
+            action.__sigaction_handler.sa_handler = handler
             sigemptyset(&action.sa_mask)
             action.sa_flags = SA_RESTART
             sigaction(number, &action, nil)

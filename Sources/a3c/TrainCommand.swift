@@ -48,16 +48,10 @@ struct TrainCommand: ParsableCommand {
             // (mpirun passes Ctrl-C on as SIGTERM) ends it at once: rank 0 keeps the run.
             // It waits a little first: rank 0 is writing the checkpoint and may still be talking to
             // this rank.
-            var unblock = sigset_t()
-            sigemptyset(&unblock)
-            for number in [SIGINT, SIGTERM] { sigaddset(&unblock, number) }
-            pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-            for number in [SIGINT, SIGTERM] {
-                signal(number) { _ in
-                    MPI.terminating.store(true, ordering: .relaxed)
-                    usleep(200_000)
-                    _exit(0)
-                }
+            _ = InterruptHandler { _ in
+                MPI.terminating.store(true, ordering: .relaxed)
+                usleep(200_000)
+                _exit(0)
             }
             do {
                 guard let trainer = try Trainer.joining(job) else { throw ExitCode(1) }

@@ -23,22 +23,35 @@ struct TrainingSession {
         var summary = trainer.summary()
         summary.stopReason = "interrupted (\(signal))"
         do {
-            try Checkpoint.write(
-                trainer.snapshot(), config: trainer.config, model: trainer.model, packageVersion: PackageVersion.current,
-                to: directory.latestCheckpointURL)
+            try writeCheckpoint(trainer.snapshot(), to: directory.latestCheckpointURL)
             try logger.flush()
-            let json = try JSONFiles.encode(summary)
-            try AtomicFile.write(json, to: directory.summaryURL)
-            if let summaryJSON = options.summaryJSON { try AtomicFile.write(json, to: URL(fileURLWithPath: summaryJSON)) }
+            try writeSummary(summary)
         } catch {
             FileHandle.standardError.write(Data("a3c: error: \(error)\n".utf8))
             exit(1)
         }
-        print("checkpoint: \(directory.latestCheckpointURL.path); continue with: a3c train --resume \(directory.url.path)")
+        print(resumeHint)
         fflush(nil)
         // Not exit(): the workers and MPI's threads still run, and tearing the process down under
         // them crashes; mpirun ends the other ranks.
         _exit(0)
+    }
+
+    /// The checkpoint of `state` at `url`, with this run's config and model.
+    private func writeCheckpoint(_ state: TrainingState, to url: URL) throws {
+        try Checkpoint.write(state, config: trainer.config, model: trainer.model, packageVersion: PackageVersion.current, to: url)
+    }
+
+    /// summary.json, and the --summary-json copy.
+    private func writeSummary(_ summary: TrainingSummary) throws {
+        let json = try JSONFiles.encode(summary)
+        try AtomicFile.write(json, to: directory.summaryURL)
+        if let summaryJSON = options.summaryJSON { try AtomicFile.write(json, to: URL(fileURLWithPath: summaryJSON)) }
+    }
+
+    /// Where the checkpoint is and how to go on from it.
+    private var resumeHint: String {
+        "checkpoint: \(directory.latestCheckpointURL.path); continue with: a3c train --resume \(directory.url.path)"
     }
 
     func run() throws {
@@ -68,9 +81,7 @@ struct TrainingSession {
         var failure: (any Error)?
         func checkpoint(_ url: URL, state: TrainingState? = nil) {
             do {
-                try Checkpoint.write(
-                    state ?? trainer.snapshot(), config: config, model: trainer.model, packageVersion: PackageVersion.current,
-                    to: url)
+                try writeCheckpoint(state ?? trainer.snapshot(), to: url)
             } catch {
                 failure = failure ?? error
                 trainer.requestStop()
@@ -142,9 +153,7 @@ struct TrainingSession {
         if let signal = interrupt.received {
             final.stopReason = "interrupted (\(signal))"
         }
-        let json = try JSONFiles.encode(final)
-        try AtomicFile.write(json, to: directory.summaryURL)
-        if let summaryJSON = options.summaryJSON { try AtomicFile.write(json, to: URL(fileURLWithPath: summaryJSON)) }
+        try writeSummary(final)
 
         print(
             "\(final.solved ? "solved" : final.targetReturn == nil ? "finished" : "not solved"): \(final.env) mean100 "
@@ -152,8 +161,6 @@ struct TrainingSession {
                 + "\(formatCount(final.steps)) steps, \(formatCount(final.episodes)) episodes, "
                 + "\(formatNumber(final.wallSeconds)) s (\(formatCount(Int(final.stepsPerSecond))) steps/s); "
                 + "stopped: \(final.stopReason)")
-        if interrupt.received != nil {
-            print("checkpoint: \(directory.latestCheckpointURL.path); continue with: a3c train --resume \(directory.url.path)")
-        }
+        if interrupt.received != nil { print(resumeHint) }
     }
 }

@@ -35,7 +35,7 @@ public enum MPI {
         var message = [CChar](repeating: 0, count: 512)
         guard a3c_mpi_load(&message, Int32(message.count)) == 0 else {
             throw DistributedError(
-                "distributed training needs Open MPI: \(String(cString: message)) (apt-get install openmpi-bin; scripts/setup.sh installs it)")
+                "distributed training needs Open MPI: \(text(message)) (apt-get install openmpi-bin; scripts/setup.sh installs it)")
         }
         var rank: Int32 = 0, size: Int32 = 0, level: Int32 = 0
         try check(a3c_mpi_init(&rank, &size, &level), "MPI_Init_thread")
@@ -105,11 +105,14 @@ public enum MPI {
     /// Seconds on MPI's clock.
     static var time: Double { a3c_mpi_time() }
 
+    /// The NUL-terminated text the C side wrote into `buffer`.
+    private static func text(_ buffer: [CChar]) -> String { buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } }
+
     private static func check(_ code: Int32, _ what: @autoclosure () -> String) throws {
         guard code != 0 else { return }
         var message = [CChar](repeating: 0, count: 512)
         a3c_mpi_error_string(code, &message, Int32(message.count))
-        throw DistributedError("\(what()): \(String(cString: message))")
+        throw DistributedError("\(what()): \(text(message))")
     }
 }
 

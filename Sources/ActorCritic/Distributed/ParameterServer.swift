@@ -86,9 +86,7 @@ final class ParameterServer: @unchecked Sendable {
     /// Wakes `serve` from rank 0 itself, to end it early (the run failed before the others stopped).
     func interrupt() {
         var writer = WireWriter()
-        writer.append(WireKind.shutdown.rawValue)
-        writer.append(Int32(job.rank))
-        writer.append(Int32(-1))
+        writer.appendHeader(.shutdown, rank: job.rank, worker: -1)
         try? writer.send(to: job.rank, tag: WireTag.server)
     }
 
@@ -172,9 +170,7 @@ final class ParameterServer: @unchecked Sendable {
     /// Sends rank 0 the games and host restarts `shared` (this rank's) recorded since the last report.
     static func report(from shared: SharedTraining, job: MPI.Job) {
         var writer = WireWriter()
-        writer.append(WireKind.report.rawValue)
-        writer.append(Int32(job.rank))
-        writer.append(Int32(-1))
+        writer.appendHeader(.report, rank: job.rank, worker: -1)
         writer.appendReports(
             episodes: shared.tracker.drainPending().map { ($0.worker, $0.episodeReturn, $0.length) },
             restarts: shared.drainHostRestarts().map { ($0.worker, $0.restart, $0.reason) })
@@ -184,9 +180,7 @@ final class ParameterServer: @unchecked Sendable {
     /// Tells rank 0 that a worker of this rank failed.
     static func reportFailure(worker: Int, message: String, job: MPI.Job) {
         var writer = WireWriter()
-        writer.append(WireKind.failure.rawValue)
-        writer.append(Int32(job.rank))
-        writer.append(Int32(worker))
+        writer.appendHeader(.failure, rank: job.rank, worker: worker)
         writer.append(message)
         try? writer.send(to: 0, tag: WireTag.server)
     }
@@ -195,9 +189,7 @@ final class ParameterServer: @unchecked Sendable {
     /// and its update count, which rank 0 checks against its own.
     static func reportDone(job: MPI.Job, shared: SharedTraining) {
         var writer = WireWriter()
-        writer.append(WireKind.done.rawValue)
-        writer.append(Int32(job.rank))
-        writer.append(Int32(-1))
+        writer.appendHeader(.done, rank: job.rank, worker: -1)
         writer.append(fingerprint(shared.parameters))
         writer.append(Int64(shared.updates.load(ordering: .relaxed)))
         try? writer.send(to: 0, tag: WireTag.server)

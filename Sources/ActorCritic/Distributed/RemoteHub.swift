@@ -64,7 +64,7 @@ final class RemoteHub: TrainingHub, @unchecked Sendable {
         let slot = slot(worker)
         if !slot.received {
             slot.writer.reset()
-            header(.pull, worker: worker, into: &slot.writer)
+            slot.writer.appendHeader(.pull, rank: job.rank, worker: worker)
             exchange(slot, worker: worker)
         }
         local.copy(from: slot.parameters)
@@ -75,7 +75,7 @@ final class RemoteHub: TrainingHub, @unchecked Sendable {
         // Told to stop already (its first pull came after the end): rank 0 expects nothing more.
         guard !slot.countedOut else { return PushOutcome(gradientNorm: 0, keepGoing: false, appliedHere: false) }
         slot.writer.reset()
-        header(.gradient, worker: worker, into: &slot.writer)
+        slot.writer.appendHeader(.gradient, rank: job.rank, worker: worker)
         slot.writer.append(Int64(steps))
         slot.writer.append(terms)
         appendReports(slot, into: &slot.writer)
@@ -100,11 +100,8 @@ final class RemoteHub: TrainingHub, @unchecked Sendable {
     func cancel(worker: Int) {}
 
     /// Tells rank 0 that `worker` failed (it stops the run and says so).
-    func reportFailure(worker: Int, message: String) {
-        var writer = WireWriter()
-        header(.failure, worker: worker, into: &writer)
-        writer.append(message)
-        try? writer.send(to: 0, tag: WireTag.server)
+    func workerFailed(_ worker: Int, message: String) {
+        ParameterServer.reportFailure(worker: worker, message: message, job: job)
         slot(worker).countedOut = true
         stopped.store(true, ordering: .relaxed)
     }
@@ -114,17 +111,12 @@ final class RemoteHub: TrainingHub, @unchecked Sendable {
     func leave() {
         for (offset, slot) in slots.enumerated() where !slot.countedOut {
             var writer = WireWriter()
-            header(.done, worker: firstWorker + offset, into: &writer)
+            writer.appendHeader(.done, rank: job.rank, worker: firstWorker + offset)
             try? writer.send(to: 0, tag: WireTag.server)
             slot.countedOut = true
         }
     }
 
-    private func header(_ kind: WireKind, worker: Int, into writer: inout WireWriter) {
-        writer.append(kind.rawValue)
-        writer.append(Int32(job.rank))
-        writer.append(Int32(worker))
-    }
 
     private func appendReports(_ slot: Slot, into writer: inout WireWriter) {
         writer.appendReports(episodes: slot.episodes, restarts: slot.restarts)

@@ -72,6 +72,14 @@ struct WireReader {
 }
 
 extension WireWriter {
+    /// What every message to rank 0's server starts with: its kind, the sending rank, the worker
+    /// (-1 for the rank as a whole).
+    mutating func appendHeader(_ kind: WireKind, rank: Int, worker: Int) {
+        append(kind.rawValue)
+        append(Int32(rank))
+        append(Int32(worker))
+    }
+
     mutating func append(_ statistics: ObservationNormalizer.Statistics) {
         append(statistics.count)
         append(statistics.mean)
