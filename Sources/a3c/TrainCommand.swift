@@ -41,6 +41,11 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let ranks = runOptions.ranks, ranks > 1 {
+            return try MPILauncher(ranks: ranks, hostfile: runOptions.hostfile).run()
+        }
+        // Before anything slow: a stop request during set-up must not end the process.
+        InterruptHandler.catchStopRequests(ignoring: (MPI.launchedRank ?? 0) > 0)
         guard let job = try distributedJob() else { return try runProcess(job: nil) }
         defer { MPI.finalize() }
         if job.rank > 0 {
@@ -48,11 +53,12 @@ struct TrainCommand: ParsableCommand {
             // (mpirun passes Ctrl-C on as SIGTERM) ends it at once: rank 0 keeps the run.
             // It waits a little first: rank 0 is writing the checkpoint and may still be talking to
             // this rank.
-            _ = InterruptHandler { _ in
-                MPI.terminating.store(true, ordering: .relaxed)
-                usleep(200_000)
-                _exit(0)
-            }
+            _ = InterruptHandler(
+                handler: { _ in
+                    MPI.terminating.store(true, ordering: .relaxed)
+                    usleep(200_000)
+                    _exit(0)
+                }, ignoringStopRequests: true)
             do {
                 guard let trainer = try Trainer.joining(job) else { throw ExitCode(1) }
                 _ = try trainer.run()

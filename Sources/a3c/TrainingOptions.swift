@@ -187,7 +187,29 @@ struct RunOptions: ParsableArguments {
         help: "Distributed runs: workers on rank 0 beside serving the others; 0 makes it a dedicated parameter server (A3C). (default: --workers)")
     var serverWorkers: Int?
 
+    @Option(
+        name: .long,
+        help: "Start the run as this many MPI ranks (rank 0 the parameter server) through Open MPI's mpirun, on this machine or on --hostfile's; Ctrl-C stops every rank with a checkpoint and exits 0.")
+    var ranks: Int?
+
+    @Option(
+        name: .long,
+        help: "With --ranks: Open MPI hostfile naming the machines (\"node1 slots=8\" per line); the a3c binary and the environments must be at the same paths on each.")
+    var hostfile: String?
+
     func validate() throws {
+        if let ranks {
+            guard (1...4096).contains(ranks) else { throw ValidationError("--ranks must be between 1 and 4096, got \(ranks)") }
+            if distributed || MPI.launchedSize != nil {
+                throw ValidationError("--ranks starts mpirun itself: drop it under mpirun, or drop --distributed")
+            }
+        }
+        if let hostfile {
+            guard ranks != nil else { throw ValidationError("--hostfile goes with --ranks (how many ranks to start on its machines)") }
+            guard FileManager.default.isReadableFile(atPath: hostfile) else {
+                throw ValidationError("--hostfile \(hostfile): there is no readable file there")
+            }
+        }
         if let serverWorkers, !(0...1024).contains(serverWorkers) {
             throw ValidationError("--server-workers must be between 0 and 1024, got \(serverWorkers)")
         }

@@ -51,13 +51,14 @@ struct TrainingSession {
 
     /// Where the checkpoint is and how to go on from it.
     private var resumeHint: String {
-        "checkpoint: \(directory.latestCheckpointURL.path); continue with: a3c train --resume \(directory.url.path)"
+        let ranks = if case .server(let job, _) = trainer.role { " --ranks \(job.size) (or without --ranks, in one process)" } else { "" }
+        return "checkpoint: \(directory.latestCheckpointURL.path); continue with: a3c train --resume \(directory.url.path)\(ranks)"
     }
 
     func run() throws {
         let config = trainer.config
         let logger = try RunLogger(run: directory)
-        let interrupt = InterruptHandler()
+        let interrupt = InterruptHandler(distributed: trainer.role != nil)
         defer { interrupt.restore() }
         let progress = ProgressDisplay(enabled: !options.quiet, totalSteps: config.totalSteps)
         let startWallClock = Date().timeIntervalSince1970 - trainer.progress.elapsedSeconds
@@ -92,8 +93,11 @@ struct TrainingSession {
         let outcome = Result { try trainer.run(monitorInterval: trainer.role == nil ? 0.25 : 0.05) { trainer in
             if let signal = interrupt.received {
                 // mpirun signals every rank and kills them a second later: rank 0 saves the run
-                // now, and ends without waiting for the other ranks' workers.
-                if trainer.role != nil { finishDistributedRunNow(signal: signal, logger: logger) }
+                // now, and ends without waiting for the other ranks' workers. A stop request
+                // (SIGUSR1) ends a distributed run as its budget would, every rank finishing.
+                if trainer.role != nil && !interrupt.receivedStopRequestOnly {
+                    finishDistributedRunNow(signal: signal, logger: logger)
+                }
                 trainer.requestStop()
             }
             let now = trainer.progress

@@ -31,10 +31,20 @@ struct DistributedTests {
     static func launch(
         ranks: Int?, _ arguments: [String], quiet: Bool = true, during: ((Process) throws -> Void)? = nil
     ) throws -> Outcome {
+        let binary = CommandLineTests.binary.path
+        return try run(ranks.map { mpirun(quiet: quiet) + ["-np", "\($0)", binary] + arguments } ?? [binary] + arguments, during: during)
+    }
+
+    /// Runs `command` (looked up on PATH) and, while it runs, calls `during`. The command starts
+    /// with no signal blocked: the test's threads block them, a child inherits that, and mpirun
+    /// never unblocks the SIGUSR1 it passes on to the ranks.
+    static func run(_ command: [String], during: ((Process) throws -> Void)? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let binary = CommandLineTests.binary.path
-        process.arguments = ranks.map { mpirun(quiet: quiet) + ["-np", "\($0)", binary] + arguments } ?? [binary] + arguments
+        process.arguments = [
+            "python3", "-c",
+            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])",
+        ] + command
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error
@@ -178,6 +188,88 @@ struct DistributedTests {
         #expect(try Self.episodesPerWorker(run).keys.contains(1))
     }
 
+    /// Waits until the run in `run` has logged (its ranks are training), then a moment more.
+    static func waitUntilTraining(_ run: URL) throws {
+        for _ in 0..<600 {
+            if FileManager.default.fileExists(atPath: run.appendingPathComponent("metrics.csv").path) {
+                Thread.sleep(forTimeInterval: 1)
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw CancellationError()
+    }
+
+    static let endless = ["--steps", "1000000000", "--target-return", "100000", "--checkpoint-every", "1000000000", "--quiet"]
+
+    /// Ctrl-C to `a3c train --ranks`: every rank finishes as at the end of its budget, the status is
+    /// 0, and the final checkpoint is the exact state the summary describes.
+    @Test func ctrlCStopsEveryRankCleanly() throws {
+        let run = Self.temporaryRun("mpi-ctrl-c")
+        defer { try? FileManager.default.removeItem(at: run) }
+        var signalledAt: Date?
+        let outcome = try Self.run(
+            [CommandLineTests.binary.path, "train", "--ranks", "3", "--workers", "1", "--seed", "2", "--out", run.path] + Self.endless
+        ) { process in
+            try Self.waitUntilTraining(run)
+            kill(process.processIdentifier, SIGINT)
+            signalledAt = Date()
+        }
+        let stopped = Date().timeIntervalSince(try #require(signalledAt))
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(stopped < 10, "every rank took \(stopped) s to stop")
+        let summary = try Self.summary(run)
+        #expect(summary["stop_reason"] as? String == "interrupted (SIGUSR1)")
+        let checkpoint = try Checkpoint.read(run.appendingPathComponent("checkpoints/latest.safetensors"))
+        #expect(checkpoint.state.steps == summary["steps"] as? Int)
+        #expect(try Self.episodesPerWorker(run).keys.sorted() == [0, 1, 2])
+        #expect(outcome.standardOutput.contains("--resume \(run.path) --ranks 3"), "\(outcome.standardOutput)")
+        // mpirun's notice of passing the signal on is not the user's business.
+        #expect(!outcome.standardError.contains("Forwarding signal"), "\(outcome.standardError)")
+    }
+
+    /// SIGUSR1 to mpirun itself (which passes it on; SIGINT and SIGTERM make it exit 1 whatever the
+    /// ranks do) stops synchronous A2C ranks together: status 0, parameters still identical.
+    @Test func stopRequestToMpirunEndsA2CRanksTogether() throws {
+        let run = Self.temporaryRun("mpi-a2c-usr1")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let outcome = try Self.launch(
+            ranks: 2, ["train", "--algo", "a2c", "--workers", "1", "--envs-per-worker", "4", "--seed", "4", "--out", run.path] + Self.endless
+        ) { process in
+            try Self.waitUntilTraining(run)
+            kill(process.processIdentifier, SIGUSR1)
+        }
+        // Rank 0 compares every rank's parameters with its own at the end, and fails the run if they differ.
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(try Self.summary(run)["stop_reason"] as? String == "interrupted (SIGUSR1)")
+        let checkpoint = try Checkpoint.read(run.appendingPathComponent("checkpoints/latest.safetensors"))
+        #expect(checkpoint.state.updates > 0)
+    }
+
+    /// `a3c train --ranks` turns mpirun's notice of a killed rank (a box of several lines) into one
+    /// line naming it; the job ends within seconds and rank 0's checkpoint is kept.
+    @Test func theLauncherNamesAKilledRankInOneLine() throws {
+        let run = Self.temporaryRun("mpi-launcher-kill")
+        defer { try? FileManager.default.removeItem(at: run) }
+        var killedAt: Date?
+        let outcome = try Self.run(
+            [CommandLineTests.binary.path, "train", "--ranks", "3", "--workers", "1", "--seed", "3", "--out", run.path] + Self.endless
+        ) { _ in
+            try Self.waitUntilTraining(run)
+            kill(try #require(Self.rankProcess(2, writingInto: run), "rank 2 not found"), SIGKILL)
+            killedAt = Date()
+        }
+        let stopped = Date().timeIntervalSince(try #require(killedAt))
+        #expect(stopped < 10, "the job took \(stopped) s to end")
+        #expect(outcome.status != 0)
+        let lines = outcome.standardError.split(separator: "\n")
+        let naming = lines.filter { $0.contains("rank 2") }
+        #expect(naming.count == 1 && naming[0].hasPrefix("a3c: error: rank 2") && naming[0].contains("signal 9"), "\(outcome.standardError)")
+        #expect(!lines.contains { $0.hasPrefix("-----") }, "\(outcome.standardError)")
+        let checkpoint = try Checkpoint.read(run.appendingPathComponent("checkpoints/latest.safetensors"))
+        #expect(checkpoint.state.steps > 0)
+    }
+
     /// Bad input on rank 0 ends every rank; rank 0 says why in one line of its own.
     @Test func badInputEndsEveryRank() throws {
         let outcome = try Self.launch(ranks: 2, ["train", "--gamma", "2"])
@@ -190,5 +282,126 @@ struct DistributedTests {
         let normalised = try Self.launch(ranks: 2, ["train", "--algo", "a2c", "--envs-per-worker", "2", "--normalize-observations"])
         #expect(normalised.status != 0)
         #expect(normalised.standardError.contains("not yet shared across ranks"), "\(normalised.standardError)")
+        // The launcher's own options, checked before mpirun starts.
+        for (arguments, cause) in [
+            (["--hostfile", "/nonexistent/hosts"], "--hostfile goes with --ranks"),
+            (["--ranks", "2", "--hostfile", "/nonexistent/hosts"], "--hostfile /nonexistent/hosts: there is no readable file"),
+            (["--ranks", "0"], "--ranks must be between 1 and 4096"),
+            (["--ranks", "2", "--distributed"], "--ranks starts mpirun itself"),
+        ] {
+            let refused = try Self.launch(ranks: nil, ["train"] + arguments)
+            #expect(refused.status != 0)
+            #expect(refused.standardError.hasPrefix("a3c: error: ") && refused.standardError.contains(cause), "\(refused.standardError)")
+            #expect(refused.standardError.split(separator: "\n").count == 1, "\(refused.standardError)")
+        }
+    }
+}
+
+/// Two machines on this one: network namespaces joined by a veth pair, each with a hostname of its
+/// own, and an agent that mpirun uses instead of ssh to start its daemon "on" the other host. Ranks
+/// there reach rank 0 only over TCP, as on separate machines. Needs root, ip and unshare.
+struct NamespaceHosts {
+    static var available: Bool {
+        getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
+            && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
+    }
+
+    let names: [String]
+    let addresses = ["10.77.0.1", "10.77.0.2"]
+    let directory: URL
+
+    init() throws {
+        let tag = "a3c\(getpid() % 100_000)"
+        names = ["\(tag)a", "\(tag)b"]
+        directory = DistributedTests.temporaryRun("hosts")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (a, b) = (names[0], names[1])
+        try Self.shell("""
+            ip netns add \(a) && ip netns add \(b) && ip link add \(a)v type veth peer name \(b)v && \
+            ip link set \(a)v netns \(a) && ip link set \(b)v netns \(b) && \
+            ip -n \(a) addr add \(addresses[0])/24 dev \(a)v && ip -n \(b) addr add \(addresses[1])/24 dev \(b)v && \
+            ip -n \(a) link set \(a)v up && ip -n \(b) link set \(b)v up && ip -n \(a) link set lo up && ip -n \(b) link set lo up
+            """)
+        // mpirun runs "<agent> <host> <command for a shell>", as it would run ssh.
+        let agent = """
+            #!/bin/sh
+            host=$1; shift
+            case "$host" in \(addresses[0])) ns=\(a) ;; \(addresses[1])) ns=\(b) ;; *) echo "no host $host" >&2; exit 1 ;; esac
+            A3C_REMOTE_COMMAND="$*" exec ip netns exec "$ns" unshare --uts sh -c 'hostname "$0" && exec sh -c "$A3C_REMOTE_COMMAND"' "$ns"
+            """
+        try agent.write(to: agentURL, atomically: true, encoding: .utf8)
+        chmod(agentURL.path, 0o755)
+        try "\(addresses[0]) slots=1\n\(addresses[1]) slots=2\n".write(to: hostfileURL, atomically: true, encoding: .utf8)
+    }
+
+    var agentURL: URL { directory.appendingPathComponent("agent.sh") }
+    var hostfileURL: URL { directory.appendingPathComponent("hostfile") }
+
+    /// `command` run on the first host, where mpirun starts rank 0.
+    func onFirstHost(_ command: [String]) -> [String] {
+        ["env", "OMPI_MCA_plm_rsh_agent=\(agentURL.path)", "ip", "netns", "exec", names[0], "unshare", "--uts",
+         "sh", "-c", "hostname \(names[0]) && exec \"$@\"", "sh"] + command
+    }
+
+    func tearDown() {
+        _ = try? Self.shell("ip netns del \(names[0]); ip netns del \(names[1])")
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    @discardableResult
+    static func shell(_ script: String) throws -> String {
+        let outcome = try DistributedTests.run(["sh", "-c", script])
+        guard outcome.status == 0 else { throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: outcome.standardError]) }
+        return outcome.standardOutput
+    }
+
+    /// The network namespace of a process, as the kernel names it.
+    static func networkNamespace(of pid: pid_t) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+    }
+}
+
+extension DistributedTests {
+    /// 3 ranks over two hosts (rank 0 on one, ranks 1 and 2 on the other), started with a hostfile:
+    /// CartPole solved with every rank's games; then a rank killed on the second host ends the job
+    /// in seconds with one line naming it.
+    @Test(.enabled(if: NamespaceHosts.available, "needs root, ip and unshare"))
+    func ranksOnTwoHostsLearnAndAKilledOneIsNamed() throws {
+        let hosts = try NamespaceHosts()
+        defer { hosts.tearDown() }
+        let solved = Self.temporaryRun("two-hosts"), killed = Self.temporaryRun("two-hosts-kill")
+        defer {
+            try? FileManager.default.removeItem(at: solved)
+            try? FileManager.default.removeItem(at: killed)
+        }
+        let launch = [CommandLineTests.binary.path, "train", "--ranks", "3", "--hostfile", hosts.hostfileURL.path, "--workers", "1"]
+        var namespaces: [String?] = []
+        let outcome = try Self.run(hosts.onFirstHost(launch + ["--seed", "1", "--out", solved.path, "--quiet"])) { _ in
+            for _ in 0..<400 where namespaces.count < 2 {
+                Thread.sleep(forTimeInterval: 0.01)
+                if let zero = Self.rankProcess(0, writingInto: solved), let two = Self.rankProcess(2, writingInto: solved) {
+                    namespaces = [NamespaceHosts.networkNamespace(of: zero), NamespaceHosts.networkNamespace(of: two)]
+                }
+            }
+        }
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(try Self.summary(solved)["solved"] as? Bool == true)
+        #expect(try Self.episodesPerWorker(solved).keys.sorted() == [0, 1, 2])
+        if namespaces.count == 2 {
+            #expect(namespaces[0] != nil && namespaces[0] != namespaces[1], "ranks 0 and 2 shared a network: \(namespaces)")
+        }
+
+        var killedAt: Date?
+        let stopped = try Self.run(hosts.onFirstHost(launch + ["--seed", "3", "--out", killed.path] + Self.endless)) { _ in
+            try Self.waitUntilTraining(killed)
+            kill(try #require(Self.rankProcess(2, writingInto: killed), "rank 2 not found"), SIGKILL)
+            killedAt = Date()
+        }
+        let seconds = Date().timeIntervalSince(try #require(killedAt))
+        #expect(seconds < 10, "the job took \(seconds) s to end")
+        #expect(stopped.status != 0)
+        let naming = stopped.standardError.split(separator: "\n").filter { $0.contains("rank 2") }
+        #expect(naming.count == 1 && naming[0].contains("on \(hosts.addresses[1])"), "\(stopped.standardError)")
+        #expect(try Checkpoint.read(killed.appendingPathComponent("checkpoints/latest.safetensors")).state.steps > 0)
     }
 }

@@ -23,6 +23,12 @@ public enum MPI {
         return (environment["OMPI_COMM_WORLD_SIZE"] ?? environment["PMI_SIZE"]).flatMap(Int.init)
     }
 
+    /// This process's rank as the launcher set it, before MPI starts; nil outside a job.
+    public static var launchedRank: Int? {
+        let environment = ProcessInfo.processInfo.environment
+        return (environment["OMPI_COMM_WORLD_RANK"] ?? environment["PMI_RANK"]).flatMap(Int.init)
+    }
+
     private static let job = Locked<Job?>(nil)
 
     /// A signal is ending this rank: errors from ranks already gone are expected, not reported.
