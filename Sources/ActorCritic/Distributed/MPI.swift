@@ -43,6 +43,15 @@ public enum MPI {
             throw DistributedError(
                 "distributed training needs Open MPI: \(text(message)) (apt-get install openmpi-bin; scripts/setup.sh installs it)")
         }
+        // Between machines (Open MPI's TCP transport) a message over 64 KB goes in a handshake whose
+        // every step waits for the receiver to poll: the 2.6 MB round trips of an 800-800 network
+        // ran at 42 a second between two network namespaces here, and at 80-145 sent eagerly
+        // (benchmarks/distributed/window-vs-messages.txt). Each worker
+        // has one message in flight, so rank 0 buffers at most one per remote worker. The
+        // environment's own settings win (setenv does not overwrite).
+        for name in ["OMPI_MCA_btl_tcp_eager_limit", "OMPI_MCA_btl_tcp_rndv_eager_limit", "OMPI_MCA_btl_tcp_max_send_size"] {
+            setenv(name, "\(4 << 20)", 0)
+        }
         var rank: Int32 = 0, size: Int32 = 0, level: Int32 = 0
         try check(a3c_mpi_init(&rank, &size, &level), "MPI_Init_thread")
         guard level >= 3 else {

@@ -31,10 +31,14 @@ enum WireTag {
 /// parameter server: each message from an actor-learner carries one rollout's gradient, which is
 /// applied to the global parameters at once (Hogwild, beside rank 0's own workers) and answered
 /// with the parameters after it, so one round trip is both the push and the next pull. Point-to-point
-/// messages to one thread were chosen over one-sided windows (MPI_Accumulate/MPI_Get): the server
-/// clips each gradient by its own norm and runs the shared optimizer on it, which an accumulate
-/// into a window cannot do, and a window's passive-target locks would serialise the rank-0 workers'
-/// Hogwild writes. For A2C the gradients meet in MPI_Reduce (`RankReduction`); this thread then
+/// messages to one thread were chosen over one-sided windows (MPI_Accumulate/MPI_Get) by
+/// measurement (benchmarks/distributed/window-vs-messages.txt): between machines over TCP, Open
+/// MPI 4.1 refuses to make the window at all (it has one-sided transports for RDMA hardware and
+/// shared memory only), while messages ran 124 round trips/s of a 647k-float gradient and answer.
+/// On one machine the window was faster (2,767 against 994 a second: it is shared memory there),
+/// but an accumulate only adds: the server clips each gradient by its own norm and runs the shared
+/// optimizer (RMSProp's statistics, Adam's moments) on it, and a window's locks would serialise
+/// the rank-0 workers' Hogwild writes. For A2C the gradients meet in MPI_Reduce (`RankReduction`); this thread then
 /// only takes the other ranks' finished games for the logs and the target.
 ///
 /// Concurrency: one thread runs `serve`; `lastHeard` is read by the monitor under its lock.
