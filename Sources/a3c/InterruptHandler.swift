@@ -27,6 +27,7 @@ final class InterruptHandler {
         distributed: Bool = false
     ) {
         endedByLauncher.store(distributed, ordering: .relaxed)
+        touchHandlerState()
         Self.install(handler, for: Self.signals)
         Self.install(ignoringStopRequests ? { _ in } : stopRequestHandler, for: [SIGUSR1])
     }
@@ -34,6 +35,7 @@ final class InterruptHandler {
     /// Catches SIGUSR1 from now on, whose default action would end the process: a request that
     /// comes while the run is being set up is seen when it starts.
     static func catchStopRequests(ignoring: Bool) {
+        touchHandlerState()
         install(ignoring ? { _ in } : stopRequestHandler, for: [SIGUSR1])
     }
 
@@ -66,17 +68,27 @@ final class InterruptHandler {
     /// ends as at its budget, every rank finishing, instead of at once.
     var receivedStopRequestOnly: Bool { receivedSignal.load(ordering: .relaxed) == SIGUSR1 }
 
-    /// Back to the default behaviour.
+    /// Back to the default behaviour for SIGINT and SIGTERM; a late stop request (SIGUSR1, whose
+    /// default would end the process while it writes its summary) is ignored.
     func restore() {
-        for number in Self.signals + [SIGUSR1] { signal(number, SIG_DFL) }
+        for number in Self.signals { signal(number, SIG_DFL) }
+        signal(SIGUSR1, SIG_IGN)
     }
 }
 
-// State the handler may touch: lock-free atomics and clock_gettime only (async-signal-safe).
+// State the handlers may touch: lock-free atomics, clock_gettime, write and _exit (async-signal-safe).
 private let receivedSignal = ManagedAtomic<Int32>(0)
 private let signalCount = ManagedAtomic<Int>(0)
 private let firstSignalNanoseconds = ManagedAtomic<Int>(0)
 private let endedByLauncher = ManagedAtomic<Bool>(false)
+
+/// Swift makes a global on its first use, which allocates: that must not happen inside a handler.
+private func touchHandlerState() {
+    _ = receivedSignal.load(ordering: .relaxed)
+    _ = signalCount.load(ordering: .relaxed)
+    _ = firstSignalNanoseconds.load(ordering: .relaxed)
+    _ = endedByLauncher.load(ordering: .relaxed)
+}
 
 private func monotonicNanoseconds() -> Int {
     var now = timespec()

@@ -90,17 +90,26 @@ struct MPILauncher {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
+        // Held until the handlers are in: a Ctrl-C in between would end this process and leave
+        // mpirun, in its own group, running. The child starts with none blocked (above).
+        var launcherSignalSet = sigset_t()
+        sigemptyset(&launcherSignalSet)
+        for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&launcherSignalSet, number) }
+        pthread_sigmask(SIG_BLOCK, &launcherSignalSet, nil)
+
         var child: pid_t = 0
         let arguments = command.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
         let spawned = posix_spawn(&child, command[0], &actions, &attributes, arguments, environ)
         close(pipeEnds[1])
         guard spawned == 0 else {
+            pthread_sigmask(SIG_UNBLOCK, &launcherSignalSet, nil)
             close(pipeEnds[0])
             throw ValidationError("could not start \(command[0]): \(String(cString: strerror(spawned)))")
         }
         mpirunProcess.store(child, ordering: .relaxed)
         installLauncherSignals()
+        pthread_sigmask(SIG_UNBLOCK, &launcherSignalSet, nil)
 
         let notices = MPINotices()
         let readingDone = DispatchSemaphore(value: 0)
@@ -118,6 +127,8 @@ struct MPILauncher {
 
         var status: Int32 = 0
         while waitpid(child, &status, 0) == -1 && errno == EINTR {}
+        // Its process id may now be another process's.
+        mpirunProcess.store(0, ordering: .relaxed)
         // Ranks on other machines may hold the pipe a moment longer; their last words are not worth a hang.
         _ = readingDone.wait(timeout: .now() + 2)
         notices.finish()
@@ -126,6 +137,9 @@ struct MPILauncher {
     }
 
     private static func installLauncherSignals() {
+        // Swift makes a global on its first use, which allocates: not inside a handler.
+        _ = launcherSignals.load(ordering: .relaxed)
+        _ = firstLauncherSignalNanoseconds.load(ordering: .relaxed)
         for number in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = launcherSignalHandler
@@ -133,14 +147,10 @@ struct MPILauncher {
             action.sa_flags = SA_RESTART
             sigaction(number, &action, nil)
         }
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, number) }
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 }
 
-// What the signal handler may touch: atomics, clock_gettime and kill (async-signal-safe).
+// What the signal handler may touch: atomics, clock_gettime, kill and write (async-signal-safe).
 private let mpirunProcess = ManagedAtomic<Int32>(0)
 private let launcherSignals = ManagedAtomic<Int>(0)
 private let firstLauncherSignalNanoseconds = ManagedAtomic<Int>(0)
@@ -150,6 +160,8 @@ private func launcherSignalHandler(_ number: Int32) {
     clock_gettime(CLOCK_MONOTONIC, &now)
     let nanoseconds = now.tv_sec * 1_000_000_000 + now.tv_nsec
     let process = mpirunProcess.load(ordering: .relaxed)
+    // kill(0, ...) would signal this process's whole group.
+    guard process > 0 else { return }
     if launcherSignals.wrappingIncrementThenLoad(ordering: .relaxed) == 1 {
         firstLauncherSignalNanoseconds.store(nanoseconds, ordering: .relaxed)
         kill(process, SIGUSR1)
@@ -222,8 +234,11 @@ final class MPINotices: @unchecked Sendable {
         emit([line])
     }
 
+    /// write(2), not FileHandle: a closed standard error (`2>&1 | head`) must not end the launcher
+    /// while mpirun runs.
     private func emit(_ lines: [String]) {
-        FileHandle.standardError.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+        let text = lines.map { $0 + "\n" }.joined()
+        _ = text.withCString { write(STDERR_FILENO, $0, strlen($0)) }
     }
 
     /// One line for a notice this knows ("" to drop it), nil to pass it through as it is.

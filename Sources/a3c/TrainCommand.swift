@@ -20,9 +20,12 @@ struct TrainCommand: ParsableCommand {
             MuJoCo tasks (LunarLanderContinuous-v3, HalfCheetah-v5, ...) theirs, which the run's config.json lists. Options given \
             here override those of --config; when resuming, they override the run's own config. \
             Ctrl-C (SIGINT) or SIGTERM stops the workers, writes a checkpoint and exits with status 0; \
-            a second one exits at once. Under mpirun (or with --distributed) each rank is one process of \
-            a distributed run: rank 0 owns the parameters and the run directory, every rank runs --workers \
-            workers (rank 0: --server-workers).
+            a second one more than 2 s later exits at once; SIGUSR1 stops the same way and never more. \
+            With --ranks N, or under mpirun (or with --distributed), each rank is one process of a \
+            distributed run: rank 0 owns the parameters and the run directory, every rank runs --workers \
+            workers (rank 0: --server-workers). Ctrl-C to `a3c train --ranks` stops every rank so and \
+            exits 0 (a second one ends the job through mpirun, rank 0 still checkpointing); by hand, \
+            `kill -USR1` to mpirun does the same, which passes it on.
             """)
 
     @OptionGroup(title: "Environment") var environment: EnvironmentSetupOptions

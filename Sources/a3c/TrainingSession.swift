@@ -51,7 +51,7 @@ struct TrainingSession {
 
     /// Where the checkpoint is and how to go on from it.
     private var resumeHint: String {
-        let ranks = if case .server(let job, _) = trainer.role { " --ranks \(job.size) (or without --ranks, in one process)" } else { "" }
+        let ranks = if case .server(let job, _) = trainer.role { " --ranks \(job.size) (with its --hostfile if it had one; without --ranks, in one process)" } else { "" }
         return "checkpoint: \(directory.latestCheckpointURL.path); continue with: a3c train --resume \(directory.url.path)\(ranks)"
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ActorCritic
 import ArgumentParser
 import Foundation
 import RunArtifacts
@@ -29,7 +30,7 @@ do {
         .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty }.joined(separator: " ")
     // In an MPI job rank 0 says it: the other ranks hit the same bad input, or told rank 0 theirs.
-    let rank = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"].flatMap(Int.init) ?? 0
+    let rank = MPI.launchedRank ?? 0
     // An ExitCode carries no message: whoever chose the status has said why.
     if rank == 0 && !message.isEmpty { FileHandle.standardError.write(Data("a3c: error: \(message)\n".utf8)) }
     exit(code.rawValue == 0 ? 1 : code.rawValue)
