@@ -209,6 +209,42 @@ struct DistributedTests {
         #expect(steps >= 90_000 && steps < 95_000, "\(steps)")
     }
 
+    /// A worker that fails on a rank other than 0 (its environment host killed, no restarts
+    /// allowed) ends every rank: rank 0 says which in one line, and keeps its checkpoint. For A2C
+    /// the ranks meet at every update, so none may be left waiting for the failed one.
+    @Test(arguments: ["a3c", "a2c"])
+    func aWorkerFailingOnAnotherRankEndsTheRun(algorithm: String) throws {
+        let run = Self.temporaryRun("mpi-worker-fails-\(algorithm)")
+        defer { try? FileManager.default.removeItem(at: run) }
+        var killedAt: Date?
+        let outcome = try Self.run(
+            [CommandLineTests.binary.path, "train", "--ranks", "2", "--algo", algorithm, "--env", "LunarLander-v3",
+             "--workers", "1", "--envs-per-worker", "2", "--max-host-restarts", "0", "--out", run.path] + Self.endless
+        ) { _ in
+            try Self.waitUntilTraining(run)
+            let rank = try #require(Self.rankProcess(1, writingInto: run), "rank 1 not found")
+            let host = try #require(Self.children(of: rank).first, "rank 1's environment host not found")
+            kill(host, SIGKILL)
+            killedAt = Date()
+        }
+        let seconds = Date().timeIntervalSince(try #require(killedAt))
+        #expect(seconds < 10, "the run took \(seconds) s to end")
+        #expect(outcome.status != 0)
+        let errors = outcome.standardError.split(separator: "\n").filter { $0.hasPrefix("a3c: error:") }
+        #expect(errors.count == 1 && errors[0].contains("rank 1, worker 1") && errors[0].contains("killed by signal 9"),
+                "\(outcome.standardError)")
+        #expect(try Checkpoint.read(run.appendingPathComponent("checkpoints/latest.safetensors")).state.steps > 0)
+    }
+
+    /// The processes `pid` started, from whichever of its threads.
+    static func children(of pid: pid_t) -> [pid_t] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+                .split(separator: " ").compactMap { pid_t($0) }
+        }
+    }
+
     /// Waits until the run in `run` has logged (its ranks are training), then a moment more.
     static func waitUntilTraining(_ run: URL) throws {
         for _ in 0..<600 {
