@@ -76,6 +76,9 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
 
     /// Environments whose rollouts make one update: every worker's, on every rank.
     let environmentsPerUpdate: Int
+    /// Across ranks: what the workers add to and normalise with, the totals of every rank merged
+    /// into the run's statistics at each update (`RankReduction.reduceStatistics`).
+    private let rankStatistics: [(pending: ForwardedStatistics, owner: ObservationNormalizer)]
 
     /// `localWorkers` (default: the config's) meet at the barrier, numbered from `firstWorker`;
     /// `totalWorkers` (default: the same) make each update, over every rank.
@@ -88,6 +91,18 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
         self.firstWorker = firstWorker
         environmentsPerUpdate = (totalWorkers ?? localWorkers ?? shared.config.workers) * shared.config.envsPerWorker
         gradients = Array(repeating: nil, count: localWorkers ?? shared.config.workers)
+        rankStatistics = ranks == nil ? [] : [shared.normalizer, shared.returnNormalizer].compactMap { owner in
+            owner.map { (ForwardedStatistics(width: $0.statistics.mean.count, statistics: $0.statistics), $0) }
+        }
+    }
+
+    /// In one process the run's own statistics; across ranks, copies every rank updates alike.
+    var observationStatistics: (any RunningStatistics)? {
+        ranks == nil ? shared.normalizer : rankStatistics.first { $0.owner === shared.normalizer }?.pending
+    }
+
+    var returnStatistics: (any RunningStatistics)? {
+        ranks == nil ? shared.returnNormalizer : rankStatistics.first { $0.owner === shared.returnNormalizer }?.pending
     }
 
     func push(gradient: FloatBuffer, steps: Int, worker: Int, terms: ActorCriticLoss.Terms) -> PushOutcome {
@@ -116,6 +131,8 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
             if let ranks {
                 do {
                     let decided = try ranks.reduce(total, steps: stepsArrived, stopHere: shared.shouldStop)
+                    // Every local worker is here: each has added its last rollout's observations.
+                    try ranks.reduceStatistics(rankStatistics)
                     steps = decided.steps
                     finished = decided.stop
                 } catch {

@@ -100,11 +100,6 @@ public final class Trainer: Sendable {
             hub = HogwildSharing(shared: shared)
             server = ParameterServer(shared: shared, job: job, workersPerRank: config.workers)
         case (.a2c, .server(let job, let serverWorkers)):
-            guard !config.normalizeObservations && !config.normalizeRewards else {
-                throw TrainingError(
-                    "--normalize-observations and --normalize-rewards are not yet shared across ranks in synchronous A2C; "
-                        + "use --algo a3c or one process")
-            }
             guard serverWorkers > 0 else {
                 throw TrainingError("--server-workers 0: synchronous A2C needs workers on rank 0 too (A3C can serve alone)")
             }
@@ -288,7 +283,7 @@ public final class Trainer: Sendable {
             // Every rank applied the same updates: their parameters must be rank 0's, bit for bit.
             if let diverged = server?.ranksDiverged().first, shared.failure == nil {
                 shared.fail(
-                    "rank \(diverged.rank)'s parameters after \(diverged.updates) updates differ from rank 0's after "
+                    "rank \(diverged.rank)'s parameters or running statistics after \(diverged.updates) updates differ from rank 0's after "
                         + "\(shared.updates.load(ordering: .relaxed))")
             }
         default: break

@@ -14,7 +14,7 @@ typedef struct {
     size_t ucount;
 } status_t;
 
-static handle comm_world, type_byte, type_float, op_sum, errors_return;
+static handle comm_world, type_byte, type_float, type_double, op_sum, errors_return;
 static int (*init_thread)(int *, char ***, int, int *);
 static int (*finalize_)(void);
 static int (*abort_)(handle, int);
@@ -58,6 +58,7 @@ int a3c_mpi_load(char *message, int capacity) {
     RESOLVE(comm_world, "ompi_mpi_comm_world");
     RESOLVE(type_byte, "ompi_mpi_byte");
     RESOLVE(type_float, "ompi_mpi_float");
+    RESOLVE(type_double, "ompi_mpi_double");
     RESOLVE(op_sum, "ompi_mpi_op_sum");
     RESOLVE(errors_return, "ompi_mpi_errors_return");
     RESOLVE(init_thread, "MPI_Init_thread");
@@ -134,6 +135,10 @@ int a3c_mpi_receive(void **message, void *bytes, long count) {
 
 int a3c_mpi_reduce_sum_floats(const float *send, float *receive, long count, int root) {
     return reduce_(send, receive, (int)count, type_float, op_sum, root, comm_world);
+}
+
+int a3c_mpi_reduce_sum_doubles(const double *send, double *receive, long count, int root) {
+    return reduce_(send, receive, (int)count, type_double, op_sum, root, comm_world);
 }
 
 int a3c_mpi_broadcast(void *bytes, long count, int root) { return bcast_(bytes, (int)count, type_byte, root, comm_world); }

@@ -38,15 +38,20 @@ final class ForwardedStatistics: RunningStatistics {
         }
     }
 
-    /// Writes the sums added since the last call (count, sums, squares) and starts them afresh.
-    func drain(into writer: inout WireWriter) {
-        let (count, sums, squares) = state.withLock { s in
+    /// The sums added since the last call (count, sums, squares), which start afresh.
+    func take() -> (count: Int, sums: [Double], squares: [Double]) {
+        state.withLock { s in
             defer {
                 s.count = 0
                 for i in 0..<width { (s.sums[i], s.squares[i]) = (0, 0) }
             }
             return (s.count, s.sums, s.squares)
         }
+    }
+
+    /// Writes the sums added since the last call (count, sums, squares) and starts them afresh.
+    func drain(into writer: inout WireWriter) {
+        let (count, sums, squares) = take()
         writer.append(Int64(count))
         writer.append(sums)
         writer.append(squares)

@@ -109,6 +109,13 @@ public enum MPI {
         try check(a3c_mpi_reduce_sum_floats(send, receive, count, Int32(root)), "MPI_Reduce")
     }
 
+    /// MPI_Reduce (sum) of `count` doubles to `root`.
+    static func reduceSum(_ send: UnsafePointer<Double>, into receive: UnsafeMutablePointer<Double>, count: Int, root: Int)
+        throws
+    {
+        try check(a3c_mpi_reduce_sum_doubles(send, receive, count, Int32(root)), "MPI_Reduce")
+    }
+
     /// MPI_Bcast of `bytes` from `root`.
     static func broadcast(_ bytes: UnsafeMutableRawBufferPointer, root: Int) throws {
         try check(a3c_mpi_broadcast(bytes.baseAddress, bytes.count, Int32(root)), "MPI_Bcast")

@@ -190,27 +190,35 @@ final class ParameterServer: @unchecked Sendable {
     }
 
     /// Tells rank 0 that this synchronous rank has stopped, with a fingerprint of its parameters
-    /// and its update count, which rank 0 checks against its own.
+    /// and statistics and its update count, which rank 0 checks against its own.
     static func reportDone(job: MPI.Job, shared: SharedTraining) {
         var writer = WireWriter()
         writer.appendHeader(.done, rank: job.rank, worker: -1)
-        writer.append(fingerprint(shared.parameters))
+        writer.append(fingerprint(shared))
         writer.append(Int64(shared.updates.load(ordering: .relaxed)))
         try? writer.send(to: 0, tag: WireTag.server)
     }
 
-    /// FNV-1a over the parameters' bytes: equal only for bit-identical parameters (in practice).
-    static func fingerprint(_ parameters: FloatBuffer) -> UInt64 {
+    /// FNV-1a over the bytes of the parameters and of the running statistics: equal only when
+    /// both are bit-identical (in practice).
+    static func fingerprint(_ shared: SharedTraining) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        let bytes = UnsafeRawBufferPointer(start: parameters.pointer, count: parameters.count * 4)
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        func add(_ bytes: UnsafeRawBufferPointer) {
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
+        add(UnsafeRawBufferPointer(start: shared.parameters.pointer, count: shared.parameters.count * 4))
+        for statistics in [shared.normalizer, shared.returnNormalizer].compactMap({ $0?.statistics }) {
+            withUnsafeBytes(of: statistics.count) { add($0) }
+            statistics.mean.withUnsafeBytes { add($0) }
+            statistics.variance.withUnsafeBytes { add($0) }
+        }
         return hash
     }
 
-    /// Synchronous ranks whose parameters, when they stopped, differ from `shared`'s (rank 0's,
+    /// Synchronous ranks whose parameters or statistics, when they stopped, differ from `shared`'s (rank 0's,
     /// once its workers have stopped): (rank, its updates).
     func ranksDiverged() -> [(rank: Int, updates: Int)] {
-        let mine = Self.fingerprint(shared.parameters)
+        let mine = Self.fingerprint(shared)
         return finalFingerprints.withLock { $0 }.filter { $0.value.fingerprint != mine }.map { ($0.key, $0.value.updates) }
             .sorted { $0.rank < $1.rank }
     }

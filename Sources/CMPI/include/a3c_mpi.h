@@ -42,6 +42,8 @@ int a3c_mpi_receive(void **message, void *bytes, long count);
 
 /// MPI_Reduce with MPI_SUM of `count` floats to `root` (`receive` used on the root only).
 int a3c_mpi_reduce_sum_floats(const float *send, float *receive, long count, int root);
+/// MPI_Reduce with MPI_SUM of `count` doubles to `root`.
+int a3c_mpi_reduce_sum_doubles(const double *send, double *receive, long count, int root);
 
 /// MPI_Bcast of `count` bytes from `root`.
 int a3c_mpi_broadcast(void *bytes, long count, int root);
