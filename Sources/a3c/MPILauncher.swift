@@ -254,6 +254,8 @@ final class MPINotices: @unchecked Sendable {
         {
             return rankExplained ? "" : "a3c: error: rank \(failed.1) exited with status \(failed.2); the other ranks were stopped"
         }
+        // a3c's ranks say why in a line of their own before they abort (it may come after this).
+        if text.contains("MPI_ABORT was invoked on rank") { return "" }
         if text.contains("not enough slots available") {
             return "a3c: error: --ranks asks for more ranks than the hostfile's machines have slots (give each line slots=N)"
         }

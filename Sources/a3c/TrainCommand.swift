@@ -71,9 +71,11 @@ struct TrainCommand: ParsableCommand {
                 // A worker's failure went to rank 0, which stops the run and says why.
                 return
             } catch {
-                // Only this rank knows (its environment could not be made here, say).
+                // Only this rank knows (its environment could not be made here, say), and rank 0
+                // has started without it: the job must end, which MPI_Abort makes mpirun do
+                // (rank 0 then checkpoints on its SIGTERM).
                 FileHandle.standardError.write(Data("a3c: rank \(job.rank): error: \(error)\n".utf8))
-                throw ExitCode(1)
+                MPI.abort(code: 1)
             }
             return
         }

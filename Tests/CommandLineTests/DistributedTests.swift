@@ -239,7 +239,9 @@ struct DistributedTests {
             [CommandLineTests.binary.path, "train", "--ranks", "2", "--algo", algorithm, "--env", "LunarLander-v3",
              "--workers", "1", "--envs-per-worker", "2", "--max-host-restarts", "0", "--out", run.path] + Self.endless
         ) { _ in
-            try Self.waitUntilTraining(run)
+            // Rank 1's worker is acting once rank 0 has logged one of its games: its one child is
+            // then the worker's environment host.
+            for _ in 0..<1200 where !Self.logsGame(ofWorker: 1, run) { Thread.sleep(forTimeInterval: 0.05) }
             let rank = try #require(Self.rankProcess(1, writingInto: run), "rank 1 not found")
             let host = try #require(Self.children(of: rank).first, "rank 1's environment host not found")
             kill(host, SIGKILL)
@@ -252,6 +254,15 @@ struct DistributedTests {
         #expect(errors.count == 1 && errors[0].contains("rank 1, worker 1") && errors[0].contains("killed by signal 9"),
                 "\(outcome.standardError)")
         #expect(try Checkpoint.read(run.appendingPathComponent("checkpoints/latest.safetensors")).state.steps > 0)
+    }
+
+    /// Whether the run's metrics.csv (perhaps being written) has a game of `worker`.
+    static func logsGame(ofWorker worker: Int, _ run: URL) -> Bool {
+        let text = (try? String(contentsOf: run.appendingPathComponent("metrics.csv"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").contains { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            return fields.count > 5 && fields[0] == "episode" && fields[3] == "\(worker)"
+        }
     }
 
     /// The processes `pid` started, from whichever of its threads.
