@@ -27,9 +27,8 @@ final class InterruptHandler {
         distributed: Bool = false
     ) {
         endedByLauncher.store(distributed, ordering: .relaxed)
-        touchHandlerState()
+        Self.catchStopRequests(ignoring: ignoringStopRequests)
         Self.install(handler, for: Self.signals)
-        Self.install(ignoringStopRequests ? { _ in } : stopRequestHandler, for: [SIGUSR1])
     }
 
     /// Catches SIGUSR1 from now on, whose default action would end the process: a request that
@@ -39,7 +38,8 @@ final class InterruptHandler {
         install(ignoring ? { _ in } : stopRequestHandler, for: [SIGUSR1])
     }
 
-    private static func install(_ handler: @escaping @convention(c) (Int32) -> Void, for numbers: [Int32]) {
+    /// Installs `handler` for `numbers` with sigaction and unblocks them.
+    static func install(_ handler: @escaping @convention(c) (Int32) -> Void, for numbers: [Int32]) {
         var unblock = sigset_t()
         sigemptyset(&unblock)
         for number in numbers { sigaddset(&unblock, number) }
@@ -78,16 +78,33 @@ final class InterruptHandler {
 
 // State the handlers may touch: lock-free atomics, clock_gettime, write and _exit (async-signal-safe).
 private let receivedSignal = ManagedAtomic<Int32>(0)
-private let signalCount = ManagedAtomic<Int>(0)
-private let firstSignalNanoseconds = ManagedAtomic<Int>(0)
+private let interruptArrivals = SignalArrivals()
 private let endedByLauncher = ManagedAtomic<Bool>(false)
 
 /// Swift makes a global on its first use, which allocates: that must not happen inside a handler.
 private func touchHandlerState() {
     _ = receivedSignal.load(ordering: .relaxed)
-    _ = signalCount.load(ordering: .relaxed)
-    _ = firstSignalNanoseconds.load(ordering: .relaxed)
+    _ = interruptArrivals
     _ = endedByLauncher.load(ordering: .relaxed)
+}
+
+/// A signal that asks for something, as it arrives: the first time, the same request delivered
+/// twice (within 2 seconds: `timeout` and some shells signal the process and its group), or asked
+/// again. Safe in a signal handler: atomics and clock_gettime only.
+final class SignalArrivals: Sendable {
+    enum Arrival { case first, duplicate, again }
+
+    private let count = ManagedAtomic<Int>(0)
+    private let firstNanoseconds = ManagedAtomic<Int>(0)
+
+    func record() -> Arrival {
+        let now = monotonicNanoseconds()
+        if count.wrappingIncrementThenLoad(ordering: .relaxed) == 1 {
+            firstNanoseconds.store(now, ordering: .relaxed)
+            return .first
+        }
+        return now - firstNanoseconds.load(ordering: .relaxed) < 2_000_000_000 ? .duplicate : .again
+    }
 }
 
 private func monotonicNanoseconds() -> Int {
@@ -105,18 +122,16 @@ private func stopRequestHandler(_ number: Int32) {
 }
 
 private func interruptSignalHandler(_ number: Int32) {
-    let now = monotonicNanoseconds()
-    if signalCount.wrappingIncrementThenLoad(ordering: .relaxed) == 1 {
-        firstSignalNanoseconds.store(now, ordering: .relaxed)
+    switch interruptArrivals.record() {
+    case .first:
         receivedSignal.store(number, ordering: .relaxed)
         let message: StaticString = endedByLauncher.load(ordering: .relaxed)
             ? "\na3c: mpirun is ending the job: writing rank 0's checkpoint\n"
             : "\na3c: stopping the workers and writing a checkpoint (signal again to quit at once)\n"
         _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
-    } else if now - firstSignalNanoseconds.load(ordering: .relaxed) < 2_000_000_000 {
-        // The same request twice: `timeout` and some shells signal the process and its group.
+    case .duplicate:
         return
-    } else {
+    case .again:
         let message: StaticString = "a3c: quitting without a final checkpoint\n"
         _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
         _exit(130)

@@ -108,8 +108,10 @@ struct MPILauncher {
             throw ValidationError("could not start \(command[0]): \(String(cString: strerror(spawned)))")
         }
         mpirunProcess.store(child, ordering: .relaxed)
-        installLauncherSignals()
-        pthread_sigmask(SIG_UNBLOCK, &launcherSignalSet, nil)
+        // Swift makes a global on its first use, which allocates: not inside the handler.
+        _ = launcherArrivals
+        // Installing unblocks them: a signal held since the spawn arrives now.
+        InterruptHandler.install(launcherSignalHandler, for: [SIGINT, SIGTERM, SIGHUP])
 
         let notices = MPINotices()
         let readingDone = DispatchSemaphore(value: 0)
@@ -135,37 +137,22 @@ struct MPILauncher {
         if status & 0x7f == 0 { return (status >> 8) & 0xff }
         return 128 + (status & 0x7f)
     }
-
-    private static func installLauncherSignals() {
-        // Swift makes a global on its first use, which allocates: not inside a handler.
-        _ = launcherSignals.load(ordering: .relaxed)
-        _ = firstLauncherSignalNanoseconds.load(ordering: .relaxed)
-        for number in [SIGINT, SIGTERM, SIGHUP] {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = launcherSignalHandler
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = SA_RESTART
-            sigaction(number, &action, nil)
-        }
-    }
 }
 
 // What the signal handler may touch: atomics, clock_gettime, kill and write (async-signal-safe).
 private let mpirunProcess = ManagedAtomic<Int32>(0)
-private let launcherSignals = ManagedAtomic<Int>(0)
-private let firstLauncherSignalNanoseconds = ManagedAtomic<Int>(0)
+private let launcherArrivals = SignalArrivals()
 
 private func launcherSignalHandler(_ number: Int32) {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    let nanoseconds = now.tv_sec * 1_000_000_000 + now.tv_nsec
     let process = mpirunProcess.load(ordering: .relaxed)
     // kill(0, ...) would signal this process's whole group.
     guard process > 0 else { return }
-    if launcherSignals.wrappingIncrementThenLoad(ordering: .relaxed) == 1 {
-        firstLauncherSignalNanoseconds.store(nanoseconds, ordering: .relaxed)
+    switch launcherArrivals.record() {
+    case .first:
         kill(process, SIGUSR1)
-    } else if nanoseconds - firstLauncherSignalNanoseconds.load(ordering: .relaxed) >= 2_000_000_000 {
+    case .duplicate:
+        return
+    case .again:
         // Asked twice: mpirun's own ending (its SIGTERM to every rank; rank 0 still checkpoints).
         let message: StaticString = "a3c: ending every rank now\n"
         _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)

@@ -14,6 +14,8 @@ struct DistributedTests {
         let standardOutput: String
         let standardError: String
         let seconds: Double
+        /// From the end of `during` (which signalled or killed something) to the end of the command.
+        let secondsAfterDuring: Double
     }
 
     /// `quiet`: without mpirun's own notices (it names a rank that died in one of them).
@@ -65,12 +67,14 @@ struct DistributedTests {
             Self.stop(process)
             throw error
         }
+        let duringEnded = Date()
         process.waitUntilExit()
-        let seconds = Date().timeIntervalSince(start)
+        let ended = Date()
         readers.wait()
         return Outcome(
             status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-            standardError: String(decoding: errData, as: UTF8.self), seconds: seconds)
+            standardError: String(decoding: errData, as: UTF8.self), seconds: ended.timeIntervalSince(start),
+            secondsAfterDuring: ended.timeIntervalSince(duringEnded))
     }
 
     /// Ends a launch that must not go on: SIGTERM twice (mpirun ends its job on the first; the
@@ -164,7 +168,6 @@ struct DistributedTests {
     @Test func aKilledRankStopsTheRunAndTheCheckpointIsKept() throws {
         let run = Self.temporaryRun("mpi-kill")
         defer { try? FileManager.default.removeItem(at: run) }
-        var killedAt: Date?
         let outcome = try Self.launch(
             ranks: 3,
             ["train", "--workers", "1", "--seed", "3", "--steps", "1000000000", "--target-return", "100000",
@@ -181,9 +184,8 @@ struct DistributedTests {
             let pid = try #require(victim, "rank 2 not found")
             Thread.sleep(forTimeInterval: 1)
             kill(pid, SIGKILL)
-            killedAt = Date()
         }
-        let stopped = Date().timeIntervalSince(try #require(killedAt))
+        let stopped = outcome.secondsAfterDuring
         #expect(stopped < 10, "the job took \(stopped) s to end")
         #expect(outcome.status != 0)
         #expect(outcome.standardError.contains("process rank 2"), "\(outcome.standardError)")
@@ -234,7 +236,6 @@ struct DistributedTests {
     func aWorkerFailingOnAnotherRankEndsTheRun(algorithm: String) throws {
         let run = Self.temporaryRun("mpi-worker-fails-\(algorithm)")
         defer { try? FileManager.default.removeItem(at: run) }
-        var killedAt: Date?
         let outcome = try Self.run(
             [CommandLineTests.binary.path, "train", "--ranks", "2", "--algo", algorithm, "--env", "LunarLander-v3",
              "--workers", "1", "--envs-per-worker", "2", "--max-host-restarts", "0", "--out", run.path] + Self.endless
@@ -245,9 +246,8 @@ struct DistributedTests {
             let rank = try #require(Self.rankProcess(1, writingInto: run), "rank 1 not found")
             let host = try #require(Self.children(of: rank).first, "rank 1's environment host not found")
             kill(host, SIGKILL)
-            killedAt = Date()
         }
-        let seconds = Date().timeIntervalSince(try #require(killedAt))
+        let seconds = outcome.secondsAfterDuring
         #expect(seconds < 10, "the run took \(seconds) s to end")
         #expect(outcome.status != 0)
         let errors = outcome.standardError.split(separator: "\n").filter { $0.hasPrefix("a3c: error:") }
@@ -293,15 +293,13 @@ struct DistributedTests {
     @Test func ctrlCStopsEveryRankCleanly() throws {
         let run = Self.temporaryRun("mpi-ctrl-c")
         defer { try? FileManager.default.removeItem(at: run) }
-        var signalledAt: Date?
         let outcome = try Self.run(
             [CommandLineTests.binary.path, "train", "--ranks", "3", "--workers", "1", "--seed", "2", "--out", run.path] + Self.endless
         ) { process in
             try Self.waitUntilTraining(run)
             kill(process.processIdentifier, SIGINT)
-            signalledAt = Date()
         }
-        let stopped = Date().timeIntervalSince(try #require(signalledAt))
+        let stopped = outcome.secondsAfterDuring
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(stopped < 10, "every rank took \(stopped) s to stop")
         let summary = try Self.summary(run)
@@ -337,15 +335,13 @@ struct DistributedTests {
     @Test func theLauncherNamesAKilledRankInOneLine() throws {
         let run = Self.temporaryRun("mpi-launcher-kill")
         defer { try? FileManager.default.removeItem(at: run) }
-        var killedAt: Date?
         let outcome = try Self.run(
             [CommandLineTests.binary.path, "train", "--ranks", "3", "--workers", "1", "--seed", "3", "--out", run.path] + Self.endless
         ) { _ in
             try Self.waitUntilTraining(run)
             kill(try #require(Self.rankProcess(2, writingInto: run), "rank 2 not found"), SIGKILL)
-            killedAt = Date()
         }
-        let stopped = Date().timeIntervalSince(try #require(killedAt))
+        let stopped = outcome.secondsAfterDuring
         #expect(stopped < 10, "the job took \(stopped) s to end")
         #expect(outcome.status != 0)
         let lines = outcome.standardError.split(separator: "\n")
@@ -472,7 +468,6 @@ extension DistributedTests {
         #expect(try Self.summary(solved)["solved"] as? Bool == true)
         #expect(try Self.episodesPerWorker(solved).keys.sorted() == [0, 1, 2])
 
-        var killedAt: Date?
         var namespaces: [String?] = []
         let stopped = try Self.run(hosts.onFirstHost(launch + ["--seed", "3", "--out", killed.path] + Self.endless)) { _ in
             try Self.waitUntilTraining(killed)
@@ -480,10 +475,9 @@ extension DistributedTests {
             let two = try #require(Self.rankProcess(2, writingInto: killed), "rank 2 not found")
             namespaces = [NamespaceHosts.networkNamespace(of: zero), NamespaceHosts.networkNamespace(of: two)]
             kill(two, SIGKILL)
-            killedAt = Date()
         }
         #expect(namespaces.count == 2 && namespaces[0] != nil && namespaces[0] != namespaces[1], "ranks 0 and 2: \(namespaces)")
-        let seconds = Date().timeIntervalSince(try #require(killedAt))
+        let seconds = stopped.secondsAfterDuring
         #expect(seconds < 10, "the job took \(seconds) s to end")
         #expect(stopped.status != 0)
         let naming = stopped.standardError.split(separator: "\n").filter { $0.contains("rank 2") }
