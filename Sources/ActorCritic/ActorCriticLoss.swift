@@ -31,8 +31,48 @@ public struct ActorCriticLoss: Sendable {
         /// Mean σ over steps and action dimensions of a Gaussian policy (how widely it explores);
         /// 0 for a categorical policy.
         public var actionStd: Float = 0
+        /// Mean of the critic's targets R_t (with `returnSquareMean` and `valueErrorMean`, what the
+        /// explained variance of the value function is pooled from over many rollouts).
+        public var returnMean: Float = 0
+        /// Mean of R_t².
+        public var returnSquareMean: Float = 0
+        /// Mean of R_t - V(s_t).
+        public var valueErrorMean: Float = 0
+        /// Share of the trunk's ReLU/ELU units (a neuron, or a convolution's filter) that were
+        /// active in no row of the rollout (see `Network.deadUnitFraction`); the worker fills it in.
+        public var deadUnitFraction: Float = 0
         /// All terms zero.
         public init() {}
+
+        /// Every term, declared once, in a fixed order: what the MPI wire sends and the
+        /// accumulator averages.
+        public static let fields: [WritableKeyPath<Terms, Float> & Sendable] = [
+            \.policyLoss, \.valueLoss, \.entropy, \.maxProbability, \.actionStd, \.returnMean, \.returnSquareMean,
+            \.valueErrorMean, \.deadUnitFraction,
+        ]
+
+        /// Turns the sums over a rollout's rows into means over its `count` rows (σ's sum, over
+        /// action dimensions too, is the caller's to divide).
+        @inlinable
+        mutating func finish(count: Int) {
+            let mean = 1 / Float(count)
+            policyLoss *= mean
+            valueLoss *= mean
+            entropy *= mean
+            maxProbability *= mean
+            returnMean *= mean
+            returnSquareMean *= mean
+            valueErrorMean *= mean
+        }
+
+        /// Adds one row's target and value error.
+        @inlinable
+        mutating func addValue(target: Float, error: Float) {
+            valueLoss += error * error
+            returnMean += target
+            returnSquareMean += target * target
+            valueErrorMean += error
+        }
     }
 
     /// Writes dL/d(output row i) for every row of `rollout`, scaled by `scale`, and returns the loss
@@ -66,17 +106,13 @@ public struct ActorCriticLoss: Sendable {
             let error = returns[t] - value
             row[actionCount] = -2 * valueCoefficient * error * scale
             terms.policyLoss -= logP[action] * advantages[t]
-            terms.valueLoss += error * error
+            terms.addValue(target: returns[t], error: error)
             terms.entropy += entropies[t]
             var best = p[0]
             for i in 1..<actionCount where p[i] > best { best = p[i] }
             terms.maxProbability += best
         }
-        let mean = 1 / Float(count)
-        terms.policyLoss *= mean
-        terms.valueLoss *= mean
-        terms.entropy *= mean
-        terms.maxProbability *= mean
+        terms.finish(count: count)
         return terms
     }
 
@@ -100,15 +136,12 @@ public struct ActorCriticLoss: Sendable {
             let error = returns[t] - output[2 * dimensions]
             row[2 * dimensions] = -2 * valueCoefficient * error * scale
             terms.policyLoss -= logProbability * advantages[t]
-            terms.valueLoss += error * error
+            terms.addValue(target: returns[t], error: error)
             terms.entropy += entropies[t]
             for j in 0..<dimensions { terms.actionStd += Gaussian.std(output[dimensions + j], form: form) }
         }
-        let mean = 1 / Float(count)
-        terms.policyLoss *= mean
-        terms.valueLoss *= mean
-        terms.entropy *= mean
-        terms.actionStd *= mean / Float(dimensions)
+        terms.finish(count: count)
+        terms.actionStd /= Float(count * dimensions)
         return terms
     }
 

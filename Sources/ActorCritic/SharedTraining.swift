@@ -24,7 +24,7 @@ final class SharedTraining: Sendable {
     let nonFiniteRun = ManagedAtomic<Int>(0)
     /// Non-finite gradients in a row after which training stops.
     static let nonFiniteLimit = 10
-    let updateStatistics = UpdateAccumulator()
+    let updateStatistics: UpdateAccumulator
     /// Running observation statistics, when the run normalises observations.
     let normalizer: ObservationNormalizer?
     /// Running statistics of the environments' discounted returns (width 1), when the run
@@ -55,6 +55,8 @@ final class SharedTraining: Sendable {
         self.tracker = tracker
         self.startTime = .now
         self.earlierSeconds = earlierSeconds
+        updateStatistics = UpdateAccumulator(
+            maxGradNorm: config.maxGradNorm, measuresDeadUnits: Network.rectifierUnits(of: model.network) > 0)
     }
 
     /// Seconds of training, earlier sessions included.

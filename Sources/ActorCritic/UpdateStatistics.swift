@@ -1,6 +1,24 @@
 import Environments
 
-/// Means of the loss terms over a span of updates, for logs.
+/// A figure the updates report, by name: its column in `metrics.csv` and its TensorBoard tag.
+public struct UpdateMetric: Sendable, Hashable {
+    /// Column of `metrics.csv`.
+    public let column: String
+    /// TensorBoard tag.
+    public let tag: String
+
+    public static let policyLoss = UpdateMetric(column: "policy_loss", tag: "loss/policy")
+    public static let valueLoss = UpdateMetric(column: "value_loss", tag: "loss/value")
+    public static let entropy = UpdateMetric(column: "entropy", tag: "policy/entropy")
+    public static let maxProbability = UpdateMetric(column: "max_probability", tag: "policy/max_probability")
+    public static let actionStd = UpdateMetric(column: "action_std", tag: "policy/action_std")
+    public static let gradientNorm = UpdateMetric(column: "gradient_norm", tag: "train/gradient_norm")
+    public static let clippedUpdateFraction = UpdateMetric(column: "clipped_update_fraction", tag: "train/clipped_update_fraction")
+    public static let explainedVariance = UpdateMetric(column: "explained_variance", tag: "value/explained_variance")
+    public static let deadUnitFraction = UpdateMetric(column: "dead_unit_fraction", tag: "network/dead_unit_fraction")
+}
+
+/// Means of the loss terms and diagnostics over a span of updates, for logs.
 public struct UpdateStatistics: Sendable, Hashable {
     /// Updates in the span.
     public var updates = 0
@@ -19,49 +37,108 @@ public struct UpdateStatistics: Sendable, Hashable {
     public var actionStd = 0.0
     /// Mean gradient norm before clipping.
     public var gradientNorm = 0.0
+    /// Share of the updates whose gradient norm was above `--max-grad-norm` (and so was clipped);
+    /// nil when clipping is off.
+    public var clippedUpdateFraction: Double?
+    /// 1 - Var(R - V) / Var(R) over every row of the span's rollouts: 1 is a perfect critic, 0 one
+    /// no better than a constant, below 0 a harmful one; nil when the targets did not vary.
+    public var explainedVariance: Double?
+    /// Mean share of the trunk's ReLU/ELU units active in no row of an update's rollout; nil for
+    /// networks without such units.
+    public var deadUnitFraction: Double?
     /// Updates dropped because their gradient was NaN or infinite (not in the other fields).
     public var skippedUpdates = 0
     /// Empty statistics: no updates, every mean 0.
     public init() {}
+
+    /// The span's figures by name, for the logs: nothing without updates; σ for a Gaussian policy
+    /// and the largest probability for a categorical one.
+    public var metrics: [(metric: UpdateMetric, value: Double)] {
+        guard updates > 0 else { return [] }
+        var list: [(UpdateMetric, Double)] = [
+            (.policyLoss, policyLoss), (.valueLoss, valueLoss), (.entropy, entropy),
+            actionStd > 0 ? (.actionStd, actionStd) : (.maxProbability, maxProbability), (.gradientNorm, gradientNorm),
+        ]
+        if let clippedUpdateFraction { list.append((.clippedUpdateFraction, clippedUpdateFraction)) }
+        if let explainedVariance { list.append((.explainedVariance, explainedVariance)) }
+        if let deadUnitFraction { list.append((.deadUnitFraction, deadUnitFraction)) }
+        return list
+    }
+
+    /// 1 - Var(e) / Var(R) from the means of R, R² and e = R - V, and of e² (`valueLoss`); nil
+    /// when R does not vary.
+    static func explainedVariance(returnMean: Double, returnSquareMean: Double, errorMean: Double, errorSquareMean: Double)
+        -> Double?
+    {
+        let returnVariance = returnSquareMean - returnMean * returnMean
+        guard returnVariance > 1e-12 * max(1, returnSquareMean) else { return nil }
+        let errorVariance = max(0, errorSquareMean - errorMean * errorMean)
+        return 1 - errorVariance / returnVariance
+    }
 }
 
 /// Sums loss terms from all workers until the monitor takes them.
 /// Concurrency: a mutex per update; with a handful of workers it is never contended for long.
-final class UpdateAccumulator: Sendable {
-    private let sums = Locked(UpdateStatistics())
+public final class UpdateAccumulator: Sendable {
+    private struct Sums {
+        var statistics = UpdateStatistics()
+        var terms = [Double](repeating: 0, count: ActorCriticLoss.Terms.fields.count)
+        var clipped = 0
+    }
+
+    private let sums = Locked(Sums())
+    /// Gradients above this norm are clipped (infinity: never).
+    private let maxGradNorm: Float
+    /// The network has ReLU/ELU units to count.
+    private let measuresDeadUnits: Bool
+
+    /// Gradients above `maxGradNorm` (0: none) count as clipped; `measuresDeadUnits` when the
+    /// network has ReLU/ELU units.
+    public init(maxGradNorm: Float, measuresDeadUnits: Bool) {
+        self.maxGradNorm = maxGradNorm > 0 ? maxGradNorm : .infinity
+        self.measuresDeadUnits = measuresDeadUnits
+    }
 
     /// Adds one worker's rollout; `isNewUpdate` is false for the other workers' shares of one A2C update.
-    func add(_ terms: ActorCriticLoss.Terms, gradientNorm: Float, isNewUpdate: Bool) {
+    public func add(_ terms: ActorCriticLoss.Terms, gradientNorm: Float, isNewUpdate: Bool) {
         sums.withLock { s in
             guard gradientNorm.isFinite else {
-                if isNewUpdate { s.skippedUpdates += 1 }
+                if isNewUpdate { s.statistics.skippedUpdates += 1 }
                 return
             }
-            if isNewUpdate { s.updates += 1 }
-            s.rollouts += 1
-            s.policyLoss += Double(terms.policyLoss)
-            s.valueLoss += Double(terms.valueLoss)
-            s.entropy += Double(terms.entropy)
-            s.maxProbability += Double(terms.maxProbability)
-            s.actionStd += Double(terms.actionStd)
-            s.gradientNorm += Double(gradientNorm)
+            if isNewUpdate {
+                s.statistics.updates += 1
+                if gradientNorm > maxGradNorm { s.clipped += 1 }
+            }
+            s.statistics.rollouts += 1
+            for (i, field) in ActorCriticLoss.Terms.fields.enumerated() { s.terms[i] += Double(terms[keyPath: field]) }
+            s.statistics.gradientNorm += Double(gradientNorm)
         }
     }
 
     /// The means since the last call, and a fresh start.
-    func drain() -> UpdateStatistics {
-        var s = sums.withLock { s in
-            defer { s = UpdateStatistics() }
+    public func drain() -> UpdateStatistics {
+        let s = sums.withLock { s in
+            defer { s = Sums() }
             return s
         }
-        guard s.rollouts > 0 else { return s }
-        let n = Double(s.rollouts)
-        s.policyLoss /= n
-        s.valueLoss /= n
-        s.entropy /= n
-        s.maxProbability /= n
-        s.actionStd /= n
-        s.gradientNorm /= n
-        return s
+        var statistics = s.statistics
+        guard statistics.rollouts > 0 else { return statistics }
+        let n = Double(statistics.rollouts)
+        let means = Dictionary(uniqueKeysWithValues: zip(ActorCriticLoss.Terms.fields, s.terms.map { $0 / n }))
+        statistics.policyLoss = means[\.policyLoss]!
+        statistics.valueLoss = means[\.valueLoss]!
+        statistics.entropy = means[\.entropy]!
+        statistics.maxProbability = means[\.maxProbability]!
+        statistics.actionStd = means[\.actionStd]!
+        statistics.gradientNorm /= n
+        statistics.explainedVariance = UpdateStatistics.explainedVariance(
+            returnMean: means[\.returnMean]!, returnSquareMean: means[\.returnSquareMean]!,
+            errorMean: means[\.valueErrorMean]!, errorSquareMean: means[\.valueLoss]!)
+        if measuresDeadUnits { statistics.deadUnitFraction = means[\.deadUnitFraction]! }
+        if maxGradNorm.isFinite, statistics.updates > 0 {
+            statistics.clippedUpdateFraction = Double(s.clipped) / Double(statistics.updates)
+        }
+        return statistics
     }
 }

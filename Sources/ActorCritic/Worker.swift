@@ -151,9 +151,10 @@ final class Worker {
             for e in 0..<n { rollout.bootstrapValues.pointer[e] = network.output(row: last + e)[valueIndex] }
             rollout.computeReturns(gamma: config.gamma, gaeLambda: config.gaeLambda)
 
-            let terms = loss.gradient(
+            var terms = loss.gradient(
                 rollout: rollout, outputs: network.output(row: 0), outputGradients: network.outputGradient(row: 0),
                 scale: lossScale)
+            terms.deadUnitFraction = network.deadUnitFraction(count: rollout.rows)
             network.backward(parameters: local, gradient: gradient.pointer, count: rollout.rows)
             keepGoing = hub.push(gradient: gradient, steps: rollout.rows, worker: index, terms: terms).keepGoing
             if let normalizer = observationStatistics {

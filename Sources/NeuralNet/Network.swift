@@ -29,6 +29,11 @@ public final class Network {
     private let activations: [FloatBuffer]
     private let activationGradients: [FloatBuffer]
     private let widths: [Int]
+    /// ReLU and ELU layers: the activation buffer each writes, its units (a convolution's filters
+    /// for [height, width, channels] activations, else its neurons) and the positions of each.
+    private let rectifiers: [(buffer: Int, units: Int, positions: Int)]
+    /// Per unit of the widest rectifier layer: its largest output in the rows seen so far.
+    private let unitMaxima: UnsafeMutablePointer<Float>
 
     /// Builds kernels and buffers for up to `maxBatch` samples. Recurrent layers read row r's
     /// predecessor in time at row r - `sequenceStride` (a worker's environment count; by default
@@ -40,6 +45,7 @@ public final class Network {
         var widths = [spec.inputShape.count]
         var steps: [Step] = []
         var recurrent: [(any RecurrentKernel, Int)] = []
+        var rectifiers: [(buffer: Int, units: Int, positions: Int)] = []
         let stride = sequenceStride ?? maxBatch
         self.sequenceStride = stride
         for (index, layer) in spec.layers.enumerated() {
@@ -49,6 +55,9 @@ public final class Network {
             guard let kernel = layer.unit.makeKernel(input: input, maxBatch: maxBatch, sequenceStride: stride) else { continue }
             widths.append(output.count)
             if let memory = kernel as? any RecurrentKernel { recurrent.append((memory, widths.count - 1)) }
+            if let (units, positions) = Self.rectifierUnits(layer, input: input) {
+                rectifiers.append((widths.count - 1, units, positions))
+            }
             steps.append(
                 Step(
                     kernel: kernel, inputBuffer: widths.count - 2, outputBuffer: widths.count - 1,
@@ -57,8 +66,52 @@ public final class Network {
         self.steps = steps
         self.recurrent = recurrent
         self.widths = widths
+        self.rectifiers = rectifiers
+        let widest = rectifiers.map(\.units).max() ?? 0
+        unitMaxima = .allocate(capacity: widest)
+        unitMaxima.initialize(repeating: 0, count: widest)
         activations = widths.map { FloatBuffer(count: $0 * maxBatch) }
         activationGradients = widths.map { FloatBuffer(count: $0 * maxBatch) }
+    }
+
+    deinit { unitMaxima.deallocate() }
+
+    // MARK: dead units
+
+    /// A ReLU or ELU layer's units for its input shape: a convolution's filters (the last of three
+    /// dimensions) at each of its positions, or one unit per value; nil for other layers.
+    static func rectifierUnits(_ layer: LayerSpec, input: Shape) -> (units: Int, positions: Int)? {
+        guard layer == .relu || layer == .elu else { return nil }
+        let dimensions = input.dimensions
+        if dimensions.count == 3 { return (dimensions[2], dimensions[0] * dimensions[1]) }
+        return (input.count, 1)
+    }
+
+    /// ReLU and ELU units in the whole network (0: `deadUnitFraction` has nothing to count).
+    public static func rectifierUnits(of spec: NetworkSpec) -> Int {
+        spec.layers.indices.reduce(0) { $0 + (rectifierUnits(spec.layers[$1], input: spec.shapes[$1])?.units ?? 0) }
+    }
+
+    /// The share of ReLU and ELU units, over all such layers, whose output was positive in none
+    /// of rows `0 ..< count` after the last forward passes (a filter counts as active when it is
+    /// positive at any position); 0 for a network without them. Such a unit passes no gradient
+    /// (ReLU) or only its saturated tail's (ELU).
+    public func deadUnitFraction(count: Int) -> Float {
+        precondition(count > 0 && count <= maxBatch, "batch outside the network's rows")
+        var dead = 0, units = 0
+        for layer in rectifiers {
+            let values = UnsafePointer(activations[layer.buffer].pointer)
+            let maxima = unitMaxima
+            // A running maximum vectorises; ReLU's outputs are never below 0, ELU's above -1.
+            maxima.update(repeating: -1, count: layer.units)
+            for sample in 0..<(count * layer.positions) {
+                let row = values + sample * layer.units
+                for u in 0..<layer.units { maxima[u] = max(maxima[u], row[u]) }
+            }
+            for u in 0..<layer.units where !(maxima[u] > 0) { dead += 1 }
+            units += layer.units
+        }
+        return units == 0 ? 0 : Float(dead) / Float(units)
     }
 
     /// Where sample `row`'s input goes.

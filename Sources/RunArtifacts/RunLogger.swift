@@ -5,23 +5,26 @@ import Foundation
 ///
 /// `metrics.csv` has one row per finished episode (`kind` = episode: global step, wall time, worker,
 /// return, length) and one row per logging interval summarising the updates in it (`kind` = update:
-/// mean losses, entropy, largest action probability (or, for a Gaussian policy, mean σ in
-/// `action_std`) and gradient norm, the learning rate, steps/s, and the updates dropped for a NaN
-/// or infinite gradient), one row per environment host a worker had to replace (`kind` = host_restart),
-/// and one row per evaluation during training (`kind` = eval: games, mean, std, min and max score,
-/// mean length).
+/// the figures of `UpdateStatistics.metrics`, each in its own column: mean losses, entropy, largest
+/// action probability (or, for a Gaussian policy, mean σ in `action_std`), gradient norm and the
+/// share of updates clipped, the value function's explained variance, the share of dead ReLU/ELU
+/// units; with the learning rate, steps/s, and the updates dropped for a NaN or infinite
+/// gradient), one row per environment host a worker had to replace (`kind` = host_restart), and
+/// one row per evaluation during training (`kind` = eval: games, mean, std, min and max score,
+/// mean length). A row leaves the columns it has nothing for empty.
 /// Not thread-safe: the trainer's monitor thread owns it.
 public final class RunLogger {
-    /// The columns of `metrics.csv`, in order.
+    /// The columns of `metrics.csv`, in order. New columns go at the end, so that an older run's
+    /// file can be upgraded by padding its rows (`upgradeHeader`).
     public static let csvHeader = [
         "kind", "global_step", "wall_seconds", "worker", "episode_return", "episode_length", "updates",
         "policy_loss", "value_loss", "entropy", "max_probability", "gradient_norm", "learning_rate",
         "steps_per_second", "mean_return_100", "eval_episodes", "eval_mean_return", "eval_std_return",
         "eval_min_return", "eval_max_return", "eval_mean_length", "skipped_updates", "action_std",
+        "explained_variance", "dead_unit_fraction", "clipped_update_fraction",
     ]
     private static let headerLine = csvHeader.joined(separator: ",")
-    /// Commas for the columns a row does not fill (the evaluation columns, for episode and update rows).
-    private static let noEvaluation = ",,,,,,"
+    private static let columnIndex = Dictionary(uniqueKeysWithValues: csvHeader.enumerated().map { ($1, $0) })
 
     private let csv: FileHandle
     private let metricsURL: URL
@@ -50,10 +53,24 @@ public final class RunLogger {
 
     deinit { try? csv.close() }
 
+    /// Appends one row of `kind` with `fields` (column: text) in their columns, the others empty.
+    private func appendRow(_ kind: String, _ fields: [(String, String)]) {
+        var row = [String](repeating: "", count: Self.csvHeader.count)
+        row[0] = kind
+        for (column, text) in fields {
+            guard let index = Self.columnIndex[column] else { preconditionFailure("no metrics.csv column \(column)") }
+            row[index] = text
+        }
+        pending += row.joined(separator: ",") + "\n"
+    }
+
     /// One row and three scalars per episode.
     public func log(episodes: [EpisodeRecord], startWallClock: Double) throws {
         for e in episodes {
-            pending += "episode,\(e.globalStep),\(format(e.wallSeconds)),\(e.worker),\(format(e.episodeReturn)),\(e.length),,,,,,,,,\(Self.noEvaluation),,\n"
+            appendRow("episode", [
+                ("global_step", "\(e.globalStep)"), ("wall_seconds", format(e.wallSeconds)), ("worker", "\(e.worker)"),
+                ("episode_return", format(e.episodeReturn)), ("episode_length", "\(e.length)"),
+            ])
             try tensorBoard.addScalars(
                 [("episode/return", e.episodeReturn), ("episode/length", Double(e.length))],
                 step: e.globalStep, wallTime: startWallClock + e.wallSeconds)
@@ -70,26 +87,22 @@ public final class RunLogger {
             ("train/skipped_updates", Double(s.skippedUpdates)),
         ]
         if let meanReturn100 { scalars.append(("episode/mean_return_100", meanReturn100)) }
-        if s.updates > 0 {
-            scalars += [
-                ("loss/policy", s.policyLoss), ("loss/value", s.valueLoss), ("policy/entropy", s.entropy),
-                ("train/gradient_norm", s.gradientNorm),
-                s.actionStd > 0 ? ("policy/action_std", s.actionStd) : ("policy/max_probability", s.maxProbability),
-            ]
+        var fields = [
+            ("global_step", "\(step)"), ("wall_seconds", format(wallSeconds)), ("updates", "\(s.updates)"),
+            ("learning_rate", format(Double(learningRate))), ("steps_per_second", format(stepsPerSecond)),
+            ("mean_return_100", meanReturn100.map(format) ?? ""), ("skipped_updates", "\(s.skippedUpdates)"),
+        ]
+        for (metric, value) in s.metrics {
+            scalars.append((metric.tag, value))
+            fields.append((metric.column, format(value)))
         }
         try tensorBoard.addScalars(scalars, step: step)
-        let losses = s.updates > 0
-            ? "\(format(s.policyLoss)),\(format(s.valueLoss)),\(format(s.entropy)),"
-                + "\(s.actionStd > 0 ? "" : format(s.maxProbability)),\(format(s.gradientNorm))"
-            : ",,,,"
-        let actionStd = s.updates > 0 && s.actionStd > 0 ? format(s.actionStd) : ""
-        pending += "update,\(step),\(format(wallSeconds)),,,,\(s.updates),\(losses),\(format(Double(learningRate))),"
-            + "\(format(stepsPerSecond)),\(meanReturn100.map(format) ?? "")\(Self.noEvaluation),\(s.skippedUpdates),\(actionStd)\n"
+        appendRow("update", fields)
     }
 
     /// One row per environment host a worker replaced (`kind` = host_restart: step, wall time, worker).
     public func log(hostRestart r: HostRestart) throws {
-        pending += "host_restart,\(r.globalStep),\(format(r.wallSeconds)),\(r.worker),,,,,,,,,,,\(Self.noEvaluation),,\n"
+        appendRow("host_restart", [("global_step", "\(r.globalStep)"), ("wall_seconds", format(r.wallSeconds)), ("worker", "\(r.worker)")])
     }
 
     /// One row and scalars per evaluation during training.
@@ -99,8 +112,11 @@ public final class RunLogger {
         try tensorBoard.addScalars(
             [("eval/mean_return", r.mean), ("eval/std_return", r.standardDeviation), ("eval/mean_length", meanLength)],
             step: e.globalStep, wallTime: startWallClock + e.wallSeconds)
-        pending += "eval,\(e.globalStep),\(format(e.wallSeconds)),,,,,,,,,,,,,\(r.scores.count),\(format(r.mean)),"
-            + "\(format(r.standardDeviation)),\(format(r.min)),\(format(r.max)),\(format(meanLength)),,\n"
+        appendRow("eval", [
+            ("global_step", "\(e.globalStep)"), ("wall_seconds", format(e.wallSeconds)), ("eval_episodes", "\(r.scores.count)"),
+            ("eval_mean_return", format(r.mean)), ("eval_std_return", format(r.standardDeviation)), ("eval_min_return", format(r.min)),
+            ("eval_max_return", format(r.max)), ("eval_mean_length", format(meanLength)),
+        ])
     }
 
     /// A run written before the evaluation, skipped-update or action-σ columns existed (its header a prefix of

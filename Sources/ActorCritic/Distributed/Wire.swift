@@ -87,7 +87,7 @@ extension WireWriter {
     }
 
     mutating func append(_ terms: ActorCriticLoss.Terms) {
-        for value in [terms.policyLoss, terms.valueLoss, terms.entropy, terms.maxProbability, terms.actionStd] { append(value) }
+        for field in ActorCriticLoss.Terms.fields { append(terms[keyPath: field]) }
     }
 }
 
@@ -119,11 +119,7 @@ extension WireReader {
 
     mutating func readTerms() throws -> ActorCriticLoss.Terms {
         var terms = ActorCriticLoss.Terms()
-        terms.policyLoss = try read()
-        terms.valueLoss = try read()
-        terms.entropy = try read()
-        terms.maxProbability = try read()
-        terms.actionStd = try read()
+        for field in ActorCriticLoss.Terms.fields { terms[keyPath: field] = try read() }
         return terms
     }
 }
