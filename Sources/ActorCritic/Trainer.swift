@@ -54,14 +54,9 @@ public final class Trainer: Sendable {
         targetReturn = config.targetReturn ?? environment.rewardThreshold ?? probe.rewardThreshold
         let parameters = FloatBuffer(count: model.parameterCount)
         self.parameters = parameters
-        let optimizer: any SharedOptimizer
-        switch config.optimizer {
-        case .rmsprop:
-            optimizer = SharedRMSProp(
-                parameterCount: model.parameterCount, alpha: config.rmspropAlpha, epsilon: config.rmspropEpsilon)
-        case .adam:
-            optimizer = SharedAdam(parameterCount: model.parameterCount, epsilon: config.adamEpsilon)
-        }
+        let optimizer = config.optimizer.make(
+            parameterCount: model.parameterCount, rmspropAlpha: config.rmspropAlpha,
+            epsilon: config.optimizer.isRMSProp ? config.rmspropEpsilon : config.adamEpsilon)
         self.optimizer = optimizer
         let tracker = EpisodeTracker(keepHistory: state == nil)
         if let state {

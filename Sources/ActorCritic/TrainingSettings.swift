@@ -46,16 +46,26 @@ extension TrainingConfig {
         .init(ConfigSetting(
             \.valueCoefficient, "value-coef", "Weight c_v of the value loss c_v (R - V)^2.", check: .nonNegative)),
         .init(ConfigSetting(
-            \.maxGradNorm, "max-grad-norm", "Clip each update's gradient to this global norm, 0 for no clipping.",
+            \.maxGradNorm, "max-grad-norm",
+            "Clip each update's gradient to this global norm, 0 for no clipping. The loss is summed over a rollout's "
+                + "t-max steps and averaged over its environments: a reference's norm on a loss averaged over every row "
+                + "(openai/baselines, SB3) is that norm x t-max here.",
             check: .nonNegative)),
         .init(ConfigSetting(
             \.gaeLambda, "gae-lambda", "Use GAE with this lambda instead of n-step returns.",
             ifSet: ConfigCheck("must be in [0, 1]") { $0 >= 0 && $0 <= 1 })),
-        .init(ConfigSetting(\.optimizer, "optimizer", "Shared optimizer: rmsprop (the paper's) or adam.")),
+        .init(ConfigSetting(
+            \.optimizer, "optimizer",
+            "Shared optimizer: rmsprop (the paper's: square average from 0, epsilon inside the root), rmsprop-tf "
+                + "(TensorFlow's, as openai/baselines and SB3's RMSpropTFLike: from 1, inside), rmsprop-torch (PyTorch's "
+                + "and Keras's: from 0, epsilon added to the root) or adam.")),
         .init(ConfigSetting(
             \.rmspropAlpha, "rmsprop-alpha", "RMSProp decay.", check: ConfigCheck("must be in [0, 1)") { $0 >= 0 && $0 < 1 })),
         .init(ConfigSetting(
-            \.rmspropEpsilon, "rmsprop-epsilon", "RMSProp epsilon, inside the square root.",
+            \.rmspropEpsilon, "rmsprop-epsilon",
+            "RMSProp epsilon: inside the square root, or added to it (rmsprop-torch). The loss is summed over a rollout's "
+                + "t-max steps (see --max-grad-norm): a reference's epsilon e on a loss averaged over steps is e x t-max^2 "
+                + "inside the root, e x t-max outside.",
             check: ConfigCheck("must be positive") { $0 > 0 })),
         .init(ConfigSetting(\.adamEpsilon, "adam-epsilon", "Adam epsilon.", check: ConfigCheck("must be positive") { $0 > 0 })),
         .init(ConfigSetting(
@@ -64,7 +74,7 @@ extension TrainingConfig {
             ifSet: ConfigCheck("must be a finite number", showsValue: false) { $0.isFinite })),
         // Network.
         .init(ConfigSetting(
-            \.network, "network", "Network: paper (the A3C paper's conv net, for pictures), paper-lstm (the same with an LSTM), universe (4 convs on 42x42 frames + LSTM, as universe-starter-agent and pytorch-a3c), mlp (vectors), mlp-lstm (vectors, with memory) or auto.")),
+            \.network, "network", "Network: paper (the A3C paper's conv net, for pictures), paper-lstm (the same with an LSTM), nature (DQN's larger conv net, as baselines, SB3 and CleanRL use), universe (4 convs on 42x42 frames + LSTM, as universe-starter-agent and pytorch-a3c), mlp (vectors), mlp-lstm (vectors, with memory) or auto.")),
         .init(ConfigSetting(\.lstmSize, "lstm-size", "Cells of the LSTM of recurrent networks (mlp-lstm: 64; universe, paper-lstm: 256).", check: .between(1, 4096))),
         .init(ConfigSetting(
             \.hiddenSizes, "hidden", "Hidden layer sizes of the MLP, comma-separated.",

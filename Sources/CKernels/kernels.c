@@ -5,12 +5,12 @@
 
 // ---- portable ----------------------------------------------------------------------------------
 
-static void rmsprop_portable(float *p, const float *g, float *a, long n, float lr, float alpha, float eps) {
+static void rmsprop_portable(float *p, const float *g, float *a, long n, float lr, float alpha, float eps, int outside) {
     const float beta = 1.0f - alpha;
     for (long i = 0; i < n; i++) {
         float s = alpha * a[i] + beta * g[i] * g[i];
         a[i] = s;
-        p[i] -= lr * g[i] / sqrtf(s + eps);
+        p[i] -= lr * g[i] / (outside ? sqrtf(s) + eps : sqrtf(s + eps));
     }
 }
 
@@ -37,7 +37,7 @@ static void scale_portable(float *x, long n, float s) {
 // ---- AVX2 + FMA --------------------------------------------------------------------------------
 
 __attribute__((target("avx2,fma"))) static void rmsprop_avx2(float *p, const float *g, float *a, long n, float lr,
-                                                              float alpha, float eps) {
+                                                              float alpha, float eps, int outside) {
     const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(1.0f - alpha), ve = _mm256_set1_ps(eps),
                  vl = _mm256_set1_ps(lr);
     long i = 0;
@@ -45,10 +45,11 @@ __attribute__((target("avx2,fma"))) static void rmsprop_avx2(float *p, const flo
         __m256 gi = _mm256_loadu_ps(g + i);
         __m256 s = _mm256_fmadd_ps(vb, _mm256_mul_ps(gi, gi), _mm256_mul_ps(va, _mm256_loadu_ps(a + i)));
         _mm256_storeu_ps(a + i, s);
-        __m256 step = _mm256_div_ps(_mm256_mul_ps(vl, gi), _mm256_sqrt_ps(_mm256_add_ps(s, ve)));
+        __m256 root = outside ? _mm256_add_ps(_mm256_sqrt_ps(s), ve) : _mm256_sqrt_ps(_mm256_add_ps(s, ve));
+        __m256 step = _mm256_div_ps(_mm256_mul_ps(vl, gi), root);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(_mm256_loadu_ps(p + i), step));
     }
-    rmsprop_portable(p + i, g + i, a + i, n - i, lr, alpha, eps);
+    rmsprop_portable(p + i, g + i, a + i, n - i, lr, alpha, eps, outside);
 }
 
 __attribute__((target("avx2,fma"))) static void adam_avx2(float *p, const float *g, float *m, float *v, long n,
@@ -92,7 +93,7 @@ __attribute__((target("avx2,fma"))) static void scale_avx2(float *x, long n, flo
 // ---- AVX-512 -----------------------------------------------------------------------------------
 
 __attribute__((target("avx512f"))) static void rmsprop_avx512(float *p, const float *g, float *a, long n, float lr,
-                                                               float alpha, float eps) {
+                                                               float alpha, float eps, int outside) {
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(1.0f - alpha), ve = _mm512_set1_ps(eps),
                  vl = _mm512_set1_ps(lr);
     long i = 0;
@@ -100,10 +101,11 @@ __attribute__((target("avx512f"))) static void rmsprop_avx512(float *p, const fl
         __m512 gi = _mm512_loadu_ps(g + i);
         __m512 s = _mm512_fmadd_ps(vb, _mm512_mul_ps(gi, gi), _mm512_mul_ps(va, _mm512_loadu_ps(a + i)));
         _mm512_storeu_ps(a + i, s);
-        __m512 step = _mm512_div_ps(_mm512_mul_ps(vl, gi), _mm512_sqrt_ps(_mm512_add_ps(s, ve)));
+        __m512 root = outside ? _mm512_add_ps(_mm512_sqrt_ps(s), ve) : _mm512_sqrt_ps(_mm512_add_ps(s, ve));
+        __m512 step = _mm512_div_ps(_mm512_mul_ps(vl, gi), root);
         _mm512_storeu_ps(p + i, _mm512_sub_ps(_mm512_loadu_ps(p + i), step));
     }
-    rmsprop_portable(p + i, g + i, a + i, n - i, lr, alpha, eps);
+    rmsprop_portable(p + i, g + i, a + i, n - i, lr, alpha, eps, outside);
 }
 
 __attribute__((target("avx512f"))) static void adam_avx512(float *p, const float *g, float *m, float *v, long n,
@@ -162,11 +164,12 @@ static enum isa detect(void) {
     return (enum isa)isa;
 }
 
-void a3c_rmsprop_step(float *params, const float *grad, float *avg, long count, float lr, float alpha, float eps) {
+void a3c_rmsprop_step(float *params, const float *grad, float *avg, long count, float lr, float alpha, float eps,
+                      int eps_outside) {
     switch (detect()) {
-    case ISA_AVX512: rmsprop_avx512(params, grad, avg, count, lr, alpha, eps); break;
-    case ISA_AVX2: rmsprop_avx2(params, grad, avg, count, lr, alpha, eps); break;
-    default: rmsprop_portable(params, grad, avg, count, lr, alpha, eps);
+    case ISA_AVX512: rmsprop_avx512(params, grad, avg, count, lr, alpha, eps, eps_outside); break;
+    case ISA_AVX2: rmsprop_avx2(params, grad, avg, count, lr, alpha, eps, eps_outside); break;
+    default: rmsprop_portable(params, grad, avg, count, lr, alpha, eps, eps_outside);
     }
 }
 

@@ -23,6 +23,39 @@ struct OptimizerTests {
         }
     }
 
+    /// The three RMSProp forms against a computation in Double: TensorFlow's starts the square
+    /// average at 1, PyTorch's adds ε to the root. 37 parameters: the vector kernels and their tails.
+    @Test(arguments: [OptimizerKind.rmsprop, .rmspropTF, .rmspropTorch])
+    func rmspropFormsFollowTheirReferences(kind: OptimizerKind) throws {
+        let count = 37, alpha = 0.9, epsilon = 1e-2, rate = 0.01
+        let optimizer = try #require(kind.make(parameterCount: count, rmspropAlpha: Float(alpha), epsilon: Float(epsilon)) as? SharedRMSProp)
+        var rng = Xoshiro256(seed: 11)
+        let start = (0..<count).map { _ in rng.uniform(-1, 1) }
+        let parameters = FloatBuffer(start.map(Float.init))
+        var square = [Double](repeating: kind == .rmspropTF ? 1 : 0, count: count)
+        var expected = start
+        for _ in 0..<3 {
+            let gradient = (0..<count).map { _ in Double(Float(rng.uniform(-2, 2))) }
+            optimizer.apply(gradient: gradient.map(Float.init), to: parameters.pointer, learningRate: Float(rate))
+            for i in 0..<count {
+                square[i] = alpha * square[i] + (1 - alpha) * gradient[i] * gradient[i]
+                let root = kind == .rmspropTorch ? square[i].squareRoot() + epsilon : (square[i] + epsilon).squareRoot()
+                expected[i] -= rate * gradient[i] / root
+            }
+        }
+        for i in 0..<count {
+            #expect(abs(Double(parameters.pointer[i]) - expected[i]) < 1e-5 * max(1, abs(expected[i])), "parameter \(i)")
+            #expect(abs(Double(optimizer.squareAverage.pointer[i]) - square[i]) < 1e-6 * max(1, square[i]), "square average \(i)")
+        }
+        // TensorFlow's first step is about rate x gradient, not rate x sign(gradient).
+        if kind == .rmspropTF {
+            let fresh = SharedRMSProp(parameterCount: 1, alpha: 0.99, epsilon: 1e-5, initialSquareAverage: 1)
+            let p = FloatBuffer([0])
+            fresh.apply(gradient: [0.01], to: p.pointer, learningRate: 1)
+            #expect(abs(p.pointer[0] + 0.01 / (0.99 + 0.01 * 0.0001 + 1e-5).squareRoot()) < 1e-7)
+        }
+    }
+
     @Test func adamWithBiasCorrection() {
         let optimizer = SharedAdam(parameterCount: 2, beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
         let parameters = FloatBuffer([0.5, -0.5])

@@ -6,8 +6,10 @@
 // this CPU runs is picked at the first call (Swift alone cannot use these instruction sets without
 // compiler flags that SwiftPM forbids for packages others depend on).
 
-/// RMSProp as in the A3C paper: avg = alpha avg + (1 - alpha) g^2; p -= lr g / sqrt(avg + eps).
-void a3c_rmsprop_step(float *params, const float *grad, float *avg, long count, float lr, float alpha, float eps);
+/// RMSProp: avg = alpha avg + (1 - alpha) g^2; p -= lr g / sqrt(avg + eps) (the A3C paper's and
+/// TensorFlow's), or p -= lr g / (sqrt(avg) + eps) with eps_outside (PyTorch's and Keras's).
+void a3c_rmsprop_step(float *params, const float *grad, float *avg, long count, float lr, float alpha, float eps,
+                      int eps_outside);
 
 /// Adam with both bias corrections folded into step_size and eps:
 /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= step_size m / (sqrt(v) + eps).
