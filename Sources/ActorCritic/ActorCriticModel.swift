@@ -20,6 +20,10 @@ public enum NetworkArchitecture: String, Sendable, CaseIterable, Codable {
     /// The paper's network with an LSTM of `lstm-size` (256) cells after its fully connected layer,
     /// as the paper's A3C LSTM agents.
     case paperLSTM = "paper-lstm"
+    /// DQN's network (Mnih et al. 2015), which openai/baselines, Stable-Baselines3 and CleanRL use
+    /// for A2C and PPO: conv 32 8x8 stride 4, conv 64 4x4 stride 2, conv 64 3x3 stride 1, fully
+    /// connected 512, all ReLU.
+    case nature
 
     /// The network keeps a recurrent state (an LSTM).
     public var isRecurrent: Bool { self == .mlpLSTM || self == .universe || self == .paperLSTM }
@@ -124,6 +128,17 @@ public struct ActorCriticModel: Sendable {
                 guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
                 layers.append(.lstm(hidden: lstmSize))
             }
+        case .nature:
+            guard observationShape.count == 3 else {
+                throw NetworkShapeError(
+                    "the nature network needs image observations [height, width, frames], got \(observationShape)")
+            }
+            layers = [
+                .conv2d(filters: 32, kernel: 8, stride: 4, padding: 0), .relu,
+                .conv2d(filters: 64, kernel: 4, stride: 2, padding: 0), .relu,
+                .conv2d(filters: 64, kernel: 3, stride: 1, padding: 0), .relu,
+                .flatten, .linear(outputs: 512), .relu,
+            ]
         case .universe:
             guard observationShape.count == 3 else {
                 throw NetworkShapeError(

@@ -13,6 +13,8 @@ struct LossGradientTests {
         // The paper's layers on 36x36 frames: every kernel, stride and layer of the real network,
         // with few enough ReLUs that a finite-difference step rarely crosses a kink.
         ("paper network, 36x36x4", .paper, [36, 36, 4], 4),
+        // DQN's three convolutions reach 1x1 on 36x36 frames.
+        ("nature network, 36x36x4", .nature, [36, 36, 4], 4),
         // The recurrent networks: the rollout is one sequence through the LSTM (5 steps in time).
         ("universe network, 20x20x1", .universe, [20, 20, 1], 3),
         ("paper network + LSTM, 36x36x4", .paperLSTM, [36, 36, 4], 4),
@@ -74,7 +76,7 @@ struct LossGradientTests {
             // slope on one side, so it must lie between the one-sided quotients; away from kinks the
             // two agree with the central quotient. Short steps for the conv net keep kinks rare.
             let h: Float = switch architecture {
-            case .paper, .paperLSTM: 2e-4
+            case .paper, .paperLSTM, .nature: 2e-4
             case .universe: 1e-3
             default: 1e-2
             }

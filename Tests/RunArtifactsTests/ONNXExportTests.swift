@@ -13,6 +13,7 @@ struct ONNXExportTests {
         ("MLP + LSTM", .mlpLSTM, [4], 2),
         ("universe network, 42x42x1, 6 actions", .universe, [42, 42, 1], 6),
         ("paper network + LSTM, 84x84x4, 6 actions", .paperLSTM, [84, 84, 4], 6),
+        ("nature network, 84x84x4, 6 actions", .nature, [84, 84, 4], 6),
     ]
 
     /// The model `index` names, with the LSTM size its architecture has by default.
