@@ -25,6 +25,9 @@ public enum NetworkArchitecture: String, Sendable, CaseIterable, Codable {
     /// connected 512, all ReLU.
     case nature
 
+    /// The network's first layers are convolutions over [height, width, frames] observations.
+    public var takesPictures: Bool { self == .paper || self == .paperLSTM || self == .nature || self == .universe }
+
     /// The network keeps a recurrent state (an LSTM).
     public var isRecurrent: Bool { self == .mlpLSTM || self == .universe || self == .paperLSTM }
 }
@@ -93,6 +96,9 @@ public struct ActorCriticModel: Sendable {
         }
         var layers: [LayerSpec] = []
         let resolved = architecture == .auto ? (observationShape.count == 3 ? .paper : .mlp) : architecture
+        if resolved.takesPictures && observationShape.count != 3 {
+            throw NetworkShapeError("the \(resolved.rawValue) network needs image observations [height, width, frames], got \(observationShape)")
+        }
         switch resolved {
         case .mlp, .mlpLSTM, .auto:
             guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ $0 > 0 }) else {
@@ -115,10 +121,6 @@ public struct ActorCriticModel: Sendable {
                 layers.append(.lstm(hidden: lstmSize))
             }
         case .paper, .paperLSTM:
-            guard observationShape.count == 3 else {
-                throw NetworkShapeError(
-                    "the \(resolved.rawValue) network needs image observations [height, width, frames], got \(observationShape)")
-            }
             layers = [
                 .conv2d(filters: 16, kernel: 8, stride: 4, padding: 0), .relu,
                 .conv2d(filters: 32, kernel: 4, stride: 2, padding: 0), .relu,
@@ -129,10 +131,6 @@ public struct ActorCriticModel: Sendable {
                 layers.append(.lstm(hidden: lstmSize))
             }
         case .nature:
-            guard observationShape.count == 3 else {
-                throw NetworkShapeError(
-                    "the nature network needs image observations [height, width, frames], got \(observationShape)")
-            }
             layers = [
                 .conv2d(filters: 32, kernel: 8, stride: 4, padding: 0), .relu,
                 .conv2d(filters: 64, kernel: 4, stride: 2, padding: 0), .relu,
@@ -140,10 +138,6 @@ public struct ActorCriticModel: Sendable {
                 .flatten, .linear(outputs: 512), .relu,
             ]
         case .universe:
-            guard observationShape.count == 3 else {
-                throw NetworkShapeError(
-                    "the universe network needs image observations [height, width, frames], got \(observationShape)")
-            }
             guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
             for _ in 0..<4 { layers += [.conv2d(filters: 32, kernel: 3, stride: 2, padding: 1), .elu] }
             layers += [.flatten, .lstm(hidden: lstmSize)]
