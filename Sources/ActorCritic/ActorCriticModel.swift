@@ -97,7 +97,8 @@ public struct ActorCriticModel: Sendable {
         var layers: [LayerSpec] = []
         let resolved = architecture == .auto ? (observationShape.count == 3 ? .paper : .mlp) : architecture
         if resolved.takesPictures && observationShape.count != 3 {
-            throw NetworkShapeError("the \(resolved.rawValue) network needs image observations [height, width, frames], got \(observationShape)")
+            throw NetworkShapeError(
+                "the \(resolved.rawValue) network needs image observations [height, width, frames], got \(observationShape)")
         }
         switch resolved {
         case .mlp, .mlpLSTM, .auto:

@@ -54,9 +54,7 @@ public final class Trainer: Sendable {
         targetReturn = config.targetReturn ?? environment.rewardThreshold ?? probe.rewardThreshold
         let parameters = FloatBuffer(count: model.parameterCount)
         self.parameters = parameters
-        let optimizer = config.optimizer.make(
-            parameterCount: model.parameterCount, rmspropAlpha: config.rmspropAlpha,
-            epsilon: config.optimizer.isRMSProp ? config.rmspropEpsilon : config.adamEpsilon)
+        let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
         self.optimizer = optimizer
         let tracker = EpisodeTracker(keepHistory: state == nil)
         if let state {

@@ -266,6 +266,14 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         return options
     }
 
+    /// The shared optimizer this config names, with its decay and epsilon, for `parameterCount`
+    /// parameters at their initial state.
+    public func makeOptimizer(parameterCount: Int) -> any SharedOptimizer {
+        optimizer.make(
+            parameterCount: parameterCount, rmspropAlpha: rmspropAlpha,
+            epsilon: optimizer.isRMSProp ? rmspropEpsilon : adamEpsilon)
+    }
+
     /// Environments whose rollouts make one update: every worker's for A2C, one worker's for A3C.
     public var environmentsPerUpdate: Int { algorithm == .a2c ? workers * envsPerWorker : envsPerWorker }
 

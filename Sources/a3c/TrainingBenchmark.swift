@@ -224,9 +224,7 @@ struct TrainingBenchmark {
                 let shared = FloatBuffer(count: model.parameterCount), local = FloatBuffer(count: model.parameterCount)
                 let gradient = FloatBuffer(count: model.parameterCount)
                 model.initialize(shared.pointer, seed: UInt64(worker + 1))
-                let optimizer = config.optimizer.make(
-                    parameterCount: model.parameterCount, rmspropAlpha: config.rmspropAlpha,
-                    epsilon: config.optimizer.isRMSProp ? config.rmspropEpsilon : config.adamEpsilon)
+                let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
                 var rng = Xoshiro256(seed: UInt64(worker + 7))
                 for i in 0..<((tMax + 1) * n * model.network.inputShape.count) { network.input(row: 0)[i] = rng.nextUnitFloat() }
                 for i in 0..<(tMax * n * model.network.outputShape.count) {

@@ -27,12 +27,10 @@ BUDGETS = (1_000_000, 2_000_000, 5_000_000, 10_000_000)
 
 
 def mean_at(games, budget, last_step):
-    """Mean of the last 100 games finished by `budget` steps; None if the run stopped before it
-    (a run that stopped early on its target keeps its final mean for later budgets, marked)."""
+    """Mean of the last 100 games finished by `budget` steps; None when the run stopped before
+    it (early on its target, or cut short) or had finished no game by then."""
     done = [score for step, score in games if step <= budget]
-    if len(done) == 0:
-        return None
-    if last_step < budget * 0.98:
+    if not done or last_step < budget * 0.98:
         return None
     return sum(done[-100:]) / len(done[-100:])
 
