@@ -36,8 +36,16 @@ public enum NetworkArchitecture: String, Sendable, CaseIterable, Codable {
 public enum Activation: String, Sendable, CaseIterable, Codable {
     case tanh
     case relu
+    /// x for x > 0, exp(x) - 1 below: no unit stops getting a gradient.
+    case elu
 
-    var layer: LayerSpec { self == .tanh ? .tanh : .relu }
+    var layer: LayerSpec {
+        switch self {
+        case .tanh: .tanh
+        case .relu: .relu
+        case .elu: .elu
+        }
+    }
 }
 
 /// How the MLP's hidden layers serve the two heads.
@@ -86,8 +94,8 @@ public struct ActorCriticModel: Sendable {
     /// `gaussian`, `actionCount` continuous dimensions with σ in that form.
     public init(
         architecture: NetworkArchitecture, observationShape: [Int], actionCount: Int,
-        hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh, lstmSize: Int = 64, gaussian: Gaussian.Form? = nil,
-        trunk: Trunk = .shared
+        hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh, pictureActivation: Activation? = nil, lstmSize: Int = 64,
+        gaussian: Gaussian.Form? = nil, trunk: Trunk = .shared
     ) throws(NetworkShapeError) {
         if gaussian != nil {
             guard actionCount >= 1 else { throw NetworkShapeError("a continuous policy needs at least 1 action dimension") }
@@ -99,6 +107,11 @@ public struct ActorCriticModel: Sendable {
         if resolved.takesPictures && observationShape.count != 3 {
             throw NetworkShapeError(
                 "the \(resolved.rawValue) network needs image observations [height, width, frames], got \(observationShape)")
+        }
+        if let pictureActivation, !resolved.takesPictures {
+            throw NetworkShapeError(
+                "--picture-activation \(pictureActivation.rawValue) applies to the picture networks; the \(resolved.rawValue) "
+                    + "network's non-linearity is --activation")
         }
         switch resolved {
         case .mlp, .mlpLSTM, .auto:
@@ -122,25 +135,28 @@ public struct ActorCriticModel: Sendable {
                 layers.append(.lstm(hidden: lstmSize))
             }
         case .paper, .paperLSTM:
+            let f = (pictureActivation ?? .relu).layer
             layers = [
-                .conv2d(filters: 16, kernel: 8, stride: 4, padding: 0), .relu,
-                .conv2d(filters: 32, kernel: 4, stride: 2, padding: 0), .relu,
-                .flatten, .linear(outputs: 256), .relu,
+                .conv2d(filters: 16, kernel: 8, stride: 4, padding: 0), f,
+                .conv2d(filters: 32, kernel: 4, stride: 2, padding: 0), f,
+                .flatten, .linear(outputs: 256), f,
             ]
             if resolved == .paperLSTM {
                 guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
                 layers.append(.lstm(hidden: lstmSize))
             }
         case .nature:
+            let f = (pictureActivation ?? .relu).layer
             layers = [
-                .conv2d(filters: 32, kernel: 8, stride: 4, padding: 0), .relu,
-                .conv2d(filters: 64, kernel: 4, stride: 2, padding: 0), .relu,
-                .conv2d(filters: 64, kernel: 3, stride: 1, padding: 0), .relu,
-                .flatten, .linear(outputs: 512), .relu,
+                .conv2d(filters: 32, kernel: 8, stride: 4, padding: 0), f,
+                .conv2d(filters: 64, kernel: 4, stride: 2, padding: 0), f,
+                .conv2d(filters: 64, kernel: 3, stride: 1, padding: 0), f,
+                .flatten, .linear(outputs: 512), f,
             ]
         case .universe:
             guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
-            for _ in 0..<4 { layers += [.conv2d(filters: 32, kernel: 3, stride: 2, padding: 1), .elu] }
+            let f = (pictureActivation ?? .elu).layer
+            for _ in 0..<4 { layers += [.conv2d(filters: 32, kernel: 3, stride: 2, padding: 1), f] }
             layers += [.flatten, .lstm(hidden: lstmSize)]
         }
         switch gaussian {
@@ -190,7 +206,7 @@ public struct ActorCriticModel: Sendable {
         try self.init(
             architecture: config.network, observationShape: environment.observationSpace.shape,
             actionCount: environment.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
-            lstmSize: config.lstmSize, gaussian: environment.actionSpace.isContinuous ? config.std : nil, trunk: config.trunk)
+            pictureActivation: config.pictureActivation, lstmSize: config.lstmSize, gaussian: environment.actionSpace.isContinuous ? config.std : nil, trunk: config.trunk)
     }
 
     /// Number of parameters.

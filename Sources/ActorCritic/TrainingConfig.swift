@@ -42,6 +42,8 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var hiddenSizes = [64, 64]
     /// Non-linearity of the MLP.
     public var activation: Activation = .tanh
+    /// Non-linearity of the picture networks; nil: each network's own (ReLU, ELU for universe).
+    public var pictureActivation: Activation? = nil
     /// MLP: one trunk for both heads, or a policy tower and a value tower of `hiddenSizes` each.
     public var trunk: Trunk = .shared
     /// Continuous actions: σ of the Gaussian policy from the state (softplus of a head output, the
@@ -413,7 +415,8 @@ extension TrainingConfig {
     /// What fixes the network's parameters and what they mean: a resumed run cannot change it.
     static var modelDefining: [PartialKeyPath<TrainingConfig>] {
         [
-            \.environmentID, \.network, \.hiddenSizes, \.trunk, \.lstmSize, \.activation, \.std, \.frameSize, \.frameStack, \.crop,
+            \.environmentID, \.network, \.hiddenSizes, \.trunk, \.lstmSize, \.activation, \.pictureActivation, \.std,
+            \.frameSize, \.frameStack, \.crop,
         ]
     }
 

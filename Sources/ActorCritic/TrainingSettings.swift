@@ -79,7 +79,11 @@ extension TrainingConfig {
         .init(ConfigSetting(
             \.hiddenSizes, "hidden", "Hidden layer sizes of the MLP, comma-separated.",
             check: ConfigCheck("must list positive layer sizes") { !$0.isEmpty && $0.allSatisfy { $0 > 0 && $0 <= 65536 } })),
-        .init(ConfigSetting(\.activation, "activation", "Non-linearity of the MLP: tanh or relu.")),
+        .init(ConfigSetting(\.activation, "activation", "Non-linearity of the MLP: tanh, relu or elu.")),
+        .init(ConfigSetting(
+            \.pictureActivation, "picture-activation",
+            "Non-linearity of the picture networks' layers: relu or elu (a unit below zero still learns).",
+            defaultHelp: "each network's own: relu, elu for universe")),
         .init(ConfigSetting(
             \.trunk, "trunk",
             "MLP: one trunk for the policy and the value (shared, the paper's) or a policy tower and a value tower of --hidden each (separate).")),

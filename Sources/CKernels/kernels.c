@@ -34,6 +34,23 @@ static void scale_portable(float *x, long n, float s) {
     for (long i = 0; i < n; i++) x[i] *= s;
 }
 
+
+static void elu_forward_portable(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : expm1f(x[i]);
+}
+
+static void elu_backward_portable(const float *x, const float *y, const float *g, float *gin, long n) {
+    // For x <= 0 the derivative exp(x) is the output plus one.
+    for (long i = 0; i < n; i++) gin[i] = x[i] > 0 ? g[i] : g[i] * (y[i] + 1.0f);
+}
+
+// expm1 for x <= 0 in vectors: x = k ln2 + r with |r| <= ln2/2 (Cody-Waite's two-part ln2), the
+// Taylor series of expm1(r) to r^8 (truncation below 2e-10), then 2^k expm1(r) + (2^k - 1), which
+// is expm1(r) itself when k = 0, so no cancellation near 0. Inputs are clamped to [-87, 0]: below,
+// the float result is -1 anyway; above, the caller keeps x.
+#define EXPM1_C1 0.693359375f
+#define EXPM1_C2 -2.12194440e-4f
+
 // ---- AVX2 + FMA --------------------------------------------------------------------------------
 
 __attribute__((target("avx2,fma"))) static void rmsprop_avx2(float *p, const float *g, float *a, long n, float lr,
@@ -88,6 +105,48 @@ __attribute__((target("avx2,fma"))) static void scale_avx2(float *x, long n, flo
     long i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), vs));
     scale_portable(x + i, n - i, s);
+}
+
+__attribute__((target("avx2,fma"))) static __m256 expm1_nonpositive_avx2(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_setzero_ps());
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(EXPM1_C1), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(EXPM1_C2), r);
+    __m256 p = _mm256_set1_ps(1.0f / 40320);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 5040));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    __m256 q = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r);
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    __m256 t = _mm256_castsi256_ps(bits);
+    return _mm256_fmadd_ps(t, q, _mm256_sub_ps(t, _mm256_set1_ps(1.0f)));
+}
+
+__attribute__((target("avx2,fma"))) static void elu_forward_avx2(const float *x, float *y, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 xi = _mm256_loadu_ps(x + i);
+        // Positive or NaN inputs pass through.
+        __m256 keep = _mm256_cmp_ps(xi, _mm256_setzero_ps(), _CMP_NLE_UQ);
+        _mm256_storeu_ps(y + i, _mm256_blendv_ps(expm1_nonpositive_avx2(xi), xi, keep));
+    }
+    elu_forward_portable(x + i, y + i, n - i);
+}
+
+__attribute__((target("avx2,fma"))) static void elu_backward_avx2(const float *x, const float *y, const float *g,
+                                                                   float *gin, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gi = _mm256_loadu_ps(g + i);
+        __m256 positive = _mm256_cmp_ps(_mm256_loadu_ps(x + i), _mm256_setzero_ps(), _CMP_GT_OQ);
+        __m256 scaled = _mm256_mul_ps(gi, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_set1_ps(1.0f)));
+        _mm256_storeu_ps(gin + i, _mm256_blendv_ps(scaled, gi, positive));
+    }
+    elu_backward_portable(x + i, y + i, g + i, gin + i, n - i);
 }
 
 // ---- AVX-512 -----------------------------------------------------------------------------------
@@ -145,6 +204,47 @@ __attribute__((target("avx512f"))) static void scale_avx512(float *x, long n, fl
     scale_portable(x + i, n - i, s);
 }
 
+__attribute__((target("avx512f"))) static __m512 expm1_nonpositive_avx512(__m512 x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_setzero_ps());
+    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(EXPM1_C1), x);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(EXPM1_C2), r);
+    __m512 p = _mm512_set1_ps(1.0f / 40320);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 5040));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    __m512 q = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r);
+    __m512 t = _mm512_scalef_ps(_mm512_set1_ps(1.0f), k);
+    return _mm512_fmadd_ps(t, q, _mm512_sub_ps(t, _mm512_set1_ps(1.0f)));
+}
+
+__attribute__((target("avx512f"))) static void elu_forward_avx512(const float *x, float *y, long n) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 xi = _mm512_loadu_ps(x + i);
+        // Positive or NaN inputs pass through.
+        __mmask16 keep = _mm512_cmp_ps_mask(xi, _mm512_setzero_ps(), _CMP_NLE_UQ);
+        _mm512_storeu_ps(y + i, _mm512_mask_blend_ps(keep, expm1_nonpositive_avx512(xi), xi));
+    }
+    elu_forward_portable(x + i, y + i, n - i);
+}
+
+__attribute__((target("avx512f"))) static void elu_backward_avx512(const float *x, const float *y, const float *g,
+                                                                    float *gin, long n) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 gi = _mm512_loadu_ps(g + i);
+        __mmask16 positive = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), _mm512_setzero_ps(), _CMP_GT_OQ);
+        __m512 scaled = _mm512_mul_ps(gi, _mm512_add_ps(_mm512_loadu_ps(y + i), _mm512_set1_ps(1.0f)));
+        _mm512_storeu_ps(gin + i, _mm512_mask_blend_ps(positive, scaled, gi));
+    }
+    elu_backward_portable(x + i, y + i, g + i, gin + i, n - i);
+}
+
 // ---- dispatch ----------------------------------------------------------------------------------
 
 enum isa { ISA_UNKNOWN, ISA_PORTABLE, ISA_AVX2, ISA_AVX512 };
@@ -195,6 +295,22 @@ void a3c_scale(float *x, long count, float scale) {
     case ISA_AVX512: scale_avx512(x, count, scale); break;
     case ISA_AVX2: scale_avx2(x, count, scale); break;
     default: scale_portable(x, count, scale);
+    }
+}
+
+void a3c_elu_forward(const float *x, float *y, long count) {
+    switch (detect()) {
+    case ISA_AVX512: elu_forward_avx512(x, y, count); break;
+    case ISA_AVX2: elu_forward_avx2(x, y, count); break;
+    default: elu_forward_portable(x, y, count);
+    }
+}
+
+void a3c_elu_backward(const float *x, const float *y, const float *grad, float *input_grad, long count) {
+    switch (detect()) {
+    case ISA_AVX512: elu_backward_avx512(x, y, grad, input_grad, count); break;
+    case ISA_AVX2: elu_backward_avx2(x, y, grad, input_grad, count); break;
+    default: elu_backward_portable(x, y, grad, input_grad, count);
     }
 }
 

@@ -22,6 +22,8 @@ struct FlattenLayer: LayerUnit {
     func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)? { nil }
 }
 
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -84,10 +86,7 @@ final class ELUKernel: LayerKernel {
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
         first: Int, count: Int, parameters: UnsafePointer<Float>
     ) {
-        for i in 0..<(count * width) {
-            let x = input[i]
-            output[i] = x > 0 ? x : expm1f(x)
-        }
+        a3c_elu_forward(input, output, count * width)
     }
 
     func backward(
@@ -96,9 +95,6 @@ final class ELUKernel: LayerKernel {
         count: Int, parameters: UnsafePointer<Float>, parameterGradient: UnsafeMutablePointer<Float>
     ) {
         guard let inputGradient else { return }
-        // For x <= 0 the derivative exp(x) is the output plus one.
-        for i in 0..<(count * width) {
-            inputGradient[i] = input[i] > 0 ? outputGradient[i] : outputGradient[i] * (output[i] + 1)
-        }
+        a3c_elu_backward(input, output, outputGradient, inputGradient, count * width)
     }
 }

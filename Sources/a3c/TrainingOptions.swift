@@ -138,6 +138,7 @@ struct NetworkOptions: ConfigOptionGroup {
     @Option(\.hiddenSizes) var hidden: ConfigArgument?
     @Option(\.lstmSize) var lstmSize: ConfigArgument?
     @Option(\.activation) var activation: ConfigArgument?
+    @Option(\.pictureActivation) var pictureActivation: ConfigArgument?
     @Option(\.trunk) var trunk: ConfigArgument?
     @Option(\.std) var std: ConfigArgument?
     @Option(\.initialStd) var initialStd: ConfigArgument?

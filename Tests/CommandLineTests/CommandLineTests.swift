@@ -59,6 +59,8 @@ struct CommandLineTests {
         ["train", "--env", "ALE/Pong-v5", "--normalize-observations"],
         ["train", "--network", "universe"],
         ["train", "--env", "ALE/Pong-v5", "--network", "universe", "--crop", "0,0,100,60"],
+        ["train", "--picture-activation", "elu"],
+        ["train", "--env", "ALE/Pong-v5", "--picture-activation", "swish"],
     ])
     func badInputIsOneLineAndNonZero(arguments: [String]) throws {
         let result = try run(arguments)

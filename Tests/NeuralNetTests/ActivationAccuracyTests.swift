@@ -1,0 +1,54 @@
+import Foundation
+import NeuralNet
+import Testing
+
+/// The ELU layer's vector expm1 against expm1 in Double, through the network, on every kind of
+/// input: both sides of the Cody-Waite reduction's steps, near zero, subnormals, the range where
+/// the result rounds to -1, and NaN.
+@Suite("Activation accuracy")
+struct ActivationAccuracyTests {
+    static func ulps(_ a: Float, _ b: Float) -> Int {
+        func ordered(_ x: Float) -> Int { let i = Int(Int32(bitPattern: x.bitPattern)); return i < 0 ? Int(Int32.min) - i : i }
+        return abs(ordered(a) - ordered(b))
+    }
+
+    @Test func eluIsWithinTwoUlpsOfExpm1AndItsGradientIsExact() throws {
+        var inputs: [Float] = [0, -0.0, 1, 0.5, -Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude, -1e-30,
+                               -1e-7, -87, -88, -103, -1000, -.infinity, .infinity, 3e38]
+        // A fine grid where the reduction changes k (every ln2/2) and a coarse one out to -100.
+        for i in 0..<40_000 { inputs.append(-Float(i) * 5e-5) }
+        for i in 0..<20_000 { inputs.append(-Float(i) * 5e-3 - 1e-4) }
+        for e in -40...0 { inputs.append(-Float(pow(2.0, Double(e)))) }
+        inputs.append(.nan)  // count 60,057: vector bodies and a tail
+        let count = inputs.count
+        let network = Network(spec: try NetworkSpec(inputShape: Shape(count), layers: [.elu]), maxBatch: 1)
+        let none: [Float] = [0]
+        network.input(row: 0).update(from: inputs, count: count)
+        none.withUnsafeBufferPointer { network.forward(parameters: $0.baseAddress!, count: 1) }
+        let output = Array(UnsafeBufferPointer(start: network.output(row: 0), count: count))
+
+        var worst = 0
+        for (x, y) in zip(inputs, output) {
+            if x.isNaN { #expect(y.isNaN); continue }
+            let expected = x > 0 ? x : Float(expm1(Double(x)))
+            let error = Self.ulps(y, expected)
+            #expect(error <= 2, "elu(\(x)) = \(y), expm1 gives \(expected)")
+            worst = max(worst, error)
+        }
+        #expect(worst <= 2)
+
+        let gradient = (0..<count).map { Float($0 % 7) - 3 }
+        network.outputGradient(row: 0).update(from: gradient, count: count)
+        var unused: [Float] = [0]
+        none.withUnsafeBufferPointer { p in
+            unused.withUnsafeMutableBufferPointer { g in
+                network.backward(parameters: p.baseAddress!, gradient: g.baseAddress!, count: 1, computeInputGradient: true)
+            }
+        }
+        let inputGradient = UnsafeBufferPointer(start: network.inputGradient(row: 0), count: count)
+        for i in 0..<count where !inputs[i].isNaN {
+            let expected = inputs[i] > 0 ? gradient[i] : gradient[i] * (output[i] + 1)
+            #expect(inputGradient[i] == expected, "gradient at \(inputs[i])")
+        }
+    }
+}
