@@ -66,6 +66,8 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var stickyActions = 0.0
     /// Clip rewards of Atari games and ViZDoom scenarios to [-1, 1] for learning.
     public var clipRewards = true
+    /// Atari and ViZDoom frames less their most common grey level: a uniform background reads 0.
+    public var subtractBackground = false
     /// A lost Atari life ends the training episode (not the game).
     public var episodicLife = true
     /// Press FIRE on reset in Atari games that need it.
@@ -104,13 +106,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// The defaults for an environment: these (CartPole-tuned) for vector observations; for Atari
     /// and ViZDoom ids, the picture set-up (see `applyPictureDefaults`); for continuous actions,
     /// `applyContinuousDefaults`.
-    public static func defaults(for environmentID: String) -> TrainingConfig {
-        var config = TrainingConfig()
-        config.environmentID = environmentID
-        if isPictureEnvironment(environmentID) { config.applyPictureDefaults() }
-        if isContinuousEnvironment(environmentID) { config.applyContinuousDefaults() }
-        return config
-    }
+    public static func defaults(for environmentID: String) -> TrainingConfig { defaults(for: environmentID, network: nil) }
 
     /// Ids whose actions are continuous: native ones that say so, and the Gymnasium families known
     /// to be (`*Continuous*`, Box2D's BipedalWalker, the MuJoCo tasks). Any other bridged id with a
@@ -189,12 +185,14 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// The defaults for an environment and a network: the recurrent picture networks bring the
     /// set-up of the implementations they come from (see `applyRecurrentPictureDefaults`).
     public static func defaults(for environmentID: String, network: NetworkArchitecture?) -> TrainingConfig {
-        var config = defaults(for: environmentID)
-        guard let network else { return config }
-        config.network = network
-        if (network == .universe || network == .paperLSTM) && isPictureEnvironment(environmentID) {
-            config.applyRecurrentPictureDefaults()
+        var config = TrainingConfig()
+        config.environmentID = environmentID
+        if isPictureEnvironment(environmentID) {
+            config.applyPictureDefaults(network: network ?? defaultPictureNetwork(for: environmentID))
+        } else if let network {
+            config.network = network
         }
+        if isContinuousEnvironment(environmentID) { config.applyContinuousDefaults() }
         return config
     }
 
@@ -221,6 +219,22 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         id.hasPrefix("ALE/") || id.hasPrefix("Vizdoom") || id.hasPrefix("gym:Vizdoom")
     }
 
+    /// The picture set-up of `environmentID`'s default network.
+    public mutating func applyPictureDefaults() {
+        applyPictureDefaults(network: Self.defaultPictureNetwork(for: environmentID))
+    }
+
+    /// The picture network of an id's defaults.
+    public static func defaultPictureNetwork(for environmentID: String) -> NetworkArchitecture { .paper }
+
+    /// The picture set-up below with `network`; the recurrent networks bring theirs on top of it
+    /// (`applyRecurrentPictureDefaults`).
+    public mutating func applyPictureDefaults(network: NetworkArchitecture) {
+        applyPaperPictureDefaults()
+        self.network = network
+        if network == .universe || network == .paperLSTM { applyRecurrentPictureDefaults() }
+    }
+
     /// Settings for picture observations (Atari, ViZDoom): the A3C paper's network; 8 environments
     /// per worker acting through one batched forward pass and one host process, 5-step rollouts
     /// (40 rows per update, as A2C and PAAC batch them), Adam with shared statistics at a constant
@@ -230,7 +244,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// 1e-4 annealed), at 1.3x its speed; the paper's RMSProp (7e-4, epsilon 0.1 inside the root)
     /// had not left -20 on Pong after 1M steps: with gradients averaged over rows, that epsilon
     /// outweighs the squared gradients and the step shrinks to plain, slow SGD.
-    public mutating func applyPictureDefaults() {
+    private mutating func applyPaperPictureDefaults() {
         network = .paper
         optimizer = .adam
         learningRate = 7e-4
@@ -258,6 +272,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         options.atari.frameStack = frameStack
         options.atari.crop = FramePipeline.Crop(top: crop[0], bottom: crop[1], left: crop[2], right: crop[3])
         options.atari.clipRewards = clipRewards
+        options.atari.subtractBackground = subtractBackground
         options.atari.episodicLife = episodicLife
         options.atari.fireReset = fireReset
         options.atari.repeatActionProbability = stickyActions
@@ -347,7 +362,9 @@ extension TrainingConfig {
     /// pictures or not; it is only known once it runs.)
     fileprivate func validateEnvironmentFit() throws(ConfigurationError) {
         let atariOnly: [AnyKeyPath] = [\TrainingConfig.noopMax, \TrainingConfig.stickyActions, \TrainingConfig.episodicLife, \TrainingConfig.fireReset]
-        let pictures: [AnyKeyPath] = [\TrainingConfig.frameSize, \TrainingConfig.frameStack, \TrainingConfig.frameSkip, \TrainingConfig.crop]
+        let pictures: [AnyKeyPath] = [
+            \TrainingConfig.frameSize, \TrainingConfig.frameStack, \TrainingConfig.frameSkip, \TrainingConfig.crop, \TrainingConfig.subtractBackground,
+        ]
         let id = environmentID
         if normalizeObservations && Self.isPictureEnvironment(id) {
             throw ConfigurationError("--normalize-observations is for vector observations; \(id) has pictures (already scaled to [0, 1])")
@@ -416,7 +433,7 @@ extension TrainingConfig {
     static var modelDefining: [PartialKeyPath<TrainingConfig>] {
         [
             \.environmentID, \.network, \.hiddenSizes, \.trunk, \.lstmSize, \.activation, \.pictureActivation, \.std,
-            \.frameSize, \.frameStack, \.crop,
+            \.frameSize, \.frameStack, \.crop, \.subtractBackground,
         ]
     }
 

@@ -117,6 +117,9 @@ extension TrainingConfig {
             \.normalizeRewards, "normalize-rewards",
             "Divide rewards by the running standard deviation of the discounted return over all workers (clipped to +-10) for learning.")),
         .init(ConfigSetting(\.clipRewards, "clip-rewards", "Atari and ViZDoom: clip rewards to [-1, 1] for learning.")),
+        .init(ConfigSetting(
+            \.subtractBackground, "subtract-background",
+            "Atari and ViZDoom: subtract each frame's most common grey level, so that a uniform background (Pong's grey court) reads 0 as a black one does.")),
         .init(ConfigSetting(\.episodicLife, "episodic-life", "Atari: a lost life ends the training episode.")),
         .init(ConfigSetting(\.fireReset, "fire-reset", "Atari: press FIRE on reset where the game needs it.")),
         .init(ConfigSetting(

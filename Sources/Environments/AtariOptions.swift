@@ -12,6 +12,8 @@ public struct AtariOptions: Sendable, Hashable, Codable {
     /// Pixels cut off the 210x160 screen before resizing (none by default; universe-starter-agent
     /// cuts the 34 rows of score above the court and 16 below it).
     public var crop = FramePipeline.Crop()
+    /// Each frame less its most common grey level (see `FramePipeline.subtractBackground`); also for ViZDoom.
+    public var subtractBackground = false
     /// Rewards for learning are clipped to [-1, 1] (logs keep the real score); also for other
     /// picture observations (ViZDoom), never for vector observations.
     public var clipRewards = true

@@ -134,7 +134,7 @@ public enum EnvironmentRegistry {
         // Pictures (ViZDoom) clip rewards as Atari does; vector observations never do.
         let frames = GymnasiumEnvironment.FrameOptions(
             height: options.frameHeight, width: options.frameWidth, stack: options.atari.frameStack, crop: options.crop,
-            clipRewards: options.atari.clipRewards)
+            clipRewards: options.atari.clipRewards, subtractBackground: options.atari.subtractBackground)
         return EnvironmentSpec(
             id: id, maxEpisodeSteps: nil, rewardThreshold: nil, summary: "through the Gymnasium bridge",
             factory: {

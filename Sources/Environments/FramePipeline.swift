@@ -1,6 +1,7 @@
 /// Pictures to network input: grayscale, an optional crop, area resampling to the output size
 /// (as OpenCV's INTER_AREA, which Gymnasium's AtariPreprocessing uses), and a stack of the last
-/// `stackSize` frames as channels (oldest first), scaled from bytes to [0, 1].
+/// `stackSize` frames as channels (oldest first), scaled from bytes to [0, 1], optionally less each
+/// frame's background (its most common grey level).
 ///
 /// Runs in Swift on the worker's thread: the host sends one native-resolution grey (or colour) frame
 /// per step, and the resize is a few microseconds here against a Python round trip of OpenCV.
@@ -27,12 +28,18 @@ public final class FramePipeline {
     public let stackSize: Int
     /// Margins cut from each input frame.
     public let crop: Crop
+    /// Each frame has its most common grey level (its background) subtracted, so that a uniform
+    /// background reads 0 whatever its colour.
+    public let subtractBackground: Bool
+    /// The range of an observation's values: [0, 1], or [-1, 1] with the background subtracted.
+    public var valueRange: ClosedRange<Float> { subtractBackground ? -1...1 : 0...1 }
     /// The stacked observation's shape: [height, width, frames].
     public var observationShape: [Int] { [outputHeight, outputWidth, stackSize] }
 
     private let gray: UnsafeMutablePointer<Float>
     private let rows: UnsafeMutablePointer<Float>
     private let frames: UnsafeMutablePointer<Float>
+    private let histogram: UnsafeMutablePointer<Int32>
     private var newest = 0
     /// Area-resampling taps per output column and row: `taps` source indices from `first[i]`,
     /// weights zero-padded to the same count (so the inner loops have a fixed trip count).
@@ -42,7 +49,7 @@ public final class FramePipeline {
     /// Precomputes the resampling weights; throws if the crop leaves nothing or a size or channel count is invalid.
     public init(
         inputHeight: Int, inputWidth: Int, inputChannels: Int, outputHeight: Int, outputWidth: Int, stackSize: Int,
-        crop: Crop = Crop()
+        crop: Crop = Crop(), subtractBackground: Bool = false
     ) throws(BridgeError) {
         let croppedHeight = inputHeight - crop.top - crop.bottom, croppedWidth = inputWidth - crop.left - crop.right
         guard croppedHeight > 0, croppedWidth > 0, crop.top >= 0, crop.bottom >= 0, crop.left >= 0, crop.right >= 0 else {
@@ -58,6 +65,8 @@ public final class FramePipeline {
         self.outputWidth = outputWidth
         self.stackSize = stackSize
         self.crop = crop
+        self.subtractBackground = subtractBackground
+        histogram = .allocate(capacity: 256)
         // Grey input is read straight from the bytes; only colour needs a grey copy first.
         gray = .allocate(capacity: inputChannels == 3 ? croppedHeight * croppedWidth : 1)
         rows = .allocate(capacity: outputHeight * croppedWidth)
@@ -86,6 +95,7 @@ public final class FramePipeline {
         gray.deallocate()
         rows.deallocate()
         frames.deallocate()
+        histogram.deallocate()
     }
 
     /// For each output index, the first source index it covers and the weights of the sources it
@@ -166,6 +176,20 @@ public final class FramePipeline {
                         target[x] = Float(Int32(sum + 0.5)) * (1 / 255)
                     }
                 }
+            }
+        }
+        if subtractBackground {
+            // The most common grey level (the lowest of equals) is the background; pixels are whole
+            // levels times 1/255, so the background's pixels read exactly 0.
+            let count = outputHeight * outputWidth
+            let histogram = self.histogram
+            histogram.update(repeating: 0, count: 256)
+            for i in 0..<count { histogram[Int(slot[i] * 255 + 0.5)] += 1 }
+            var level = 0
+            for l in 1..<256 where histogram[l] > histogram[level] { level = l }
+            if level > 0 {
+                let background = Float(Int32(level)) * (1 / 255)
+                for i in 0..<count { slot[i] -= background }
             }
         }
         if reset {

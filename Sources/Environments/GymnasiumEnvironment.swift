@@ -21,10 +21,14 @@ public final class GymnasiumEnvironment: Environment {
         public var crop = FramePipeline.Crop()
         /// Rewards of picture observations are clipped to [-1, 1] for learning (`score` keeps them).
         public var clipRewards = false
-        /// Options for pictures; the defaults are 84x84 frames, 4 stacked, no crop and no reward clipping.
+        /// Each frame less its most common grey level (its background).
+        public var subtractBackground = false
+        /// Options for pictures; the defaults are 84x84 frames, 4 stacked, no crop, no background subtraction and no reward clipping.
         public init(
-            height: Int = 84, width: Int = 84, stack: Int = 4, crop: FramePipeline.Crop = FramePipeline.Crop(), clipRewards: Bool = false
+            height: Int = 84, width: Int = 84, stack: Int = 4, crop: FramePipeline.Crop = FramePipeline.Crop(), clipRewards: Bool = false,
+            subtractBackground: Bool = false
         ) {
+            self.subtractBackground = subtractBackground
             self.height = height
             self.width = width
             self.stack = stack

@@ -58,11 +58,13 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
             pipelines.append(
                 try FramePipeline(
                     inputHeight: shape[0], inputWidth: shape[1], inputChannels: 1, outputHeight: options.frameSize,
-                    outputWidth: options.frameSize, stackSize: options.frameStack, crop: options.crop))
+                    outputWidth: options.frameSize, stackSize: options.frameStack, crop: options.crop,
+                    subtractBackground: options.subtractBackground))
         }
+        let range = pipelines[0].valueRange
         self.init(
             id: id, host: host, pipelines: pipelines,
-            observationSpace: BoxSpace(shape: pipelines[0].observationShape, low: 0, high: 1),
+            observationSpace: BoxSpace(shape: pipelines[0].observationShape, low: range.lowerBound, high: range.upperBound),
             clipRewards: options.clipRewards)
     }
 
@@ -81,9 +83,11 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
                 pipelines.append(
                     try FramePipeline(
                         inputHeight: shape[0], inputWidth: shape[1], inputChannels: shape.count == 3 ? shape[2] : 1,
-                        outputHeight: frames.height, outputWidth: frames.width, stackSize: frames.stack, crop: frames.crop))
+                        outputHeight: frames.height, outputWidth: frames.width, stackSize: frames.stack, crop: frames.crop,
+                        subtractBackground: frames.subtractBackground))
             }
-            observationSpace = BoxSpace(shape: pipelines[0].observationShape, low: 0, high: 1)
+            let range = pipelines[0].valueRange
+            observationSpace = BoxSpace(shape: pipelines[0].observationShape, low: range.lowerBound, high: range.upperBound)
         } else {
             guard description.observation_dtype == "float32" else {
                 host.close()

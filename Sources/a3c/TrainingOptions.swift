@@ -89,6 +89,7 @@ struct EnvironmentSetupOptions: ConfigOptionGroup {
     @Option(\.noopMax) var noopMax: ConfigArgument?
     @Option(\.stickyActions) var stickyActions: ConfigArgument?
     @Flag(\.clipRewards) var clipRewards: Bool?
+    @Flag(\.subtractBackground) var subtractBackground: Bool?
     @Flag(\.episodicLife) var episodicLife: Bool?
     @Flag(\.fireReset) var fireReset: Bool?
     @Option(\.crop) var crop: ConfigArgument?
@@ -99,6 +100,7 @@ struct EnvironmentSetupOptions: ConfigOptionGroup {
 
     func applyFlags(to c: inout TrainingConfig) {
         c.set(\.clipRewards, clipRewards)
+        c.set(\.subtractBackground, subtractBackground)
         c.set(\.episodicLife, episodicLife)
         c.set(\.fireReset, fireReset)
         c.set(\.normalizeObservations, normalizeObservations)

@@ -198,4 +198,35 @@ struct FramePipelineTests {
                               crop: FramePipeline.Crop(top: 6, bottom: 6))
         }
     }
+
+    /// With the background subtracted, frames are the plain ones less their most common grey level:
+    /// Pong's grey court reads 0 and its paddle stays positive, and a black background (Breakout's)
+    /// leaves the frame bit for bit as it was.
+    @Test func subtractingTheBackgroundZeroesTheMostCommonLevel() throws {
+        func pipelines() throws -> (FramePipeline, FramePipeline) {
+            (try FramePipeline(inputHeight: 210, inputWidth: 160, inputChannels: 1, outputHeight: 84, outputWidth: 84, stackSize: 4),
+             try FramePipeline(
+                inputHeight: 210, inputWidth: 160, inputChannels: 1, outputHeight: 84, outputWidth: 84, stackSize: 4,
+                subtractBackground: true))
+        }
+        for background in [87, 0] as [UInt8] {
+            let (plain, subtracted) = try pipelines()
+            #expect(plain.valueRange == 0...1 && subtracted.valueRange == -1...1)
+            var court = [UInt8](repeating: background, count: 210 * 160)
+            for y in 100..<116 { for x in 140..<144 { court[y * 160 + x] = 147 } }  // a paddle
+            for y in 0..<10 { for x in 0..<160 { court[y * 160 + x] = 236 } }  // a wall
+            let empty = [UInt8](repeating: background, count: 210 * 160)
+            for (frame, reset) in [(empty, true), (court, false)] {
+                for pipeline in [plain, subtracted] { frame.withUnsafeBufferPointer { pipeline.push($0.baseAddress!, reset: reset) } }
+            }
+            var a = [Float](repeating: 0, count: 84 * 84 * 4), b = a
+            a.withUnsafeMutableBufferPointer { plain.write(into: $0) }
+            b.withUnsafeMutableBufferPointer { subtracted.write(into: $0) }
+            let level = Float(Int32(background)) * (1 / 255)
+            #expect(zip(a, b).allSatisfy { $1 == $0 - level }, "background \(background)")
+            #expect(stride(from: 0, to: b.count, by: 4).allSatisfy { b[$0] == 0 }, "an empty court reads 0")
+            #expect(b.contains { $0 > 0.2 })
+            if background == 0 { #expect(a == b) }
+        }
+    }
 }
