@@ -108,11 +108,8 @@ public struct ActorCriticModel: Sendable {
             throw NetworkShapeError(
                 "the \(resolved.rawValue) network needs image observations [height, width, frames], got \(observationShape)")
         }
-        if let pictureActivation, !resolved.takesPictures {
-            throw NetworkShapeError(
-                "--picture-activation \(pictureActivation.rawValue) applies to the picture networks; the \(resolved.rawValue) "
-                    + "network's non-linearity is --activation")
-        }
+        // Each picture network's own non-linearity unless told otherwise.
+        let picture = (pictureActivation ?? (resolved == .universe ? .elu : .relu)).layer
         switch resolved {
         case .mlp, .mlpLSTM, .auto:
             guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ $0 > 0 }) else {
@@ -135,28 +132,25 @@ public struct ActorCriticModel: Sendable {
                 layers.append(.lstm(hidden: lstmSize))
             }
         case .paper, .paperLSTM:
-            let f = (pictureActivation ?? .relu).layer
             layers = [
-                .conv2d(filters: 16, kernel: 8, stride: 4, padding: 0), f,
-                .conv2d(filters: 32, kernel: 4, stride: 2, padding: 0), f,
-                .flatten, .linear(outputs: 256), f,
+                .conv2d(filters: 16, kernel: 8, stride: 4, padding: 0), picture,
+                .conv2d(filters: 32, kernel: 4, stride: 2, padding: 0), picture,
+                .flatten, .linear(outputs: 256), picture,
             ]
             if resolved == .paperLSTM {
                 guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
                 layers.append(.lstm(hidden: lstmSize))
             }
         case .nature:
-            let f = (pictureActivation ?? .relu).layer
             layers = [
-                .conv2d(filters: 32, kernel: 8, stride: 4, padding: 0), f,
-                .conv2d(filters: 64, kernel: 4, stride: 2, padding: 0), f,
-                .conv2d(filters: 64, kernel: 3, stride: 1, padding: 0), f,
-                .flatten, .linear(outputs: 512), f,
+                .conv2d(filters: 32, kernel: 8, stride: 4, padding: 0), picture,
+                .conv2d(filters: 64, kernel: 4, stride: 2, padding: 0), picture,
+                .conv2d(filters: 64, kernel: 3, stride: 1, padding: 0), picture,
+                .flatten, .linear(outputs: 512), picture,
             ]
         case .universe:
             guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
-            let f = (pictureActivation ?? .elu).layer
-            for _ in 0..<4 { layers += [.conv2d(filters: 32, kernel: 3, stride: 2, padding: 1), f] }
+            for _ in 0..<4 { layers += [.conv2d(filters: 32, kernel: 3, stride: 2, padding: 1), picture] }
             layers += [.flatten, .lstm(hidden: lstmSize)]
         }
         switch gaussian {
@@ -206,7 +200,8 @@ public struct ActorCriticModel: Sendable {
         try self.init(
             architecture: config.network, observationShape: environment.observationSpace.shape,
             actionCount: environment.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
-            pictureActivation: config.pictureActivation, lstmSize: config.lstmSize, gaussian: environment.actionSpace.isContinuous ? config.std : nil, trunk: config.trunk)
+            pictureActivation: config.pictureActivation, lstmSize: config.lstmSize,
+            gaussian: environment.actionSpace.isContinuous ? config.std : nil, trunk: config.trunk)
     }
 
     /// Number of parameters.

@@ -364,6 +364,7 @@ extension TrainingConfig {
         let atariOnly: [AnyKeyPath] = [\TrainingConfig.noopMax, \TrainingConfig.stickyActions, \TrainingConfig.episodicLife, \TrainingConfig.fireReset]
         let pictures: [AnyKeyPath] = [
             \TrainingConfig.frameSize, \TrainingConfig.frameStack, \TrainingConfig.frameSkip, \TrainingConfig.crop, \TrainingConfig.subtractBackground,
+            \TrainingConfig.pictureActivation,
         ]
         let id = environmentID
         if normalizeObservations && Self.isPictureEnvironment(id) {

@@ -35,6 +35,8 @@ public final class FramePipeline {
     public var valueRange: ClosedRange<Float> { subtractBackground ? -1...1 : 0...1 }
     /// The stacked observation's shape: [height, width, frames].
     public var observationShape: [Int] { [outputHeight, outputWidth, stackSize] }
+    /// The stacked observation's shape and `valueRange`.
+    public var observationSpace: BoxSpace { BoxSpace(shape: observationShape, low: valueRange.lowerBound, high: valueRange.upperBound) }
 
     private let gray: UnsafeMutablePointer<Float>
     private let rows: UnsafeMutablePointer<Float>

@@ -61,10 +61,8 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
                     outputWidth: options.frameSize, stackSize: options.frameStack, crop: options.crop,
                     subtractBackground: options.subtractBackground))
         }
-        let range = pipelines[0].valueRange
         self.init(
-            id: id, host: host, pipelines: pipelines,
-            observationSpace: BoxSpace(shape: pipelines[0].observationShape, low: range.lowerBound, high: range.upperBound),
+            id: id, host: host, pipelines: pipelines, observationSpace: pipelines[0].observationSpace,
             clipRewards: options.clipRewards)
     }
 
@@ -86,8 +84,7 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
                         outputHeight: frames.height, outputWidth: frames.width, stackSize: frames.stack, crop: frames.crop,
                         subtractBackground: frames.subtractBackground))
             }
-            let range = pipelines[0].valueRange
-            observationSpace = BoxSpace(shape: pipelines[0].observationShape, low: range.lowerBound, high: range.upperBound)
+            observationSpace = pipelines[0].observationSpace
         } else {
             guard description.observation_dtype == "float32" else {
                 host.close()

@@ -1,3 +1,5 @@
+import CKernels
+
 /// max(0, x), element by element.
 struct ReLULayer: LayerUnit {
     func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape { input }
@@ -21,8 +23,6 @@ struct FlattenLayer: LayerUnit {
     func outputShape(for input: Shape) throws(NetworkShapeError) -> Shape { Shape(input.count) }
     func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)? { nil }
 }
-
-import CKernels
 
 #if canImport(Glibc)
 import Glibc

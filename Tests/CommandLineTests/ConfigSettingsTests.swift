@@ -16,8 +16,8 @@ struct ConfigSettingsTests {
             "lr": "0.002", "t-max": "5", "gamma": "0.95", "entropy-beta": "0.02", "value-coef": "0.5",
             "max-grad-norm": "20", "gae-lambda": "0.95", "optimizer": "adam", "rmsprop-alpha": "0.9",
             "rmsprop-epsilon": "0.01", "adam-epsilon": "0.000001", "target-return": "100000", "network": "mlp",
-            "hidden": "16,8", "activation": "relu", "trunk": "separate", "std": "parameter", "initial-std": "0.5", "lstm-size": "32", "frame-size": "100x160", "frame-stack": "2", "frame-skip": "2",
-            "noop-max": "10", "sticky-actions": "0.25", "clip-rewards": "false", "episodic-life": "false",
+            "hidden": "16,8", "activation": "relu", "picture-activation": "elu", "trunk": "separate", "std": "parameter", "initial-std": "0.5", "lstm-size": "32", "frame-size": "100x160", "frame-stack": "2", "frame-skip": "2",
+            "noop-max": "10", "sticky-actions": "0.25", "clip-rewards": "false", "subtract-background": "true", "episodic-life": "false",
             "fire-reset": "false", "crop": "1,2,3,4", "algo": "a2c", "envs-per-worker": "2", "lr-schedule": "constant",
             "reward-scale": "0.5", "normalize-observations": "true", "normalize-rewards": "true", "max-host-restarts": "7", "eval-every": "50", "eval-episodes": "3", "eval-greedy": "true",
         ]
