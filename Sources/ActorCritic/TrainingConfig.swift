@@ -207,6 +207,8 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         learningRate = 1e-4
         learningRateSchedule = .constant
         lstmSize = 256
+        // Their frames as they are: universe learns Pong without it.
+        subtractBackground = false
         if network == .universe {
             frameSize = [42, 42]
             frameStack = 1
@@ -244,6 +246,10 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// 1e-4 annealed), at 1.3x its speed; the paper's RMSProp (7e-4, epsilon 0.1 inside the root)
     /// had not left -20 on Pong after 1M steps: with gradients averaged over rows, that epsilon
     /// outweighs the squared gradients and the step shrinks to plain, slow SGD.
+    /// Atari frames have their background subtracted: with Pong's grey court left in, Adam's first
+    /// updates silence most fully connected units and Pong stays at uniform play; with the court at
+    /// 0 it learns (benchmarks/RESULTS.md, the A3C Pong stall). Breakout's black background leaves
+    /// its frames the same bit for bit.
     private mutating func applyPaperPictureDefaults() {
         network = .paper
         optimizer = .adam
@@ -254,6 +260,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         totalSteps = 10_000_000
         valueCoefficient = 0.25
         maxGradNorm = 40
+        subtractBackground = environmentID.hasPrefix("ALE/")
     }
 
     /// `self` with the values of `keys` (config-file key names) taken from `other`.

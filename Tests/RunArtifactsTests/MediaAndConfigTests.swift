@@ -98,6 +98,25 @@ struct MediaAndConfigTests {
         }
     }
 
+    /// A preset that says it holds the defaults holds them: each key it names has the value
+    /// `a3c train --env ID` uses without a config.
+    @Test func presetsThatClaimTheDefaultsHoldThem() throws {
+        let presets = PythonReader.root.appendingPathComponent("configs")
+        var checked = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: presets.path) where file.hasSuffix(".yaml") {
+            let url = presets.appendingPathComponent(file)
+            guard try String(contentsOf: url, encoding: .utf8).contains("uses without a config") else { continue }
+            let loaded = try TrainingConfigFile.load(url)
+            let defaults = TrainingConfig.defaults(for: loaded.config.environmentID, network: nil)
+            for key in loaded.keys {
+                let one = defaults.merging(loaded.config, keys: [key])
+                #expect(one == defaults, "\(file): \(key) differs from the defaults")
+            }
+            checked += 1
+        }
+        #expect(checked >= 3)
+    }
+
     @Test func learningCurveSVG() throws {
         let ticks = LearningCurvePlot.niceTicks(-21, 21)
         #expect(ticks.first! <= -21 && ticks.last! >= 21 && ticks.count <= 8)
