@@ -1,9 +1,11 @@
 import NeuralNet
 
-/// What one worker saw and did over `steps` steps of its `environmentCount` environments: actions,
-/// rewards, the policy's probabilities and the critic's values, episode ends, and the returns and
-/// advantages computed from them. Row `step * environmentCount + environment`, the order of the
-/// network's rows, so row `i` here belongs to network row `i`.
+/// What one worker saw and did over `steps` steps of its `environmentCount` environments:
+/// observations, actions with their behaviour log-probabilities, rewards, the policy's
+/// probabilities and the critic's values, episode ends, and the returns and advantages computed
+/// from them. Row `step * environmentCount + environment`, the order of the network's rows, so row
+/// `i` here belongs to network row `i`. It is what passes from acting to learning: an update rule
+/// learns from it alone.
 ///
 /// Owned by one worker; allocated once, reused every rollout. Not thread-safe.
 public final class Rollout {
@@ -15,6 +17,16 @@ public final class Rollout {
     public let actionCount: Int
     /// What the policy outputs are (and so what an action is).
     public let policy: PolicyKind
+    /// Values per observation (0: the rollout keeps none).
+    public let observationWidth: Int
+
+    /// `observationRows` observations: row i of the first `rows` is what row i's action was taken
+    /// on; then each environment's observation after the last step (what its bootstrap value is
+    /// taken from); then, at `finalRowsStart + e`, the last observation of environment e's episode
+    /// when it was cut short during the rollout. The acting network reads and writes them in place.
+    public let observations: FloatBuffer
+    /// log π(a_t|s_t) of each row's action, under the parameters that acted (the behaviour policy).
+    public let actionLogProbabilities: FloatBuffer
 
     /// The action taken in each row (discrete policies).
     public let actions: UnsafeMutablePointer<Int32>
@@ -46,12 +58,15 @@ public final class Rollout {
         self.init(steps: steps, environmentCount: environmentCount, policy: .categorical(actions: actionCount))
     }
 
-    /// Storage for `steps` steps of `environmentCount` environments acting with `policy`.
-    public init(steps: Int, environmentCount: Int, policy: PolicyKind) {
+    /// Storage for `steps` steps of `environmentCount` environments acting with `policy` on
+    /// observations of `observationWidth` values.
+    public init(steps: Int, environmentCount: Int, policy: PolicyKind, observationWidth: Int = 0) {
         precondition(steps > 0 && environmentCount > 0 && policy.width > 0, "empty rollout")
         self.steps = steps
         self.environmentCount = environmentCount
         self.policy = policy
+        self.observationWidth = observationWidth
+        observations = FloatBuffer(count: Self.observationRows(steps: steps, environmentCount: environmentCount) * observationWidth)
         let categorical: Int
         switch policy {
         case .categorical(let count): (actionCount, categorical) = (count, count)
@@ -61,6 +76,7 @@ public final class Rollout {
         actions = .allocate(capacity: rows)
         actions.initialize(repeating: 0, count: rows)
         continuousActions = FloatBuffer(count: categorical == 0 ? rows * actionCount : 0)
+        actionLogProbabilities = FloatBuffer(count: rows)
         rewards = FloatBuffer(count: rows)
         values = FloatBuffer(count: rows)
         continues = FloatBuffer(count: rows)
@@ -76,6 +92,18 @@ public final class Rollout {
 
     /// Rows in a full rollout.
     @inlinable public var rows: Int { steps * environmentCount }
+
+    /// Observation rows a rollout of `steps` steps keeps: the steps', the bootstrap row of each
+    /// environment and a row for each environment's truncated episode.
+    public static func observationRows(steps: Int, environmentCount: Int) -> Int { (steps + 2) * environmentCount }
+
+    /// Where environment e's truncated last observation goes: `finalRowsStart + e`.
+    @inlinable public var finalRowsStart: Int { (steps + 1) * environmentCount }
+
+    /// Observation row `row`.
+    @inlinable public func observation(row: Int) -> UnsafeMutablePointer<Float> {
+        observations.pointer + row * observationWidth
+    }
 
     /// Reads the policy and value off network output `output` (logits..., value) for `row`:
     /// probabilities, log-probabilities, entropy and value are stored; returns the probabilities.

@@ -85,34 +85,43 @@ public final class Trainer: Sendable {
         // Rank 0 evaluates for the whole run.
         evaluation = config.evalEvery == nil || role?.isActor == true ? nil : PeriodicEvaluation(
             config: config, model: model, environment: environment, stepsSoFar: state?.steps ?? 0)
-        var server: ParameterServer?
-        switch (config.algorithm, role) {
-        case (.a3c, nil): hub = HogwildSharing(shared: shared)
-        case (.a2c, nil): hub = SynchronousSharing(shared: shared)
-        case (.a3c, .server(let job, _)):
-            hub = HogwildSharing(shared: shared)
-            server = ParameterServer(shared: shared, job: job, workersPerRank: config.workers)
-        case (.a2c, .server(let job, let serverWorkers)):
-            guard serverWorkers > 0 else {
-                throw TrainingError("--server-workers 0: synchronous A2C needs workers on rank 0 too (A3C can serve alone)")
-            }
-            hub = SynchronousSharing(
-                shared: shared, ranks: RankReduction(job: job, parameterCount: model.parameterCount), localWorkers: serverWorkers,
-                totalWorkers: role!.totalWorkers(workersPerRank: config.workers))
-            server = ParameterServer(shared: shared, job: job, workersPerRank: config.workers)
-        case (.a3c, .actor(let job, let firstWorker, _)):
-            hub = RemoteHub(
-                config: config, model: model, environment: environment, state: state, job: job, firstWorker: firstWorker)
-        case (.a2c, .actor(let job, let firstWorker, _)):
-            let ranks = RankReduction(job: job, parameterCount: model.parameterCount)
-            ranks.report = { [shared] in ParameterServer.report(from: shared, job: job) }
-            hub = SynchronousSharing(
-                shared: shared, ranks: ranks, firstWorker: firstWorker, totalWorkers: role!.totalWorkers(workersPerRank: config.workers))
-        }
-        self.server = server
+        (hub, server) = try Self.makeHub(sharing: config.algorithm.sharing, role: role, shared: shared, state: state)
         if let state {
             shared.steps.store(state.steps, ordering: .relaxed)
             shared.updates.store(state.updates, ordering: .relaxed)
+        }
+    }
+
+    /// Where the workers' gradients go: the shared parameters in this process (Hogwild, or a
+    /// barrier), rank 0's server, or a barrier across ranks; and, on rank 0, the server the other
+    /// ranks talk to.
+    private static func makeHub(
+        sharing: SharingMode, role: DistributedRole?, shared: SharedTraining, state: TrainingState?
+    ) throws -> (any TrainingHub, ParameterServer?) {
+        let config = shared.config, model = shared.model
+        switch (sharing, role) {
+        case (.hogwild, nil): return (HogwildSharing(shared: shared), nil)
+        case (.synchronous, nil): return (SynchronousSharing(shared: shared), nil)
+        case (.hogwild, .server(let job, _)):
+            return (HogwildSharing(shared: shared), ParameterServer(shared: shared, job: job, workersPerRank: config.workers))
+        case (.synchronous, .server(let job, let serverWorkers)):
+            guard serverWorkers > 0 else {
+                throw TrainingError("--server-workers 0: synchronous A2C needs workers on rank 0 too (A3C can serve alone)")
+            }
+            let hub = SynchronousSharing(
+                shared: shared, ranks: RankReduction(job: job, parameterCount: model.parameterCount), localWorkers: serverWorkers,
+                totalWorkers: role!.totalWorkers(workersPerRank: config.workers))
+            return (hub, ParameterServer(shared: shared, job: job, workersPerRank: config.workers))
+        case (.hogwild, .actor(let job, let firstWorker, _)):
+            let hub = RemoteHub(
+                config: config, model: model, environment: shared.environment, state: state, job: job, firstWorker: firstWorker)
+            return (hub, nil)
+        case (.synchronous, .actor(let job, let firstWorker, _)):
+            let ranks = RankReduction(job: job, parameterCount: model.parameterCount)
+            ranks.report = { [shared] in ParameterServer.report(from: shared, job: job) }
+            let hub = SynchronousSharing(
+                shared: shared, ranks: ranks, firstWorker: firstWorker, totalWorkers: role!.totalWorkers(workersPerRank: config.workers))
+            return (hub, nil)
         }
     }
 
@@ -269,10 +278,10 @@ public final class Trainer: Sendable {
                 nextCall = shared.elapsedSeconds + monitorInterval
             }
         }
-        switch (role, config.algorithm) {
-        case (.actor, .a3c): (hub as? RemoteHub)?.leave()
-        case (.actor(let job, _, _), .a2c): ParameterServer.reportDone(job: job, shared: shared)
-        case (.server, .a2c):
+        switch (role, config.algorithm.sharing) {
+        case (.actor, .hogwild): (hub as? RemoteHub)?.leave()
+        case (.actor(let job, _, _), .synchronous): ParameterServer.reportDone(job: job, shared: shared)
+        case (.server, .synchronous):
             // Every rank applied the same updates: their parameters must be rank 0's, bit for bit.
             if let diverged = server?.ranksDiverged().first, shared.failure == nil {
                 shared.fail(

@@ -299,7 +299,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     }
 
     /// Environments whose rollouts make one update: every worker's for A2C, one worker's for A3C.
-    public var environmentsPerUpdate: Int { algorithm == .a2c ? workers * envsPerWorker : envsPerWorker }
+    public var environmentsPerUpdate: Int { algorithm.sharing == .synchronous ? workers * envsPerWorker : envsPerWorker }
 
     /// One worker per core.
     public static var defaultWorkers: Int { max(1, ProcessInfoCores.count) }
@@ -345,7 +345,7 @@ extension TrainingConfig {
         let environments = environmentsPerUpdate
         let rollout = tMax * environments
         if let evalEvery, evalEvery < rollout {
-            let shape = algorithm == .a2c ? "t-max x workers x envs-per-worker" : "t-max x envs-per-worker"
+            let shape = algorithm.sharing == .synchronous ? "t-max x workers x envs-per-worker" : "t-max x envs-per-worker"
             throw ConfigurationError("--eval-every must be at least one rollout (\(shape) = \(rollout) steps), got \(evalEvery)")
         }
         try validateEnvironmentFit()

@@ -1,4 +1,4 @@
-/// How workers update the shared parameters.
+/// An update rule with a way of sharing its updates (`updateRule`, `sharing`).
 public enum Algorithm: String, Sendable, CaseIterable, Codable {
     /// Asynchronous: each worker applies Hogwild updates to the shared parameters after each of its rollouts.
     case a3c

@@ -4,8 +4,9 @@ import Randomness
 
 /// One actor-learner with its own environments, network and local parameters. Each iteration copies
 /// the global parameters, acts for t_max steps in all its environments at once (one forward pass
-/// over their rows per step), computes returns and the loss gradient on the stored activations, and
-/// hands the gradient over to be applied (at once for A3C, summed with the others' for A2C).
+/// over their rows per step) into its `Rollout`, computes returns, and has its update rule learn
+/// from the rollout through the hub (A3C and A2C: one gradient from the stored activations, applied
+/// at once or summed with the other workers').
 ///
 /// Nothing is allocated per step (a finished episode is one record for the logs). Not thread-safe:
 /// it runs on the thread that made it.
@@ -20,11 +21,8 @@ final class Worker {
     private var hostRestarts = 0
     let network: Network
     let rollout: Rollout
+    let rule: any UpdateRule
     let localParameters: FloatBuffer
-    let gradient: FloatBuffer
-    let loss: ActorCriticLoss
-    /// The loss is summed over steps and averaged over environments (all of them, for A2C).
-    let lossScale: Float
     let actionCount: Int
     /// Where the value sits in a network output row.
     let valueIndex: Int
@@ -39,8 +37,8 @@ final class Worker {
 
     /// Results of the last batched step, one per environment.
     let results: UnsafeMutablePointer<StepResult>
-    /// Network rows after the rollout's (t_max + 1) x environments: the last observations of
-    /// truncated episodes, whose value is their bootstrap.
+    /// Rows after the rollout's (t_max + 1) x environments: the last observations of truncated
+    /// episodes, whose value is their bootstrap.
     let finalRowsStart: Int
     var episodeReturns: [Double]
     var episodeLengths: [Int]
@@ -75,18 +73,17 @@ final class Worker {
         boundedActions = FloatBuffer(count: actionLow.count * environmentCount)
         observationCount = environments.observationSpace.count
         tMax = config.tMax
-        rollout = Rollout(steps: tMax, environmentCount: environmentCount, policy: hub.model.policy)
-        // Rows: t_max steps of observations, the observations after the last step (bootstrap), and
-        // the final observations of episodes truncated during the rollout.
-        finalRowsStart = (tMax + 1) * environmentCount
+        rollout = Rollout(
+            steps: tMax, environmentCount: environmentCount, policy: hub.model.policy, observationWidth: observationCount)
+        finalRowsStart = rollout.finalRowsStart
         // Row t x n + e is environment e at step t: a recurrent layer's predecessor is n rows up.
+        // The network acts on the rollout's observation rows in place.
         network = Network(
-            spec: hub.model.network, maxBatch: (tMax + 2) * environmentCount, sequenceStride: environmentCount)
+            spec: hub.model.network, maxBatch: Rollout.observationRows(steps: tMax, environmentCount: environmentCount),
+            sequenceStride: environmentCount, inputs: rollout.observations)
+        rule = config.algorithm.updateRule.make(hub: hub)
         startsEpisode = Array(repeating: true, count: environmentCount)
         localParameters = FloatBuffer(count: hub.model.parameterCount)
-        gradient = FloatBuffer(count: hub.model.parameterCount)
-        loss = ActorCriticLoss(entropyBeta: config.entropyBeta, valueCoefficient: config.valueCoefficient)
-        lossScale = 1 / Float(hub.environmentsPerUpdate)
         // A resumed run continues with fresh streams, not the first session's again.
         let session = config.seed &+ UInt64(hub.stepCount) &* 0x9E37_79B9_7F4A_7C15
         rng = Xoshiro256(seed: session, stream: UInt64(2 * index + 1))
@@ -141,7 +138,7 @@ final class Worker {
                     startsEpisode[e] = true
                     discountedReturns[e] = 0
                 }
-                keepGoing = hub.dropRollout(worker: index, gradient: gradient)
+                keepGoing = rule.dropRollout(hub: hub, worker: index)
                 continue
             }
 
@@ -150,13 +147,7 @@ final class Worker {
             network.forward(parameters: local, first: last, count: n)
             for e in 0..<n { rollout.bootstrapValues.pointer[e] = network.output(row: last + e)[valueIndex] }
             rollout.computeReturns(gamma: config.gamma, gaeLambda: config.gaeLambda)
-
-            var terms = loss.gradient(
-                rollout: rollout, outputs: network.output(row: 0), outputGradients: network.outputGradient(row: 0),
-                scale: lossScale)
-            terms.deadUnitFraction = network.deadUnitFraction(count: rollout.rows)
-            network.backward(parameters: local, gradient: gradient.pointer, count: rollout.rows)
-            keepGoing = hub.push(gradient: gradient, steps: rollout.rows, worker: index, terms: terms).keepGoing
+            keepGoing = rule.learn(from: rollout, network: network, parameters: localParameters, hub: hub, worker: index)
             if let normalizer = observationStatistics {
                 normalizer.merge(count: observationsSeen, sums: sums, squares: squares)
                 sums.update(repeating: 0, count: observationCount)
@@ -171,7 +162,7 @@ final class Worker {
             }
 
             // The observations after the last step start the next rollout, from the state after it.
-            network.input(row: 0).update(from: network.input(row: last), count: n * observationCount)
+            rollout.observation(row: 0).update(from: rollout.observation(row: last), count: n * observationCount)
             if network.isRecurrent { network.carryRecurrentState(fromRow: last - n) }
         }
     }
@@ -188,11 +179,13 @@ final class Worker {
                 for e in 0..<n {
                     let row = first + e
                     let p = rollout.evaluate(row: row, output: network.output(row: row))
-                    rollout.actions[row] = Int32(Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat()))
+                    let action = Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat())
+                    rollout.actions[row] = Int32(action)
+                    rollout.actionLogProbabilities.pointer[row] = rollout.logProbabilities.pointer[row * actionCount + action]
                 }
                 try environments.step(
-                    rollout.actions + first, into: network.input(row: first + n),
-                    finalObservations: network.input(row: finalRowsStart), results: results)
+                    rollout.actions + first, into: rollout.observation(row: first + n),
+                    finalObservations: rollout.observation(row: finalRowsStart), results: results)
             case .gaussian(let d, let form):
                 // The loss sees the action as sampled; the environment gets it within its bounds.
                 for e in 0..<n {
@@ -201,11 +194,13 @@ final class Worker {
                     rollout.evaluate(row: row, output: output)
                     let action = rollout.continuousActions.pointer + row * d
                     Gaussian.sample(row: output, count: d, form: form, into: action) { Float(rng.nextGaussian()) }
+                    rollout.actionLogProbabilities.pointer[row] = Gaussian.logProbability(
+                        action: action, row: output, count: d, form: form)
                     for j in 0..<d { boundedActions.pointer[e * d + j] = min(max(action[j], actionLow[j]), actionHigh[j]) }
                 }
                 try environments.step(
-                    continuous: boundedActions.pointer, into: network.input(row: first + n),
-                    finalObservations: network.input(row: finalRowsStart), results: results)
+                    continuous: boundedActions.pointer, into: rollout.observation(row: first + n),
+                    finalObservations: rollout.observation(row: finalRowsStart), results: results)
             }
             if observationStatistics != nil {
                 normalize(rows: first + n, count: n, counted: true)
@@ -253,7 +248,7 @@ final class Worker {
     private func resetEnvironments(seeds: [UInt64]) throws {
         while true {
             do {
-                try environments.reset(seeds: seeds, into: network.input(row: 0))
+                try environments.reset(seeds: seeds, into: rollout.observation(row: 0))
                 if observationStatistics != nil { normalize(rows: 0, count: environmentCount, counted: true) }
                 return
             } catch let error as BridgeError where error.hostLost && hostRestarts < hub.config.maxHostRestarts {
@@ -273,7 +268,7 @@ final class Worker {
     /// statistics; `counted` rows also go into the sums merged at the end of the rollout.
     private func normalize(rows: Int, count: Int, counted: Bool) {
         ObservationNormalizer.normalize(
-            network.input(row: rows), count: count, width: observationCount, shift: shift.pointer, scale: scale.pointer,
+            rollout.observation(row: rows), count: count, width: observationCount, shift: shift.pointer, scale: scale.pointer,
             sums: counted ? sums : nil, squares: counted ? squares : nil)
         if counted { observationsSeen += count }
     }

@@ -37,9 +37,11 @@ public final class Network {
 
     /// Builds kernels and buffers for up to `maxBatch` samples. Recurrent layers read row r's
     /// predecessor in time at row r - `sequenceStride` (a worker's environment count; by default
-    /// every row is its own sequence, continuing the state set for it).
-    public init(spec: NetworkSpec, maxBatch: Int, sequenceStride: Int? = nil) {
+    /// every row is its own sequence, continuing the state set for it). With `inputs`, the input
+    /// rows are that buffer's (a rollout's observations, say, at least `maxBatch` rows), not its own.
+    public init(spec: NetworkSpec, maxBatch: Int, sequenceStride: Int? = nil, inputs: FloatBuffer? = nil) {
         precondition(maxBatch > 0, "maxBatch must be positive")
+        precondition((inputs?.count ?? .max) >= maxBatch * spec.inputShape.count, "input rows shorter than maxBatch")
         self.spec = spec
         self.maxBatch = maxBatch
         var widths = [spec.inputShape.count]
@@ -70,7 +72,8 @@ public final class Network {
         let widest = rectifiers.map(\.units).max() ?? 0
         unitMaxima = .allocate(capacity: widest)
         unitMaxima.initialize(repeating: 0, count: widest)
-        activations = widths.map { FloatBuffer(count: $0 * maxBatch) }
+        activations = [inputs ?? FloatBuffer(count: widths[0] * maxBatch)]
+            + widths.dropFirst().map { FloatBuffer(count: $0 * maxBatch) }
         activationGradients = widths.map { FloatBuffer(count: $0 * maxBatch) }
     }
 

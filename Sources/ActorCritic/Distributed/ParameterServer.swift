@@ -66,7 +66,7 @@ final class ParameterServer: @unchecked Sendable {
         self.shared = shared
         self.workersPerRank = workersPerRank
         self.job = job
-        synchronous = shared.config.algorithm == .a2c
+        synchronous = shared.config.algorithm.sharing == .synchronous
         remoteWorkersLeft = synchronous ? 0 : workersPerRank * (job.size - 1)
         synchronousRanksLeft = synchronous ? job.size - 1 : 0
         heard = Locked(Array(repeating: MPI.time, count: job.size))
