@@ -41,6 +41,11 @@ public struct ActorCriticLoss: Sendable {
         /// Share of the trunk's ReLU/ELU units (a neuron, or a convolution's filter) that were
         /// active in no row of the rollout (see `Network.deadUnitFraction`); the worker fills it in.
         public var deadUnitFraction: Float = 0
+        /// PPO: share of rows whose probability ratio was outside [1 - ε, 1 + ε]; 0 otherwise.
+        public var clipFraction: Float = 0
+        /// PPO: mean of (r - 1) - log r over rows, r the probability ratio: an estimate of the KL
+        /// divergence of the updated policy from the one that acted; 0 otherwise.
+        public var approximateKL: Float = 0
         /// All terms zero.
         public init() {}
 
@@ -48,7 +53,7 @@ public struct ActorCriticLoss: Sendable {
         /// accumulator averages.
         public static let fields: [WritableKeyPath<Terms, Float> & Sendable] = [
             \.policyLoss, \.valueLoss, \.entropy, \.maxProbability, \.actionStd, \.returnMean, \.returnSquareMean,
-            \.valueErrorMean, \.deadUnitFraction,
+            \.valueErrorMean, \.deadUnitFraction, \.clipFraction, \.approximateKL,
         ]
 
         /// Turns the sums over a rollout's rows into means over its `count` rows (σ's sum, over
@@ -63,6 +68,8 @@ public struct ActorCriticLoss: Sendable {
             returnMean *= mean
             returnSquareMean *= mean
             valueErrorMean *= mean
+            clipFraction *= mean
+            approximateKL *= mean
         }
 
         /// Adds one row's target and value error.

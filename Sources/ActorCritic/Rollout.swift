@@ -27,6 +27,11 @@ public final class Rollout {
     public let observations: FloatBuffer
     /// log π(a_t|s_t) of each row's action, under the parameters that acted (the behaviour policy).
     public let actionLogProbabilities: FloatBuffer
+    /// Floats of recurrent state per environment (0 for a feed-forward network).
+    public let recurrentStateWidth: Int
+    /// The recurrent state each environment's first row started from (zeros where an episode
+    /// started there), `recurrentStateWidth` per environment.
+    public let initialStates: FloatBuffer
 
     /// The action taken in each row (discrete policies).
     public let actions: UnsafeMutablePointer<Int32>
@@ -60,12 +65,14 @@ public final class Rollout {
 
     /// Storage for `steps` steps of `environmentCount` environments acting with `policy` on
     /// observations of `observationWidth` values.
-    public init(steps: Int, environmentCount: Int, policy: PolicyKind, observationWidth: Int = 0) {
+    public init(steps: Int, environmentCount: Int, policy: PolicyKind, observationWidth: Int = 0, recurrentStateWidth: Int = 0) {
         precondition(steps > 0 && environmentCount > 0 && policy.width > 0, "empty rollout")
         self.steps = steps
         self.environmentCount = environmentCount
         self.policy = policy
         self.observationWidth = observationWidth
+        self.recurrentStateWidth = recurrentStateWidth
+        initialStates = FloatBuffer(count: environmentCount * recurrentStateWidth)
         observations = FloatBuffer(count: Self.observationRows(steps: steps, environmentCount: environmentCount) * observationWidth)
         let categorical: Int
         switch policy {
@@ -103,6 +110,45 @@ public final class Rollout {
     /// Observation row `row`.
     @inlinable public func observation(row: Int) -> UnsafeMutablePointer<Float> {
         observations.pointer + row * observationWidth
+    }
+
+    /// The state environment `environment`'s first row started from.
+    @inlinable public func initialState(environment: Int) -> UnsafeMutablePointer<Float> {
+        initialStates.pointer + environment * recurrentStateWidth
+    }
+
+    /// Stores the state each environment starts this rollout from: `network`'s carried state, or
+    /// zeros where `startsEpisode` says an episode starts at the first row.
+    public func storeInitialStates(from network: Network, startsEpisode: [Bool]) {
+        for e in 0..<environmentCount {
+            if startsEpisode[e] {
+                initialState(environment: e).update(repeating: 0, count: recurrentStateWidth)
+            } else {
+                network.saveRecurrentState(slot: e, into: initialState(environment: e))
+            }
+        }
+    }
+
+    /// Loads environments `environments` of this rollout into `network` (whose sequence stride is
+    /// `environments.count`) as whole sequences: its row t x k + j is row t x environmentCount +
+    /// environments[j] here (written to `rows`), with that row's observation, sequence j starts
+    /// from the environment's stored initial state, and a row after an episode's end starts from
+    /// zeros, as it did while acting.
+    public func loadSequences(
+        _ environments: some RandomAccessCollection<Int>, into network: Network, rows: UnsafeMutablePointer<Int32>
+    ) {
+        let k = environments.count
+        precondition(network.sequenceStride == k, "the network's sequences are not the minibatch's environments")
+        network.clearEpisodeStarts(count: steps * k)
+        for (j, e) in environments.enumerated() {
+            network.loadRecurrentState(slot: j, from: initialState(environment: e))
+            for t in 0..<steps {
+                let row = t * environmentCount + e
+                rows[t * k + j] = Int32(row)
+                network.input(row: t * k + j).update(from: observation(row: row), count: observationWidth)
+                if t > 0 && continues.pointer[row - environmentCount] == 0 { network.markEpisodeStart(row: t * k + j) }
+            }
+        }
     }
 
     /// Reads the policy and value off network output `output` (logits..., value) for `row`:

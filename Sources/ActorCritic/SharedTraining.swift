@@ -56,7 +56,8 @@ final class SharedTraining: Sendable {
         self.startTime = .now
         self.earlierSeconds = earlierSeconds
         updateStatistics = UpdateAccumulator(
-            maxGradNorm: config.maxGradNorm, measuresDeadUnits: Network.rectifierUnits(of: model.network) > 0)
+            maxGradNorm: config.maxGradNorm, measuresDeadUnits: Network.rectifierUnits(of: model.network) > 0,
+            clipsRatio: config.algorithm.updateRule == .ppo)
     }
 
     /// Seconds of training, earlier sessions included.

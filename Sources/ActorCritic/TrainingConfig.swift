@@ -76,6 +76,19 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var crop = [0, 0, 0, 0]
     /// How workers update the shared parameters.
     public var algorithm: Algorithm = .a3c
+    /// PPO: passes over each rollout.
+    public var epochs = 4
+    /// PPO: minibatches each pass splits the rollout's rows into (every worker's share together).
+    public var minibatches = 4
+    /// PPO: the probability ratio is clipped to [1 - ε, 1 + ε] (and, with `clipValueLoss`, the
+    /// value's move from the value that acted to ±ε).
+    public var clipRange: Float = 0.1
+    /// PPO: how ε moves over the step budget (linear: to 0).
+    public var clipRangeSchedule: LearningRateSchedule = .constant
+    /// PPO: the value loss is the larger of the plain and the clipped squared error.
+    public var clipValueLoss = true
+    /// PPO: advantages are normalised to mean 0 and deviation 1 in each minibatch.
+    public var normalizeAdvantages = true
     /// Environments each worker steps together; one batched forward pass per step over them.
     public var envsPerWorker = 1
     /// How the learning rate moves over the step budget.
@@ -182,9 +195,12 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         totalSteps = 10_000_000
     }
 
-    /// The defaults for an environment and a network: the recurrent picture networks bring the
-    /// set-up of the implementations they come from (see `applyRecurrentPictureDefaults`).
-    public static func defaults(for environmentID: String, network: NetworkArchitecture?) -> TrainingConfig {
+    /// The defaults for an environment, a network and an algorithm: the recurrent picture networks
+    /// bring the set-up of the implementations they come from (see `applyRecurrentPictureDefaults`),
+    /// and PPO its own (`applyPPODefaults`).
+    public static func defaults(
+        for environmentID: String, network: NetworkArchitecture?, algorithm: Algorithm? = nil
+    ) -> TrainingConfig {
         var config = TrainingConfig()
         config.environmentID = environmentID
         if isPictureEnvironment(environmentID) {
@@ -193,7 +209,62 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
             config.network = network
         }
         if isContinuousEnvironment(environmentID) { config.applyContinuousDefaults() }
+        if algorithm == .ppo {
+            config.applyPPODefaults()
+        } else if let algorithm {
+            config.algorithm = algorithm
+        }
         return config
+    }
+
+    /// PPO's set-up, after CleanRL's ppo_atari (pictures), ppo (vector observations) and
+    /// ppo_continuous_action (continuous actions): GAE 0.95, 4 epochs of 4 minibatches over
+    /// 128-step rollouts, Adam (ε 1e-5) at 2.5e-4 falling linearly to 0, entropy 0.01, gradient
+    /// norm 0.5 on the loss averaged over a minibatch's rows, value weight 0.25 (theirs, 0.5 on half
+    /// the squared error), values clipped; for vector observations, a policy and a value tower
+    /// (`Trunk.separate`); clip 0.1 and 4 environments per worker for pictures,
+    /// clip 0.2 and 2 for vectors (8 and 4 environments on two workers, as theirs); continuous
+    /// actions: 1,024 steps of 1 environment per worker, 10 epochs of 32 minibatches, 3e-4, no
+    /// entropy bonus; a recurrent network: 4 environments per worker in 4 minibatches (ppo_atari_lstm's
+    /// 2 environments a minibatch, on two workers).
+    public mutating func applyPPODefaults() {
+        algorithm = .ppo
+        gaeLambda = 0.95
+        epochs = 4
+        minibatches = 4
+        tMax = 128
+        optimizer = .adam
+        adamEpsilon = 1e-5
+        learningRate = 2.5e-4
+        learningRateSchedule = .linear
+        maxGradNorm = 0.5
+        valueCoefficient = 0.25
+        entropyBeta = 0.01
+        clipValueLoss = true
+        normalizeAdvantages = true
+        if Self.isPictureEnvironment(environmentID) {
+            envsPerWorker = 4
+            clipRange = 0.1
+        } else if Self.isContinuousEnvironment(environmentID) {
+            envsPerWorker = 1
+            tMax = 1024
+            epochs = 10
+            minibatches = 32
+            learningRate = 3e-4
+            clipRange = 0.2
+            entropyBeta = 0
+        } else {
+            envsPerWorker = 2
+            clipRange = 0.2
+        }
+        if network.isRecurrent {
+            // A recurrent network learns from whole environments: one per worker and minibatch.
+            envsPerWorker = 4
+            minibatches = 4
+        } else if !Self.isPictureEnvironment(environmentID) {
+            // Theirs are two networks, a policy and a value one; one trunk shared by both stalled on CartPole.
+            trunk = .separate
+        }
     }
 
     /// universe-starter-agent's and pytorch-a3c's set-up for their LSTM networks: one environment per
@@ -349,8 +420,27 @@ extension TrainingConfig {
             throw ConfigurationError("--eval-every must be at least one rollout (\(shape) = \(rollout) steps), got \(evalEvery)")
         }
         try validateEnvironmentFit()
+        let ppoOnly: [AnyKeyPath] = [
+            \TrainingConfig.epochs, \TrainingConfig.minibatches, \TrainingConfig.clipRange, \TrainingConfig.clipRangeSchedule,
+            \TrainingConfig.clipValueLoss, \TrainingConfig.normalizeAdvantages,
+        ]
+        if algorithm != .ppo, case let given = changedFlags(ppoOnly), !given.isEmpty {
+            throw ConfigurationError(
+                "\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") to --algo ppo, not --algo \(algorithm.rawValue)")
+        }
         switch algorithm {
         case .a3c: break
+        case .ppo:
+            if network.isRecurrent && envsPerWorker % minibatches != 0 {
+                throw ConfigurationError(
+                    "--minibatches \(minibatches): a recurrent network's minibatches are whole environments, and "
+                        + "--envs-per-worker \(envsPerWorker) is not a multiple of it")
+            }
+            if tMax * envsPerWorker < minibatches {
+                throw ConfigurationError(
+                    "--minibatches \(minibatches) is more than a worker's rollout of t-max x envs-per-worker = "
+                        + "\(tMax * envsPerWorker) rows")
+            }
         case .a2c:
             if environments == 1 {
                 throw ConfigurationError(

@@ -5,6 +5,9 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
     /// Synchronous: all environments of all workers step in lock-step, and one update per rollout
     /// is made over the whole batch.
     case a2c
+    /// Proximal policy optimisation: all workers in lock-step, `epochs` passes of `minibatches`
+    /// synchronous updates over each rollout, the clipped surrogate objective.
+    case ppo
 }
 
 /// How the learning rate moves over the step budget.
@@ -133,7 +136,23 @@ extension TrainingConfig {
         .init(ConfigSetting(
             \.algorithm, "algo",
             "a3c: asynchronous Hogwild updates after each worker's rollout; a2c: all environments of all "
-                + "workers in lock-step, one synchronous update per rollout over the whole batch.")),
+                + "workers in lock-step, one synchronous update per rollout over the whole batch; ppo: in lock-step, "
+                + "--epochs passes of --minibatches updates over each rollout (clipped surrogate, GAE).")),
+        .init(ConfigSetting(\.epochs, "epochs", "PPO: passes over each rollout.", check: .between(1, 1000))),
+        .init(ConfigSetting(
+            \.minibatches, "minibatches",
+            "PPO: minibatches per pass; each holds t-max x envs-per-worker / minibatches rows of every worker.",
+            check: .between(1, 100_000))),
+        .init(ConfigSetting(
+            \.clipRange, "clip-range", "PPO: clip the probability ratio to [1 - this, 1 + this].",
+            check: ConfigCheck("must be in (0, 1)") { $0 > 0 && $0 < 1 })),
+        .init(ConfigSetting(
+            \.clipRangeSchedule, "clip-range-schedule", "PPO: the clip range, constant or linear (annealed to 0 over the step budget).")),
+        .init(ConfigSetting(
+            \.clipValueLoss, "clip-value-loss",
+            "PPO: the value loss is the larger of (V - R)^2 and that of V kept within --clip-range of the value that acted.")),
+        .init(ConfigSetting(
+            \.normalizeAdvantages, "normalize-advantages", "PPO: normalise the advantages of each minibatch to mean 0, deviation 1.")),
         .init(ConfigSetting(
             \.envsPerWorker, "envs-per-worker",
             "Environments each worker steps together; one batched forward pass per step over them.",

@@ -21,13 +21,17 @@ protocol UpdateRule: AnyObject {
 public enum UpdateRuleKind: String, Sendable {
     /// The A3C paper's loss over the rollout, one gradient per rollout.
     case actorCritic = "actor-critic"
+    /// PPO's clipped surrogate: epochs of minibatch updates over each rollout.
+    case ppo
 
-    /// The rule a worker of `hub`'s run learns with.
-    func make(hub: any TrainingHub) -> any UpdateRule {
+    /// The rule worker `worker` of `hub`'s run learns with, on rollouts of `environmentCount`
+    /// environments.
+    func make(hub: any TrainingHub, worker: Int, environmentCount: Int) -> any UpdateRule {
         switch self {
         case .actorCritic:
             ActorCriticUpdate(
                 config: hub.config, parameterCount: hub.model.parameterCount, environmentsPerUpdate: hub.environmentsPerUpdate)
+        case .ppo: PPOUpdate(hub: hub, worker: worker, environmentCount: environmentCount)
         }
     }
 }
@@ -42,13 +46,13 @@ public enum SharingMode: String, Sendable {
 
 extension Algorithm {
     /// The update rule of this algorithm.
-    public var updateRule: UpdateRuleKind { .actorCritic }
+    public var updateRule: UpdateRuleKind { self == .ppo ? .ppo : .actorCritic }
 
     /// How this algorithm's workers share their updates.
     public var sharing: SharingMode {
         switch self {
         case .a3c: .hogwild
-        case .a2c: .synchronous
+        case .a2c, .ppo: .synchronous
         }
     }
 }

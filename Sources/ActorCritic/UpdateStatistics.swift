@@ -16,6 +16,8 @@ public struct UpdateMetric: Sendable, Hashable {
     public static let clippedUpdateFraction = UpdateMetric(column: "clipped_update_fraction", tag: "train/clipped_update_fraction")
     public static let explainedVariance = UpdateMetric(column: "explained_variance", tag: "value/explained_variance")
     public static let deadUnitFraction = UpdateMetric(column: "dead_unit_fraction", tag: "network/dead_unit_fraction")
+    public static let clipFraction = UpdateMetric(column: "clip_fraction", tag: "ppo/clip_fraction")
+    public static let approximateKL = UpdateMetric(column: "approx_kl", tag: "ppo/approx_kl")
 }
 
 /// Means of the loss terms and diagnostics over a span of updates, for logs.
@@ -46,6 +48,11 @@ public struct UpdateStatistics: Sendable, Hashable {
     /// Mean share of the trunk's ReLU/ELU units active in no row of an update's rollout; nil for
     /// networks without such units.
     public var deadUnitFraction: Double?
+    /// PPO: mean share of rows whose probability ratio was clipped; nil for other rules.
+    public var clipFraction: Double?
+    /// PPO: mean approximate KL divergence of each update's policy from the one that acted; nil
+    /// for other rules.
+    public var approximateKL: Double?
     /// Updates dropped because their gradient was NaN or infinite (not in the other fields).
     public var skippedUpdates = 0
     /// Empty statistics: no updates, every mean 0.
@@ -62,6 +69,8 @@ public struct UpdateStatistics: Sendable, Hashable {
         if let clippedUpdateFraction { list.append((.clippedUpdateFraction, clippedUpdateFraction)) }
         if let explainedVariance { list.append((.explainedVariance, explainedVariance)) }
         if let deadUnitFraction { list.append((.deadUnitFraction, deadUnitFraction)) }
+        if let clipFraction { list.append((.clipFraction, clipFraction)) }
+        if let approximateKL { list.append((.approximateKL, approximateKL)) }
         return list
     }
 
@@ -91,12 +100,15 @@ public final class UpdateAccumulator: Sendable {
     private let maxGradNorm: Float
     /// The network has ReLU/ELU units to count.
     private let measuresDeadUnits: Bool
+    /// The rule clips a probability ratio (PPO).
+    private let clipsRatio: Bool
 
     /// Gradients above `maxGradNorm` (0: none) count as clipped; `measuresDeadUnits` when the
-    /// network has ReLU/ELU units.
-    public init(maxGradNorm: Float, measuresDeadUnits: Bool) {
+    /// network has ReLU/ELU units; `clipsRatio` when the update rule is PPO's.
+    public init(maxGradNorm: Float, measuresDeadUnits: Bool, clipsRatio: Bool = false) {
         self.maxGradNorm = maxGradNorm > 0 ? maxGradNorm : .infinity
         self.measuresDeadUnits = measuresDeadUnits
+        self.clipsRatio = clipsRatio
     }
 
     /// Adds one worker's rollout; `isNewUpdate` is false for the other workers' shares of one A2C update.
@@ -136,6 +148,7 @@ public final class UpdateAccumulator: Sendable {
             returnMean: means[\.returnMean]!, returnSquareMean: means[\.returnSquareMean]!,
             errorMean: means[\.valueErrorMean]!, errorSquareMean: means[\.valueLoss]!)
         if measuresDeadUnits { statistics.deadUnitFraction = means[\.deadUnitFraction]! }
+        if clipsRatio { (statistics.clipFraction, statistics.approximateKL) = (means[\.clipFraction]!, means[\.approximateKL]!) }
         if maxGradNorm.isFinite, statistics.updates > 0 {
             statistics.clippedUpdateFraction = Double(s.clipped) / Double(statistics.updates)
         }

@@ -74,14 +74,15 @@ final class Worker {
         observationCount = environments.observationSpace.count
         tMax = config.tMax
         rollout = Rollout(
-            steps: tMax, environmentCount: environmentCount, policy: hub.model.policy, observationWidth: observationCount)
+            steps: tMax, environmentCount: environmentCount, policy: hub.model.policy, observationWidth: observationCount,
+            recurrentStateWidth: Network.recurrentStateWidth(of: hub.model.network))
         finalRowsStart = rollout.finalRowsStart
         // Row t x n + e is environment e at step t: a recurrent layer's predecessor is n rows up.
         // The network acts on the rollout's observation rows in place.
         network = Network(
             spec: hub.model.network, maxBatch: Rollout.observationRows(steps: tMax, environmentCount: environmentCount),
             sequenceStride: environmentCount, inputs: rollout.observations)
-        rule = config.algorithm.updateRule.make(hub: hub)
+        rule = config.algorithm.updateRule.make(hub: hub, worker: index, environmentCount: environmentCount)
         startsEpisode = Array(repeating: true, count: environmentCount)
         localParameters = FloatBuffer(count: hub.model.parameterCount)
         // A resumed run continues with fresh streams, not the first session's again.
@@ -125,6 +126,7 @@ final class Worker {
             if network.isRecurrent {
                 network.clearEpisodeStarts(count: (tMax + 1) * n)
                 for e in 0..<n where startsEpisode[e] { network.markEpisodeStart(row: e) }
+                rollout.storeInitialStates(from: network, startsEpisode: startsEpisode)
             }
             do {
                 try act(parameters: local)

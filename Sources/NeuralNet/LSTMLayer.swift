@@ -224,6 +224,18 @@ final class LSTMKernel: LayerKernel, RecurrentKernel {
         (initialH.pointer + slot * hidden).update(repeating: 0, count: hidden)
         (initialC.pointer + slot * hidden).update(repeating: 0, count: hidden)
     }
+
+    var stateWidth: Int { 2 * hidden }
+
+    func saveState(slot: Int, into state: UnsafeMutablePointer<Float>) {
+        state.update(from: initialH.pointer + slot * hidden, count: hidden)
+        (state + hidden).update(from: initialC.pointer + slot * hidden, count: hidden)
+    }
+
+    func loadState(slot: Int, from state: UnsafePointer<Float>) {
+        (initialH.pointer + slot * hidden).update(from: state, count: hidden)
+        (initialC.pointer + slot * hidden).update(from: state + hidden, count: hidden)
+    }
 }
 
 @inline(__always)
@@ -238,4 +250,10 @@ protocol RecurrentKernel: AnyObject {
     /// Row `target` holds row `source`'s h and c, as if it had computed them.
     func copyState(fromRow source: Int, toRow target: Int, output: UnsafeMutablePointer<Float>)
     func resetState(slot: Int)
+    /// Floats of state per sequence.
+    var stateWidth: Int { get }
+    /// Writes the state sequence `slot` starts the next batch from.
+    func saveState(slot: Int, into state: UnsafeMutablePointer<Float>)
+    /// Sequence `slot` starts the next batch from `state` (as `saveState` wrote it).
+    func loadState(slot: Int, from state: UnsafePointer<Float>)
 }

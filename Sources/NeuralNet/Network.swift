@@ -201,4 +201,32 @@ public final class Network {
     public func resetRecurrentState(slot: Int) {
         for r in recurrent { r.kernel.resetState(slot: slot) }
     }
+
+    /// Floats of recurrent state per sequence: every recurrent layer's (an LSTM's h and c).
+    public var recurrentStateWidth: Int { recurrent.reduce(0) { $0 + $1.kernel.stateWidth } }
+
+    /// `recurrentStateWidth` of a network of `spec`.
+    public static func recurrentStateWidth(of spec: NetworkSpec) -> Int {
+        spec.layers.reduce(0) { width, layer in
+            if case .lstm(let hidden) = layer { width + 2 * hidden } else { width }
+        }
+    }
+
+    /// Writes the state sequence `slot` starts its next batch from (`recurrentStateWidth` Floats).
+    public func saveRecurrentState(slot: Int, into state: UnsafeMutablePointer<Float>) {
+        var offset = 0
+        for r in recurrent {
+            r.kernel.saveState(slot: slot, into: state + offset)
+            offset += r.kernel.stateWidth
+        }
+    }
+
+    /// Sequence `slot` starts its next batch from `state`, as `saveRecurrentState` wrote it.
+    public func loadRecurrentState(slot: Int, from state: UnsafePointer<Float>) {
+        var offset = 0
+        for r in recurrent {
+            r.kernel.loadState(slot: slot, from: state + offset)
+            offset += r.kernel.stateWidth
+        }
+    }
 }

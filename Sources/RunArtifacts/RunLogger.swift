@@ -21,7 +21,7 @@ public final class RunLogger {
         "policy_loss", "value_loss", "entropy", "max_probability", "gradient_norm", "learning_rate",
         "steps_per_second", "mean_return_100", "eval_episodes", "eval_mean_return", "eval_std_return",
         "eval_min_return", "eval_max_return", "eval_mean_length", "skipped_updates", "action_std",
-        "explained_variance", "dead_unit_fraction", "clipped_update_fraction",
+        "explained_variance", "dead_unit_fraction", "clipped_update_fraction", "clip_fraction", "approx_kl",
     ]
     private static let headerLine = csvHeader.joined(separator: ",")
     private static let columnIndex = Dictionary(uniqueKeysWithValues: csvHeader.enumerated().map { ($1, $0) })

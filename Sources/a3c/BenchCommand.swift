@@ -42,6 +42,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "With --env: also measure this network (universe, paper-lstm, ...) at its own defaults, beside the environment's default network.")
     var network: String?
 
+    @Option(name: .long, help: "With --env: also measure training with this algorithm (ppo, a2c) at its own defaults, beside the environment's default one.")
+    var algo: String?
+
     @Option(name: .customLong("summary-json"), help: "With --env: also write the results as JSON (agent_steps_per_second, ...).")
     var summaryJSON: String?
 
@@ -60,6 +63,12 @@ struct BenchCommand: ParsableCommand {
             }
             guard env != nil else { throw ValidationError("--network goes with --env (the game to train it on)") }
         }
+        if let algo {
+            guard Algorithm(rawValue: algo) != nil else {
+                throw ValidationError("--algo must be one of \(Algorithm.allCases.map(\.rawValue).joined(separator: ", ")), got '\(algo)'")
+            }
+            guard env != nil else { throw ValidationError("--algo goes with --env (the game to train on)") }
+        }
     }
 
     private var parsedSeeds: [UInt64]? {
@@ -72,7 +81,8 @@ struct BenchCommand: ParsableCommand {
             try TrainingBenchmark(
                 environmentID: env, workers: workers ?? TrainingConfig.defaultWorkers, trainSeconds: trainSeconds,
                 environmentSeconds: max(2, min(20, trainSeconds / 3)), summaryJSON: summaryJSON,
-                comparedNetwork: network.flatMap(NetworkArchitecture.init(rawValue:))
+                comparedNetwork: network.flatMap(NetworkArchitecture.init(rawValue:)),
+                comparedAlgorithm: algo.flatMap(Algorithm.init(rawValue:))
             ).run()
             return
         }

@@ -9,7 +9,7 @@ import RunArtifacts
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train an A3C (or synchronous A2C) agent.",
+        abstract: "Train an A3C agent (or a synchronous A2C or PPO one).",
         discussion: """
             Stops when the mean return of the last 100 training episodes reaches the target \
             (by default the environment's reward threshold: 475 for CartPole-v1) or when the step \
@@ -17,7 +17,9 @@ struct TrainCommand: ParsableCommand {
             ViZDoom ids start from the picture set-up instead: network paper, --envs-per-worker 8, \
             --t-max 5, --optimizer adam, --lr 0.0007, --lr-schedule constant, --steps 10000000; continuous-action \
             tasks (Pendulum-v1, MountainCarContinuous-v0) a Gaussian policy with --lr 0.001 --reward-scale 0.1; Box2D and \
-            MuJoCo tasks (LunarLanderContinuous-v3, HalfCheetah-v5, ...) theirs, which the run's config.json lists. Options given \
+            MuJoCo tasks (LunarLanderContinuous-v3, HalfCheetah-v5, ...) theirs, which the run's config.json lists; \
+            --algo ppo brings PPO's (128-step rollouts, 4 epochs of 4 minibatches, GAE 0.95, --lr 0.00025 annealed, \
+            --max-grad-norm 0.5; see TrainingConfig.applyPPODefaults). Options given \
             here override those of --config; when resuming, they override the run's own config. \
             Ctrl-C (SIGINT) or SIGTERM stops the workers, writes a checkpoint and exits with status 0; \
             a second one more than 2 s later exits at once; SIGUSR1 stops the same way and never more. \
@@ -139,7 +141,10 @@ struct TrainCommand: ParsableCommand {
             // The recurrent picture networks bring their own frames and rollouts unless told otherwise.
             let chosenNetwork = network.network?.parsed.network
                 ?? (loaded.flatMap { $0.keys.contains("network") ? $0.config.network : nil })
-            var base = TrainingConfig.defaults(for: environmentID, network: chosenNetwork)
+            // PPO brings its own rollouts, epochs and rate.
+            let chosenAlgorithm = algorithm.algo?.parsed.algorithm
+                ?? (loaded.flatMap { $0.keys.contains("algo") ? $0.config.algorithm : nil })
+            var base = TrainingConfig.defaults(for: environmentID, network: chosenNetwork, algorithm: chosenAlgorithm)
             if let loaded { base = base.merging(loaded.config, keys: loaded.keys) }
             let seedFromFile = loaded?.keys.contains("seed") ?? false
             var resolved = applyingOptions(to: base)

@@ -21,6 +21,26 @@ struct TrainingBenchmark {
     let summaryJSON: String?
     /// A second network measured beside the default one, at its own defaults (`--network`).
     var comparedNetwork: NetworkArchitecture? = nil
+    /// A second algorithm's training measured beside the default one's, at its own defaults (`--algo`).
+    var comparedAlgorithm: Algorithm? = nil
+
+    /// The second algorithm's row in the JSON summary.
+    struct ComparedAlgorithm: Codable {
+        var algorithm: String
+        var envsPerWorker: Int
+        var tMax: Int
+        var epochs: Int
+        var agentStepsPerSecond: Double
+        var toDefaultAlgorithm: Double
+
+        enum CodingKeys: String, CodingKey {
+            case algorithm, epochs
+            case envsPerWorker = "envs_per_worker"
+            case tMax = "t_max"
+            case agentStepsPerSecond = "agent_steps_per_second"
+            case toDefaultAlgorithm = "to_default_algorithm_ratio"
+        }
+    }
 
     /// The second network's rows in the JSON summary.
     struct ComparedNetwork: Codable {
@@ -65,9 +85,11 @@ struct TrainingBenchmark {
         var trainerToBridge: Double
         var defaultToOneEnvPerWorker: Double
         var compared: ComparedNetwork?
+        var comparedAlgorithm: ComparedAlgorithm?
 
         enum CodingKeys: String, CodingKey {
             case env, workers, machine, compared
+            case comparedAlgorithm = "compared_algorithm"
             case envsPerWorker = "envs_per_worker"
             case rawEnvStepsPerSecond = "raw_env_steps_per_second"
             case oneEnvPerWorkerAgentStepsPerSecond = "one_env_per_worker_agent_steps_per_second"
@@ -113,6 +135,10 @@ struct TrainingBenchmark {
             compared = (other, try networkAlone(config: other), try trainerSpeed(config: other))
         }
         let comparedCeiling = compared.flatMap { c in raw.map { 1 / (1 / $0 + 1 / c.network) } }
+        let otherAlgorithm = try comparedAlgorithm.map { algorithm in
+            let other = TrainingConfig.defaults(for: environmentID, network: nil, algorithm: algorithm)
+            return (config: other, trainer: try trainerSpeed(config: other))
+        }
         var summary = Summary(
             env: environmentID, workers: workers, machine: MachineDescription.current, envsPerWorker: config.envsPerWorker,
             rawEnvStepsPerSecond: raw, gymnasiumAloneStepsPerSecond: gymnasium, bridgeAloneStepsPerSecond: bridge,
@@ -127,6 +153,14 @@ struct TrainingBenchmark {
                 networkAloneStepsPerSecond: compared.network, ceilingStepsPerSecond: comparedCeiling,
                 agentStepsPerSecond: compared.trainer, trainerToCeiling: comparedCeiling.map { compared.trainer / $0 },
                 toDefaultNetwork: compared.trainer / trainer)
+        }
+
+        if let otherAlgorithm {
+            let c = otherAlgorithm.config
+            summary.comparedAlgorithm = ComparedAlgorithm(
+                algorithm: c.algorithm.rawValue, envsPerWorker: c.envsPerWorker, tMax: c.tMax,
+                epochs: c.algorithm == .ppo ? c.epochs : 1, agentStepsPerSecond: otherAlgorithm.trainer,
+                toDefaultAlgorithm: otherAlgorithm.trainer / trainer)
         }
 
         func row(_ what: String, _ rate: Double, bold: Bool = false, trainer: Double = trainer) {
@@ -159,7 +193,20 @@ struct TrainingBenchmark {
             }
             row("\(algorithm) training with the \(name), its defaults: \(setUp) (\(formatNumber(trainSeconds, decimals: 0)) s)", compared.trainer, bold: true, trainer: compared.trainer)
         }
+        if let otherAlgorithm {
+            let c = otherAlgorithm.config
+            var setUp = "\(c.envsPerWorker) environments per worker, \(c.tMax)-step rollouts"
+            if c.algorithm == .ppo { setUp += ", \(c.epochs) epochs of \(c.minibatches) minibatches" }
+            row(
+                "\(c.algorithm.rawValue.uppercased()) training, its defaults: \(setUp) (\(formatNumber(trainSeconds, decimals: 0)) s)",
+                otherAlgorithm.trainer, bold: true, trainer: otherAlgorithm.trainer)
+        }
         print()
+        if let otherAlgorithm {
+            print(
+                "\(otherAlgorithm.config.algorithm.rawValue.uppercased()) trains at \(formatNumber(otherAlgorithm.trainer / trainer))x "
+                    + "\(algorithm)'s speed per agent step.")
+        }
         if let compared {
             print("Rows above the \(compared.config.network.rawValue) network's are the \(defaultNetwork)'s; each \"trainer / this\" is its own network's trainer.")
         }

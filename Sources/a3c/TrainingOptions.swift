@@ -121,6 +121,17 @@ struct AlgorithmOptions: ConfigOptionGroup {
     @Option(\.valueCoefficient) var valueCoefficient: ConfigArgument?
     @Option(\.gaeLambda) var gaeLambda: ConfigArgument?
     @Option(\.targetReturn, parsing: .unconditional) var targetReturn: ConfigArgument?
+    @Option(\.epochs) var epochs: ConfigArgument?
+    @Option(\.minibatches) var minibatches: ConfigArgument?
+    @Option(\.clipRange) var clipRange: ConfigArgument?
+    @Option(\.clipRangeSchedule) var clipRangeSchedule: ConfigArgument?
+    @Flag(\.clipValueLoss) var clipValueLoss: Bool?
+    @Flag(\.normalizeAdvantages) var normalizeAdvantages: Bool?
+
+    func applyFlags(to c: inout TrainingConfig) {
+        c.set(\.clipValueLoss, clipValueLoss)
+        c.set(\.normalizeAdvantages, normalizeAdvantages)
+    }
 }
 
 /// The shared optimizer and its learning rate.

@@ -18,7 +18,8 @@ struct ConfigSettingsTests {
             "rmsprop-epsilon": "0.01", "adam-epsilon": "0.000001", "target-return": "100000", "network": "mlp",
             "hidden": "16,8", "activation": "relu", "picture-activation": "elu", "trunk": "separate", "std": "parameter", "initial-std": "0.5", "lstm-size": "32", "frame-size": "100x160", "frame-stack": "2", "frame-skip": "2",
             "noop-max": "10", "sticky-actions": "0.25", "clip-rewards": "false", "subtract-background": "true", "episodic-life": "false",
-            "fire-reset": "false", "crop": "1,2,3,4", "algo": "a2c", "envs-per-worker": "2", "lr-schedule": "constant",
+            "fire-reset": "false", "crop": "1,2,3,4", "algo": "ppo", "epochs": "2", "minibatches": "2", "clip-range": "0.2",
+            "clip-range-schedule": "linear", "clip-value-loss": "false", "normalize-advantages": "false", "envs-per-worker": "2", "lr-schedule": "constant",
             "reward-scale": "0.5", "normalize-observations": "true", "normalize-rewards": "true", "max-host-restarts": "7", "eval-every": "50", "eval-episodes": "3", "eval-greedy": "true",
         ]
     }
@@ -158,7 +159,12 @@ struct ConfigSettingsTests {
         (["--eval-every", "10", "--t-max", "20"], "--eval-every must be at least one rollout (t-max x envs-per-worker = 20 steps), got 10"),
         (["--eval-every", "0"], "--eval-every must be at least 1, got 0"),
         (["--reward-scale", "0"], "--reward-scale must be positive, got 0.0"),
-        (["--algo", "ppo"], "--algo"),
+        (["--algo", "sac"], "--algo"),
+        (["--epochs", "3"], "--epochs applies to --algo ppo, not --algo a3c"),
+        (["--algo", "a2c", "--clip-range", "0.3", "--no-clip-value-loss"], "--clip-range, --clip-value-loss apply to --algo ppo, not --algo a2c"),
+        (["--algo", "ppo", "--network", "mlp-lstm", "--envs-per-worker", "6"],
+         "--minibatches 4: a recurrent network's minibatches are whole environments, and --envs-per-worker 6 is not a multiple of it"),
+        (["--algo", "ppo", "--minibatches", "300"], "--minibatches 300 is more than a worker's rollout of t-max x envs-per-worker = 256 rows"),
         (["--algo", "a2c", "--eval-every", "100", "--t-max", "5", "--workers", "2", "--envs-per-worker", "16"],
          "--eval-every must be at least one rollout (t-max x workers x envs-per-worker = 160 steps), got 100"),
         (["--algo", "a2c", "--workers", "1", "--envs-per-worker", "1"], "--algo a2c batches the environments of all workers"),

@@ -121,15 +121,17 @@ struct DistributedTests {
         #expect(outcome.standardOutput.components(separatedBy: "solved: CartPole-v1").count == 2, "\(outcome.standardOutput)")
     }
 
-    /// A2C on 2 ranks of 1 worker: rank 0 checks at the end that rank 1's parameters are its own,
-    /// bit for bit, and they are those of one process with 2 workers, the same seed and budget.
-    @Test func a2cRanksHoldTheParametersOfOneProcess() throws {
-        let distributed = Self.temporaryRun("mpi-a2c"), alone = Self.temporaryRun("a2c-alone")
+    /// A2C and PPO (DD-PPO: each minibatch's gradient summed over the ranks) on 2 ranks of 1
+    /// worker: rank 0 checks at the end that rank 1's parameters are its own, bit for bit, and they
+    /// are those of one process with 2 workers, the same seed and budget.
+    @Test(arguments: [("a2c", 40_000), ("ppo", 40_960)])
+    func synchronousRanksHoldTheParametersOfOneProcess(algorithm: String, steps: Int) throws {
+        let distributed = Self.temporaryRun("mpi-\(algorithm)"), alone = Self.temporaryRun("\(algorithm)-alone")
         defer {
             try? FileManager.default.removeItem(at: distributed)
             try? FileManager.default.removeItem(at: alone)
         }
-        let common = ["train", "--algo", "a2c", "--envs-per-worker", "4", "--seed", "7", "--steps", "40000",
+        let common = ["train", "--algo", algorithm, "--envs-per-worker", "4", "--seed", "7", "--steps", "\(steps)",
                       "--target-return", "10000", "--quiet"]
         let ranks = try Self.launch(ranks: 2, common + ["--workers", "1", "--out", distributed.path])
         #expect(ranks.status == 0, "\(ranks.standardError)")
@@ -137,7 +139,7 @@ struct DistributedTests {
         #expect(single.status == 0, "\(single.standardError)")
         let fromRanks = try Checkpoint.read(distributed.appendingPathComponent("checkpoints/latest.safetensors"))
         let fromOne = try Checkpoint.read(alone.appendingPathComponent("checkpoints/latest.safetensors"))
-        #expect(fromRanks.state.steps == 40_000 && fromOne.state.steps == 40_000)
+        #expect(fromRanks.state.steps == steps && fromOne.state.steps == steps)
         #expect(fromRanks.state.updates == fromOne.state.updates && fromRanks.state.updates > 100)
         #expect(fromRanks.state.parameters.count == fromOne.state.parameters.count)
         let differing = zip(fromRanks.state.parameters, fromOne.state.parameters).filter { $0.0.bitPattern != $0.1.bitPattern }.count
