@@ -106,7 +106,8 @@ public final class Trainer: Sendable {
             return (HogwildSharing(shared: shared), ParameterServer(shared: shared, job: job, workersPerRank: config.workers))
         case (.synchronous, .server(let job, let serverWorkers)):
             guard serverWorkers > 0 else {
-                throw TrainingError("--server-workers 0: synchronous A2C needs workers on rank 0 too (A3C can serve alone)")
+                throw TrainingError(
+                    "--server-workers 0: synchronous \(shared.config.algorithm.rawValue.uppercased()) needs workers on rank 0 too (A3C can serve alone)")
             }
             let hub = SynchronousSharing(
                 shared: shared, ranks: RankReduction(job: job, parameterCount: model.parameterCount), localWorkers: serverWorkers,

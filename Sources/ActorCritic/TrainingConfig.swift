@@ -87,7 +87,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var clipRangeSchedule: LearningRateSchedule = .constant
     /// PPO: the value loss is the larger of the plain and the clipped squared error.
     public var clipValueLoss = true
-    /// PPO: advantages are normalised to mean 0 and deviation 1 in each minibatch.
+    /// PPO: advantages are normalised to mean 0 and deviation 1 over each worker's part of a minibatch.
     public var normalizeAdvantages = true
     /// Environments each worker steps together; one batched forward pass per step over them.
     public var envsPerWorker = 1

@@ -152,7 +152,7 @@ extension TrainingConfig {
             \.clipValueLoss, "clip-value-loss",
             "PPO: the value loss is the larger of (V - R)^2 and that of V kept within --clip-range of the value that acted.")),
         .init(ConfigSetting(
-            \.normalizeAdvantages, "normalize-advantages", "PPO: normalise the advantages of each minibatch to mean 0, deviation 1.")),
+            \.normalizeAdvantages, "normalize-advantages", "PPO: normalise the advantages of each worker's part of a minibatch to mean 0, deviation 1.")),
         .init(ConfigSetting(
             \.envsPerWorker, "envs-per-worker",
             "Environments each worker steps together; one batched forward pass per step over them.",
