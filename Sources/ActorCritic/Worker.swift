@@ -37,9 +37,6 @@ final class Worker {
 
     /// Results of the last batched step, one per environment.
     let results: UnsafeMutablePointer<StepResult>
-    /// Rows after the rollout's (t_max + 1) x environments: the last observations of truncated
-    /// episodes, whose value is their bootstrap.
-    let finalRowsStart: Int
     var episodeReturns: [Double]
     var episodeLengths: [Int]
     /// The observation in row e of the next rollout begins an episode (a recurrent network forgets there).
@@ -76,7 +73,6 @@ final class Worker {
         rollout = Rollout(
             steps: tMax, environmentCount: environmentCount, policy: hub.model.policy, observationWidth: observationCount,
             recurrentStateWidth: Network.recurrentStateWidth(of: hub.model.network))
-        finalRowsStart = rollout.finalRowsStart
         // Row t x n + e is environment e at step t: a recurrent layer's predecessor is n rows up.
         // The network acts on the rollout's observation rows in place.
         network = Network(
@@ -173,6 +169,8 @@ final class Worker {
     private func act(parameters local: UnsafePointer<Float>) throws {
         let config = hub.config
         let n = environmentCount
+        // Where the last observations of episodes cut short go; their value is their bootstrap.
+        let finalRowsStart = rollout.finalRowsStart
         for t in 0..<tMax {
             let first = t * n
             network.forward(parameters: local, first: first, count: n)

@@ -202,17 +202,15 @@ public final class Network {
         for r in recurrent { r.kernel.resetState(slot: slot) }
     }
 
-    /// Floats of recurrent state per sequence: every recurrent layer's (an LSTM's h and c).
-    public var recurrentStateWidth: Int { recurrent.reduce(0) { $0 + $1.kernel.stateWidth } }
-
-    /// `recurrentStateWidth` of a network of `spec`.
+    /// Floats of recurrent state per sequence of a network of `spec`: every recurrent layer's (an
+    /// LSTM's h and c).
     public static func recurrentStateWidth(of spec: NetworkSpec) -> Int {
         spec.layers.reduce(0) { width, layer in
             if case .lstm(let hidden) = layer { width + 2 * hidden } else { width }
         }
     }
 
-    /// Writes the state sequence `slot` starts its next batch from (`recurrentStateWidth` Floats).
+    /// Writes the state sequence `slot` starts its next batch from (`recurrentStateWidth(of:)` Floats).
     public func saveRecurrentState(slot: Int, into state: UnsafeMutablePointer<Float>) {
         var offset = 0
         for r in recurrent {

@@ -141,16 +141,7 @@ struct LossGradientTests {
                 outputs: network.output(row: 0), continuousActions: actions, returns: returns, advantages: advantages,
                 dimensions: dimensions, form: form)
         }
-        let h: Float = 1e-2
-        for i in parameters.indices {
-            var plus = parameters, minus = parameters
-            plus[i] += h
-            minus[i] -= h
-            let central = (lossValue(plus) - lossValue(minus)) / Double(2 * h)
-            let analytic = Double(gradient[i])
-            #expect(
-                abs(central - analytic) <= 2e-2 * max(1, abs(central)),
-                "\(form) x \(dimensions): parameter \(i): backward \(analytic), central difference \(central)")
-        }
+        expectCentralDifferences(
+            parameters: parameters, gradient: gradient, step: 1e-2, label: "\(form) x \(dimensions)", loss: lossValue)
     }
 }

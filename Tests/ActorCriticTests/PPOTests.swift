@@ -81,17 +81,8 @@ struct PPOTests {
             forward(p)
             return loss.value(rollout: rollout, batch: batch, advantages: advantages, outputs: learner.output(row: 0))
         }
-        let h: Float = 2e-3
-        for i in parameters.indices {
-            var plus = parameters, minus = parameters
-            plus[i] += h
-            minus[i] -= h
-            let central = (lossValue(plus) - lossValue(minus)) / Double(2 * h)
-            let analytic = Double(gradient[i])
-            #expect(
-                abs(central - analytic) <= 2e-2 * max(1, abs(central)),
-                "\(policy), value clipping \(clipValues): parameter \(i): backward \(analytic), central difference \(central)")
-        }
+        expectCentralDifferences(
+            parameters: parameters, gradient: gradient, step: 2e-3, label: "\(policy), value clipping \(clipValues)", loss: lossValue)
     }
 
     /// At the parameters that acted, every ratio is 1: the surrogate's gradient is the plain
