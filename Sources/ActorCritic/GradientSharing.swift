@@ -44,10 +44,12 @@ final class HogwildSharing: InProcessHub {
     func push(gradient: FloatBuffer, steps: Int, worker: Int, terms: ActorCriticLoss.Terms) -> PushOutcome {
         let norm = shared.apply(gradient.pointer, stepsBefore: shared.count(steps: steps))
         shared.updateStatistics.add(terms, gradientNorm: norm, isNewUpdate: true)
-        return PushOutcome(gradientNorm: norm, keepGoing: !shared.shouldStop, appliedHere: true)
+        return PushOutcome(gradientNorm: norm, keepGoing: !shared.shouldStop, appliedHere: true, approximateKL: terms.approximateKL)
     }
 
-    func dropRollout(worker: Int, gradient: FloatBuffer) -> Bool { !shared.shouldStop }
+    func dropRollout(worker: Int, gradient: FloatBuffer) -> PushOutcome {
+        PushOutcome(gradientNorm: 0, keepGoing: !shared.shouldStop, appliedHere: false)
+    }
 
     func cancel(worker: Int) {}
 }
@@ -68,6 +70,8 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
     private var gradients: [UnsafeMutablePointer<Float>?]
     private var arrived = 0
     private var stepsArrived = 0
+    /// Each arrived worker's approximate KL (nil: it brought no gradient), summed in worker order.
+    private var kls: [Float?]
     private var generation = 0
     private var cancelled = false
     /// Across ranks: the last update was made (every rank leaves after the same one).
@@ -91,6 +95,7 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
         self.firstWorker = firstWorker
         environmentsPerUpdate = (totalWorkers ?? localWorkers ?? shared.config.workers) * shared.config.envsPerWorker
         gradients = Array(repeating: nil, count: localWorkers ?? shared.config.workers)
+        kls = Array(repeating: nil, count: gradients.count)
         rankStatistics = ranks == nil ? [] : [shared.normalizer, shared.returnNormalizer].compactMap { owner in
             owner.map { (ForwardedStatistics(width: $0.statistics.mean.count, statistics: $0.statistics), $0) }
         }
@@ -106,12 +111,13 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
     }
 
     func push(gradient: FloatBuffer, steps: Int, worker: Int, terms: ActorCriticLoss.Terms) -> PushOutcome {
-        let outcome = exchange(gradient: gradient, steps: steps, worker: worker)
+        let outcome = exchange(gradient: gradient, steps: steps, worker: worker, kl: terms.approximateKL)
         shared.updateStatistics.add(terms, gradientNorm: outcome.gradientNorm, isNewUpdate: outcome.appliedHere)
         return outcome
     }
 
-    private func exchange(gradient: FloatBuffer, steps: Int, worker: Int) -> PushOutcome {
+    /// `kl` nil: the worker brings no gradient (`dropRollout`), and no KL to the mean.
+    private func exchange(gradient: FloatBuffer, steps: Int, worker: Int, kl: Float?) -> PushOutcome {
         let stopped = PushOutcome(gradientNorm: 0, keepGoing: false, appliedHere: false)
         condition.lock()
         defer { condition.unlock() }
@@ -119,6 +125,7 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
         gradients[worker - firstWorker] = gradient.pointer
         arrived += 1
         stepsArrived += steps
+        kls[worker - firstWorker] = kl
         if arrived == gradients.count {
             let total = gradients[0]!
             let count = shared.parameters.count
@@ -127,13 +134,15 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
                 for i in 0..<count { total[i] += source[i] }
             }
             var steps = stepsArrived
+            var (klSum, contributors) = kls.reduce((Float(0), 0)) { sum, kl in kl.map { (sum.0 + $0, sum.1 + 1) } ?? sum }
             var reduced = true
             if let ranks {
                 do {
-                    let decided = try ranks.reduce(total, steps: stepsArrived, stopHere: shared.shouldStop)
+                    let decided = try ranks.reduce(
+                        total, steps: stepsArrived, stopHere: shared.shouldStop, kl: klSum, contributors: contributors)
                     // Every local worker is here: each has added its last rollout's observations.
                     try ranks.reduceStatistics(rankStatistics)
-                    steps = decided.steps
+                    (steps, klSum, contributors) = (decided.steps, decided.kl, decided.contributors)
                     finished = decided.stop
                 } catch {
                     shared.fail("\(error)")
@@ -148,7 +157,9 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
             if stepsBefore + steps >= shared.config.totalSteps { finished = true }
             let keepGoing = ranks == nil ? !shared.shouldStop : !finished
             if !keepGoing { shared.requestStop() }
-            outcome = PushOutcome(gradientNorm: norm, keepGoing: keepGoing, appliedHere: false)
+            outcome = PushOutcome(
+                gradientNorm: norm, keepGoing: keepGoing, appliedHere: false,
+                approximateKL: contributors > 0 ? klSum / Float(contributors) : 0)
             arrived = 0
             stepsArrived = 0
             generation += 1
@@ -165,9 +176,9 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
     }
 
     /// The others are waiting for this worker: it arrives with nothing (a zero gradient, no steps).
-    func dropRollout(worker: Int, gradient: FloatBuffer) -> Bool {
+    func dropRollout(worker: Int, gradient: FloatBuffer) -> PushOutcome {
         gradient.fill(0)
-        return exchange(gradient: gradient, steps: 0, worker: worker).keepGoing
+        return exchange(gradient: gradient, steps: 0, worker: worker, kl: nil)
     }
 
     /// A rank > 0 tells rank 0, which ends the run for every rank.
@@ -189,6 +200,6 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
         }
         shared.requestStop()
         let empty = FloatBuffer(count: shared.parameters.count)
-        while exchange(gradient: empty, steps: 0, worker: worker).keepGoing { empty.fill(0) }
+        while exchange(gradient: empty, steps: 0, worker: worker, kl: nil).keepGoing { empty.fill(0) }
     }
 }

@@ -11,12 +11,17 @@ import Randomness
 /// its rollout from the state it started with, its state reset where an episode ended, as while
 /// acting (`Rollout.loadSequences`).
 ///
+/// With a target KL, the passes end after the first one whose last update's approximate KL (the
+/// mean over every worker, `PushOutcome.approximateKL`) was above it, as CleanRL checks it; every
+/// worker sees the same mean and stops at the same update.
+///
 /// Advantages are normalised over the worker's part of each minibatch. One per worker, used on
 /// its thread only.
 final class PPOUpdate: UpdateRule {
     let loss: PPOLoss
     let epochs: Int, minibatches: Int
     let normalizeAdvantages: Bool
+    let targetKL: Float
     let clipSchedule: LinearSchedule
     /// The loss is the mean over a minibatch's rows, every worker's part together: 1 / (parts x rows).
     let parts: Int
@@ -43,6 +48,7 @@ final class PPOUpdate: UpdateRule {
         epochs = config.epochs
         minibatches = config.minibatches
         normalizeAdvantages = config.normalizeAdvantages
+        targetKL = config.targetKL ?? .infinity
         clipSchedule = LinearSchedule(
             initial: config.clipRange, totalSteps: config.clipRangeSchedule == .linear ? config.totalSteps : 0)
         parts = max(1, hub.environmentsPerUpdate / environmentCount)
@@ -75,7 +81,7 @@ final class PPOUpdate: UpdateRule {
         loss.clipRange = clipSchedule.value(at: hub.stepCount)
         for i in 0..<rows { order[i] = Int32(i) }
         var first = true
-        for epoch in 0..<epochs {
+        for _ in 0..<epochs {
             // One minibatch is the whole rollout, in its own order.
             if minibatches > 1 { sequences > 0 ? shuffleEnvironments() : shuffle() }
             var start = 0
@@ -102,20 +108,27 @@ final class PPOUpdate: UpdateRule {
                     outputGradients: learner.outputGradient(row: 0), scale: 1 / Float(size * parts), scratch: scratch.pointer)
                 terms.deadUnitFraction = learner.deadUnitFraction(count: size)
                 learner.backward(parameters: parameters.pointer, gradient: gradient.pointer, count: size)
-                // The rollout's steps count once, with its last update: the budget ends a run after
-                // whole rollouts, and every update of one takes the rate of the steps before it.
-                let last = epoch == epochs - 1 && part == minibatches - 1
-                let outcome = hub.push(gradient: gradient, steps: last ? rows : 0, worker: worker, terms: terms)
+                // The rollout's steps count with its first update, so a run stopped in the middle of
+                // a rollout's passes has counted what it acted.
+                let outcome = hub.push(gradient: gradient, steps: first ? rows : 0, worker: worker, terms: terms)
                 first = false
                 if !outcome.keepGoing { return false }
+                if part == minibatches - 1 && outcome.approximateKL > targetKL { return true }
             }
         }
         return true
     }
 
-    /// Every update the rollout would have made, with nothing in it: the others meet this worker at each.
+    /// Every update the rollout would have made, with nothing in it: the others meet this worker at
+    /// each, and it ends the passes where they do.
     func dropRollout(hub: any TrainingHub, worker: Int) -> Bool {
-        for _ in 0..<(epochs * minibatches) where !hub.dropRollout(worker: worker, gradient: gradient) { return false }
+        for _ in 0..<epochs {
+            for part in 0..<minibatches {
+                let outcome = hub.dropRollout(worker: worker, gradient: gradient)
+                if !outcome.keepGoing { return false }
+                if part == minibatches - 1 && outcome.approximateKL > targetKL { return true }
+            }
+        }
         return true
     }
 

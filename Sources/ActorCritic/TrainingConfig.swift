@@ -89,6 +89,9 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var clipValueLoss = true
     /// PPO: advantages are normalised to mean 0 and deviation 1 over each worker's part of a minibatch.
     public var normalizeAdvantages = true
+    /// PPO: a rollout's passes end early once a pass's last update moved the policy further than
+    /// this from the one that acted (approximate KL, every worker's mean); nil: all `epochs` run.
+    public var targetKL: Float? = nil
     /// Environments each worker steps together; one batched forward pass per step over them.
     public var envsPerWorker = 1
     /// How the learning rate moves over the step budget.
@@ -225,7 +228,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// (`Trunk.separate`); clip 0.1 and 4 environments per worker for pictures,
     /// clip 0.2 and 2 for vectors (8 and 4 environments on two workers, as theirs); continuous
     /// actions: 1,024 steps of 1 environment per worker, 10 epochs of 32 minibatches, 3e-4, no
-    /// entropy bonus; a recurrent network: 4 environments per worker in 4 minibatches (ppo_atari_lstm's
+    /// entropy bonus, rewards normalised; a recurrent network: 4 environments per worker in 4 minibatches (ppo_atari_lstm's
     /// 2 environments a minibatch, on two workers).
     public mutating func applyPPODefaults() {
         algorithm = .ppo
@@ -253,6 +256,10 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
             learningRate = 3e-4
             clipRange = 0.2
             entropyBeta = 0
+            // Rewards scaled by their returns' deviation, as CleanRL and the RL Zoo do: the value
+            // clip of 0.2 is in those units.
+            normalizeRewards = true
+            rewardScale = 1
         } else {
             envsPerWorker = 2
             clipRange = 0.2
@@ -422,7 +429,7 @@ extension TrainingConfig {
         try validateEnvironmentFit()
         let ppoOnly: [AnyKeyPath] = [
             \TrainingConfig.epochs, \TrainingConfig.minibatches, \TrainingConfig.clipRange, \TrainingConfig.clipRangeSchedule,
-            \TrainingConfig.clipValueLoss, \TrainingConfig.normalizeAdvantages,
+            \TrainingConfig.clipValueLoss, \TrainingConfig.normalizeAdvantages, \TrainingConfig.targetKL,
         ]
         if algorithm != .ppo, case let given = changedFlags(ppoOnly), !given.isEmpty {
             throw ConfigurationError(

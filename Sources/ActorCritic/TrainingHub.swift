@@ -32,8 +32,8 @@ protocol TrainingHub: AnyObject, Sendable {
     func push(gradient: FloatBuffer, steps: Int, worker: Int, terms: ActorCriticLoss.Terms) -> PushOutcome
 
     /// Tells that this worker's rollout was lost (its environment host died) and there is no
-    /// gradient from it this time; returns whether training goes on.
-    func dropRollout(worker: Int, gradient: FloatBuffer) -> Bool
+    /// gradient from it this time (at a barrier: one update's share); returns what became of the update.
+    func dropRollout(worker: Int, gradient: FloatBuffer) -> PushOutcome
 
     /// Records a game the worker finished, with its real score.
     func finishEpisode(worker: Int, episodeReturn: Double, length: Int)
@@ -58,6 +58,9 @@ struct PushOutcome {
     var keepGoing: Bool
     /// This worker applied the update (A2C: one worker applies each update for all).
     var appliedHere: Bool
+    /// Mean of `Terms.approximateKL` over the workers whose gradients made the update (with
+    /// synchronous sharing, every worker of every rank that had one: the same number for all).
+    var approximateKL: Float = 0
 }
 
 /// Running mean and variance a worker normalises with and adds to once per rollout.

@@ -154,6 +154,10 @@ extension TrainingConfig {
         .init(ConfigSetting(
             \.normalizeAdvantages, "normalize-advantages", "PPO: normalise the advantages of each worker's part of a minibatch to mean 0, deviation 1.")),
         .init(ConfigSetting(
+            \.targetKL, "target-kl",
+            "PPO: end a rollout's passes early once a pass's last minibatch had an approximate KL above this (mean of every worker).",
+            defaultHelp: "off", ifSet: .positive)),
+        .init(ConfigSetting(
             \.envsPerWorker, "envs-per-worker",
             "Environments each worker steps together; one batched forward pass per step over them.",
             check: .between(1, 4096))),

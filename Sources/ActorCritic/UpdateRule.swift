@@ -81,5 +81,5 @@ final class ActorCriticUpdate: UpdateRule {
         return hub.push(gradient: gradient, steps: rollout.rows, worker: worker, terms: terms).keepGoing
     }
 
-    func dropRollout(hub: any TrainingHub, worker: Int) -> Bool { hub.dropRollout(worker: worker, gradient: gradient) }
+    func dropRollout(hub: any TrainingHub, worker: Int) -> Bool { hub.dropRollout(worker: worker, gradient: gradient).keepGoing }
 }

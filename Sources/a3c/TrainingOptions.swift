@@ -127,6 +127,7 @@ struct AlgorithmOptions: ConfigOptionGroup {
     @Option(\.clipRangeSchedule) var clipRangeSchedule: ConfigArgument?
     @Flag(\.clipValueLoss) var clipValueLoss: Bool?
     @Flag(\.normalizeAdvantages) var normalizeAdvantages: Bool?
+    @Option(\.targetKL) var targetKL: ConfigArgument?
 
     func applyFlags(to c: inout TrainingConfig) {
         c.set(\.clipValueLoss, clipValueLoss)

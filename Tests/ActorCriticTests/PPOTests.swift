@@ -223,7 +223,31 @@ struct PPOTests {
         _ = try first.run()
         _ = try second.run()
         #expect(first.parameters.array == second.parameters.array)
-        #expect(first.progress.updates == 8192 / 512 * 16)
+        // 16 rollouts of 512 rows, 16 updates each; the budget ends the last after its first.
+        #expect(first.progress.updates == 15 * 16 + 1)
+    }
+
+    /// A target KL ends a rollout's passes for both workers at the same update: with a tiny target
+    /// every rollout stops after its first pass (its last update moved the policy); with a
+    /// moderate one some do and some do not, and two runs still agree bit for bit.
+    @Test func aTargetKLEndsEveryWorkersPassesTogether() throws {
+        var config = TrainingConfig.defaults(for: "CartPole-v1", network: nil, algorithm: .ppo)
+        config.workers = 2
+        config.seed = 1
+        config.totalSteps = 8192
+        config.targetReturn = 1e9
+        config.targetKL = 1e-9
+        let tiny = try Trainer(config: config)
+        _ = try tiny.run()
+        #expect(tiny.progress.updates == 15 * 4 + 1)
+
+        config.targetKL = 1e-4
+        let first = try Trainer(config: config), second = try Trainer(config: config)
+        _ = try first.run()
+        _ = try second.run()
+        #expect(first.progress.updates > 15 * 4 + 1 && first.progress.updates < 15 * 16 + 1, "\(first.progress.updates) updates")
+        #expect(first.parameters.array == second.parameters.array)
+        #expect(first.progress.steps == 8192)
     }
 }
 

@@ -121,18 +121,20 @@ struct DistributedTests {
         #expect(outcome.standardOutput.components(separatedBy: "solved: CartPole-v1").count == 2, "\(outcome.standardOutput)")
     }
 
-    /// A2C and PPO (DD-PPO: each minibatch's gradient summed over the ranks) on 2 ranks of 1
-    /// worker: rank 0 checks at the end that rank 1's parameters are its own, bit for bit, and they
-    /// are those of one process with 2 workers, the same seed and budget.
-    @Test(arguments: [("a2c", 40_000), ("ppo", 40_960)])
-    func synchronousRanksHoldTheParametersOfOneProcess(algorithm: String, steps: Int) throws {
-        let distributed = Self.temporaryRun("mpi-\(algorithm)"), alone = Self.temporaryRun("\(algorithm)-alone")
+    /// A2C and PPO (DD-PPO: each minibatch's gradient summed over the ranks; with a target KL, the
+    /// mean KL of both ranks ends the passes) on 2 ranks of 1 worker: rank 0 checks at the end that
+    /// rank 1's parameters are its own, bit for bit, and they are those of one process with 2
+    /// workers, the same seed and budget.
+    @Test(arguments: [("a2c", 40_000, [String]()), ("ppo", 40_960, []), ("ppo", 40_960, ["--target-kl", "0.0001"])])
+    func synchronousRanksHoldTheParametersOfOneProcess(algorithm: String, steps: Int, extra: [String]) throws {
+        let name = algorithm + (extra.isEmpty ? "" : "-kl")
+        let distributed = Self.temporaryRun("mpi-\(name)"), alone = Self.temporaryRun("\(name)-alone")
         defer {
             try? FileManager.default.removeItem(at: distributed)
             try? FileManager.default.removeItem(at: alone)
         }
         let common = ["train", "--algo", algorithm, "--envs-per-worker", "4", "--seed", "7", "--steps", "\(steps)",
-                      "--target-return", "10000", "--quiet"]
+                      "--target-return", "10000", "--quiet"] + extra
         let ranks = try Self.launch(ranks: 2, common + ["--workers", "1", "--out", distributed.path])
         #expect(ranks.status == 0, "\(ranks.standardError)")
         let single = try Self.launch(ranks: nil, common + ["--workers", "2", "--out", alone.path])
@@ -141,6 +143,8 @@ struct DistributedTests {
         let fromOne = try Checkpoint.read(alone.appendingPathComponent("checkpoints/latest.safetensors"))
         #expect(fromRanks.state.steps == steps && fromOne.state.steps == steps)
         #expect(fromRanks.state.updates == fromOne.state.updates && fromRanks.state.updates > 100)
+        // The target KL ended some passes early: fewer than 16 updates for each of the 40 rollouts.
+        if !extra.isEmpty { #expect(fromOne.state.updates < 39 * 16 + 1, "\(fromOne.state.updates) updates") }
         #expect(fromRanks.state.parameters.count == fromOne.state.parameters.count)
         let differing = zip(fromRanks.state.parameters, fromOne.state.parameters).filter { $0.0.bitPattern != $0.1.bitPattern }.count
         #expect(differing == 0, "\(differing) of \(fromOne.state.parameters.count) parameters differ")

@@ -109,23 +109,32 @@ final class RankReduction: @unchecked Sendable {
     init(job: MPI.Job, parameterCount: Int) {
         self.job = job
         count = parameterCount
-        outgoing = FloatBuffer(count: parameterCount + 2)
-        total = FloatBuffer(count: parameterCount + 2)
+        outgoing = FloatBuffer(count: parameterCount + Self.extras)
+        total = FloatBuffer(count: parameterCount + Self.extras)
     }
 
-    /// Sums `gradient` (replaced by the sum over every rank) and `steps` over the ranks; `stopHere`
-    /// asks for this to be the last update. Returns the steps of all ranks and whether to stop.
-    func reduce(_ gradient: UnsafeMutablePointer<Float>, steps: Int, stopHere: Bool) throws -> (steps: Int, stop: Bool) {
+    /// Floats after the gradient: steps, stop, the KL sum and the workers behind it.
+    private static let extras = 4
+
+    /// Sums `gradient` (replaced by the sum over every rank), `steps`, the approximate KL `kl` and
+    /// the `contributors` it was summed over; `stopHere` asks for this to be the last update.
+    /// Returns the sums of all ranks and whether to stop.
+    func reduce(
+        _ gradient: UnsafeMutablePointer<Float>, steps: Int, stopHere: Bool, kl: Float = 0, contributors: Int = 0
+    ) throws -> (steps: Int, stop: Bool, kl: Float, contributors: Int) {
         report?()
         outgoing.pointer.update(from: gradient, count: count)
         // Steps per update stay far below 2^24, where floats stop counting exactly.
         outgoing.pointer[count] = Float(steps)
         outgoing.pointer[count + 1] = stopHere ? 1 : 0
-        try MPI.reduceSum(outgoing.pointer, into: total.pointer, count: count + 2, root: 0)
+        outgoing.pointer[count + 2] = kl
+        outgoing.pointer[count + 3] = Float(contributors)
+        let all = count + Self.extras
+        try MPI.reduceSum(outgoing.pointer, into: total.pointer, count: all, root: 0)
         if job.rank == 0 { total.pointer[count + 1] = total.pointer[count + 1] > 0 ? 1 : 0 }
-        try MPI.broadcast(UnsafeMutableRawBufferPointer(start: total.pointer, count: (count + 2) * 4), root: 0)
+        try MPI.broadcast(UnsafeMutableRawBufferPointer(start: total.pointer, count: all * 4), root: 0)
         gradient.update(from: total.pointer, count: count)
-        return (Int(total.pointer[count]), total.pointer[count + 1] != 0)
+        return (Int(total.pointer[count]), total.pointer[count + 1] != 0, total.pointer[count + 2], Int(total.pointer[count + 3]))
     }
 
     /// Running statistics (observations, returns) shared by synchronous ranks: each rank's workers

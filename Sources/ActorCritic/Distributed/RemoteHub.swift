@@ -87,7 +87,9 @@ final class RemoteHub: TrainingHub, @unchecked Sendable {
         return PushOutcome(gradientNorm: 0, keepGoing: !shouldStop, appliedHere: true)
     }
 
-    func dropRollout(worker: Int, gradient: FloatBuffer) -> Bool { !shouldStop }
+    func dropRollout(worker: Int, gradient: FloatBuffer) -> PushOutcome {
+        PushOutcome(gradientNorm: 0, keepGoing: !shouldStop, appliedHere: false)
+    }
 
     func finishEpisode(worker: Int, episodeReturn: Double, length: Int) {
         slot(worker).episodes.append((worker, episodeReturn, length))

@@ -1,0 +1,79 @@
+"""Stable-Baselines3 PPO for a fixed wall time: the peer for `a3c train --algo ppo` on the same task
+and machine. The RL Zoo's hyper-parameters for the family (its ppo.yml): for Atari, 8
+environments, 128-step rollouts, 4 epochs of minibatches of 256, clip 0.1 and rate 2.5e-4 both
+annealed linearly, entropy 0.01, value weight 0.5, on AtariWrapper frames stacked 4; for CartPole,
+8 environments, 32-step rollouts, 20 epochs of minibatches of 256, GAE 0.8, gamma 0.98, no entropy
+bonus, rate 1e-3 and clip 0.2 annealed. One torch thread, seed 1. Prints when the mean of the last
+100 training episodes (whole games for Atari) first reaches the target, and where it ends.
+
+    .venv/bin/pip install stable-baselines3==2.9.2 ale-py
+    .venv/bin/python benchmarks/ppo/sb3_ppo.py --env CartPole-v1 --target 475 --seconds 120
+    .venv/bin/python benchmarks/ppo/sb3_ppo.py --env ALE/Pong-v5 --target 18 --seconds 1800
+"""
+import argparse
+import time
+
+import numpy as np
+import torch
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.env_util import make_atari_env, make_vec_env
+from stable_baselines3.common.vec_env import VecFrameStack
+
+
+class Clock(BaseCallback):
+    """Stops learning after `seconds`; keeps every finished game's real (unclipped) score."""
+
+    def __init__(self, seconds, target):
+        super().__init__()
+        self.seconds, self.target, self.returns, self.reached = seconds, target, [], None
+
+    def _on_training_start(self):
+        self.start = time.perf_counter()
+
+    def _on_step(self):
+        for info in self.locals["infos"]:
+            # The Monitor wrapper sits below AtariWrapper's life loss: "episode" marks a whole game.
+            if "episode" in info:
+                self.returns.append(info["episode"]["r"])
+                mean = np.mean(self.returns[-100:])
+                if self.reached is None and len(self.returns) >= 100 and mean >= self.target:
+                    self.reached = (self.num_timesteps, time.perf_counter() - self.start)
+        return time.perf_counter() - self.start < self.seconds
+
+
+def linear(start):
+    return lambda remaining: remaining * start
+
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--env", required=True)
+parser.add_argument("--target", type=float, required=True)
+parser.add_argument("--seconds", type=float, default=300)
+parser.add_argument("--steps", type=int, default=10_000_000, help="the budget the schedules anneal over")
+args = parser.parse_args()
+torch.set_num_threads(1)
+if args.env.startswith("ALE/"):
+    import ale_py
+    import gymnasium
+
+    gymnasium.register_envs(ale_py)
+    env = VecFrameStack(make_atari_env(args.env, n_envs=8, seed=1), n_stack=4)
+    model = PPO("CnnPolicy", env, n_steps=128, n_epochs=4, batch_size=256, learning_rate=linear(2.5e-4),
+                clip_range=linear(0.1), vf_coef=0.5, ent_coef=0.01, seed=1, verbose=0)
+    setup = "RL Zoo Atari set-up"
+else:
+    env = make_vec_env(args.env, n_envs=8, seed=1)
+    model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98, n_epochs=20,
+                ent_coef=0.0, learning_rate=linear(1e-3), clip_range=linear(0.2), seed=1, verbose=0)
+    setup = "RL Zoo CartPole set-up"
+clock = Clock(args.seconds, args.target)
+model.learn(total_timesteps=args.steps, callback=clock)
+elapsed = time.perf_counter() - clock.start
+print(f"SB3 PPO ({setup}, 8 envs, 1 torch thread), {args.env}, seed 1, {elapsed:.0f} s: "
+      f"{model.num_timesteps:,} agent steps ({model.num_timesteps / elapsed:,.0f}/s), {len(clock.returns)} episodes")
+if len(clock.returns) >= 100:
+    best = max(np.mean(clock.returns[i - 100:i]) for i in range(100, len(clock.returns) + 1))
+    print(f"last 100 episodes: {np.mean(clock.returns[-100:]):.1f}; best 100: {best:.1f}")
+reached = f"step {clock.reached[0]:,}, {clock.reached[1]:.0f} s" if clock.reached else "never"
+print(f"mean of 100 first >= {args.target:g}: {reached}")
