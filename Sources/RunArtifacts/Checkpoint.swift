@@ -89,12 +89,24 @@ public enum Checkpoint {
             metadata["return_mean"] = "\(statistics.mean[0])"
             metadata["return_variance"] = "\(statistics.variance[0])"
         }
+        // The file on disk stays the last good one.
+        if let bad = firstNonFinite(tensors) { throw ArtifactError("checkpoint \(url.path) not written: \(bad)") }
         try SafeTensors.write(SafeTensors.File(tensors: tensors, metadata: metadata), to: url)
     }
 
-    /// Reads a checkpoint; a missing, truncated or foreign file is a one-line error.
+    /// "NAME holds NaN" (or infinity) for the first tensor with a value that is not finite.
+    static func firstNonFinite(_ tensors: [(name: String, tensor: SafeTensors.Tensor)]) -> String? {
+        for (name, tensor) in tensors {
+            if let bad = tensor.values.first(where: { !$0.isFinite }) { return "\(name) holds \(bad.isNaN ? "NaN" : "infinity")" }
+        }
+        return nil
+    }
+
+    /// Reads a checkpoint; a missing, truncated or foreign file, or one whose parameters, optimizer
+    /// state or statistics are not all finite, is a one-line error.
     public static func read(_ url: URL) throws -> Contents {
         let file = try SafeTensors.read(url)
+        if let bad = firstNonFinite(file.tensors) { throw ArtifactError("checkpoint \(url.path): \(bad)") }
         let metadata = file.metadata
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else {

@@ -71,6 +71,31 @@ struct CommandLineTests {
         #expect(result.standardOutput.isEmpty)
     }
 
+    /// A checkpoint whose last bytes were overwritten with 0xff (NaN) is refused by `eval`, `record`,
+    /// `export` and `--resume`, each in one line naming the tensor, and nothing is written.
+    @Test func aCheckpointHoldingNaNIsRefusedEverywhere() throws {
+        let run = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-nan-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let trained = try self.run(["train", "--steps", "20000", "--target-return", "10000", "--seed", "2", "--quiet", "--out", run.path])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let checkpoint = run.appendingPathComponent("checkpoints/latest.safetensors")
+        var bytes = try Data(contentsOf: checkpoint)
+        bytes.replaceSubrange((bytes.count - 40)..<bytes.count, with: Data(repeating: 0xff, count: 40))
+        try bytes.write(to: checkpoint)
+        let onnx = run.appendingPathComponent("x.onnx"), gif = run.appendingPathComponent("x.gif")
+        for arguments in [
+            ["eval", run.path, "--episodes", "1"], ["record", run.path, "--out", gif.path], ["export", run.path, "--onnx", onnx.path],
+            ["train", "--resume", run.path, "--steps", "40000"],
+        ] {
+            let result = try self.run(arguments)
+            #expect(result.status != 0, "\(arguments[0])")
+            let lines = result.standardError.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("a3c: error:") && lines[0].hasSuffix("optimizer.rmsprop.square_average holds NaN"),
+                    "\(arguments[0]): \(result.standardError)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: onnx.path) && !FileManager.default.fileExists(atPath: gif.path))
+    }
+
     /// Foundation's "NSCocoaErrorDomain error 512" never reaches the user: the cause, in words.
     @Test func outNamingAFileSaysSo() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-file-\(UUID().uuidString)")

@@ -71,6 +71,32 @@ struct CheckpointTests {
         return data
     }
 
+    /// A checkpoint whose bytes were damaged into NaN is refused in one line naming the tensor; a
+    /// state holding NaN is never written, and the file keeps the last good checkpoint.
+    @Test func nonFiniteTensorsAreRefused() throws {
+        let (trainer, state) = try Self.trainedState()
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("c.safetensors")
+        try Checkpoint.write(state, config: trainer.config, model: trainer.model, packageVersion: "test", to: url)
+        let good = try Data(contentsOf: url)
+        var damaged = good
+        damaged.replaceSubrange((damaged.count - 40)..<damaged.count, with: Data(repeating: 0xff, count: 40))
+        try damaged.write(to: url)
+        // The last tensor written is the optimizer's square average.
+        let refused = #expect(throws: ArtifactError.self) { try Checkpoint.read(url) }
+        #expect(refused?.description == "checkpoint \(url.path): optimizer.rmsprop.square_average holds NaN")
+
+        try good.write(to: url)
+        var poisoned = state
+        poisoned.parameters[64 * 4] = .infinity
+        let unwritten = #expect(throws: ArtifactError.self) {
+            try Checkpoint.write(poisoned, config: trainer.config, model: trainer.model, packageVersion: "test", to: url)
+        }
+        #expect(unwritten?.description == "checkpoint \(url.path) not written: network.0.bias holds infinity")
+        #expect(try Checkpoint.read(url).state.parameters == state.parameters)
+    }
+
     @Test func tensorsInAnotherWritersOrderLoadByName() throws {
         // Python's safetensors writes tensors sorted by name: bias before weight, "network.10" before "network.2".
         let (trainer, state) = try Self.trainedState()
