@@ -151,17 +151,39 @@ public final class RunLogger {
         }.max()
     }
 
-    /// Writes buffered rows and events to disk.
-    public func flush() throws {
-        if !pending.isEmpty {
-            do {
+    /// Writes buffered rows and events to disk; `durably`, synced as well (before a checkpoint, so
+    /// that no checkpoint is ahead of its logs).
+    public func flush(durably: Bool = false) throws {
+        do {
+            if !pending.isEmpty {
                 try csv.write(contentsOf: Data(pending.utf8))
-            } catch {
-                throw ArtifactError("write", metricsURL, error)
+                pending.removeAll(keepingCapacity: true)
             }
-            pending.removeAll(keepingCapacity: true)
+            if durably { try csv.synchronize() }
+        } catch {
+            throw ArtifactError("write", metricsURL, error)
         }
         try tensorBoard.flush()
+    }
+
+    /// Drops the rows of `run`'s metrics.csv past `step` (a resumed run's checkpoint: they will be
+    /// logged again), and a last row cut short; returns how many rows went.
+    public static func cutMetrics(of run: RunDirectory, after step: Int) throws -> Int {
+        guard let text = try? String(contentsOf: run.metricsURL, encoding: .utf8), let end = text.firstIndex(of: "\n") else { return 0 }
+        let header = text[..<end].split(separator: ",", omittingEmptySubsequences: false)
+        guard let column = header.firstIndex(of: "global_step") else { return 0 }
+        var kept = String(text[...end]), dropped = 0
+        for line in text[text.index(after: end)...].split(separator: "\n", omittingEmptySubsequences: true) {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            let whole = fields.count == header.count && (line.endIndex != text.endIndex || text.hasSuffix("\n"))
+            if whole, let rowStep = Int(fields[column]), rowStep <= step {
+                kept += line + "\n"
+            } else {
+                dropped += 1
+            }
+        }
+        if dropped > 0 { try AtomicFile.write(Data(kept.utf8), to: run.metricsURL) }
+        return dropped
     }
 
     private func format(_ value: Double) -> String {

@@ -23,8 +23,8 @@ struct TrainingSession {
         var summary = trainer.summary()
         summary.stopReason = "interrupted (\(signal))"
         do {
+            try logger.flush(durably: true)
             try writeCheckpoint(trainer.snapshot(), to: directory.latestCheckpointURL)
-            try logger.flush()
             try writeSummary(summary)
         } catch {
             FileHandle.standardError.write(Data("a3c: error: \(error)\n".utf8))
@@ -57,6 +57,8 @@ struct TrainingSession {
 
     func run() throws {
         let config = trainer.config
+        // Rows past the checkpoint (written before a crash) would come twice.
+        let cut = resuming ? try RunLogger.cutMetrics(of: directory, after: trainer.progress.steps) : 0
         let logger = try RunLogger(run: directory)
         let interrupt = InterruptHandler(distributed: trainer.role != nil)
         defer { interrupt.restore() }
@@ -70,6 +72,9 @@ struct TrainingSession {
                     + "seed \(config.seed), target \(trainer.targetReturn.map { formatNumber($0) } ?? "none"), "
                     + "budget \(formatCount(config.totalSteps)) steps"
                     + (resuming ? ", from step \(formatCount(trainer.progress.steps))" : ""))
+            if cut > 0 {
+                progress.message("a3c: metrics.csv cut back to the checkpoint's step: \(cut) later row\(cut == 1 ? "" : "s") dropped")
+            }
         }
 
         var nextCheckpoint = (trainer.progress.steps / options.checkpointEvery + 1) * options.checkpointEvery
@@ -82,6 +87,9 @@ struct TrainingSession {
         var failure: (any Error)?
         func checkpoint(_ url: URL, state: TrainingState? = nil) {
             do {
+                // The logs reach the disk first: a run killed after the checkpoint's rename has its rows.
+                try logger.log(episodes: trainer.drainEpisodes(), startWallClock: startWallClock)
+                try logger.flush(durably: true)
                 try writeCheckpoint(state ?? trainer.snapshot(), to: url)
             } catch {
                 failure = failure ?? error

@@ -45,6 +45,58 @@ struct RunLifecycleTests {
         return result
     }
 
+    /// The steps of metrics.csv's rows, in file order.
+    func rowSteps(_ metrics: URL) throws -> [Int] {
+        let lines = try String(contentsOf: metrics, encoding: .utf8).split(separator: "\n")
+        let column = try #require(lines.first?.split(separator: ",").firstIndex(of: "global_step"))
+        return lines.dropFirst().compactMap { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            return fields.count > column ? Int(fields[column]) : nil
+        }
+    }
+
+    /// SIGKILLed well past a checkpoint, a run's metrics.csv has its rows up to the checkpoint (they
+    /// were synced before it), and resuming cuts the rows past it, so the step column runs on
+    /// from the checkpoint instead of going back.
+    @Test func aKilledRunResumesWithoutAHoleOrARepeatInItsRows() throws {
+        let run = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-killed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let process = Process()
+        process.executableURL = CommandLineTests.binary
+        process.arguments = ["train", "--seed", "5", "--steps", "1000000000", "--target-return", "100000", "--checkpoint-every", "400000",
+                             "--log-every", "0.05", "--quiet", "--out", run.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let checkpoint = run.appendingPathComponent("checkpoints/latest.safetensors"), metrics = run.appendingPathComponent("metrics.csv")
+        // Kill once the rows are 200k steps past a checkpoint (and before the next one).
+        var saved = 0
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            usleep(20_000)
+            guard let steps = try? Checkpoint.read(checkpoint).state.steps else { continue }
+            if let last = try? rowSteps(metrics).max(), last >= steps + 200_000, last < steps + 350_000 {
+                kill(process.processIdentifier, SIGKILL)
+                saved = steps
+                break
+            }
+        }
+        process.waitUntilExit()
+        try #require(saved > 0, "no checkpoint with rows 200k steps past it within 120 s")
+        let steps = try Checkpoint.read(checkpoint).state.steps
+        let before = try rowSteps(metrics)
+        #expect(before.contains { $0 <= steps && $0 > steps - 5_000 }, "no row within 5,000 steps before the checkpoint at \(steps)")
+
+        let resumed = try CommandLineTests().run(["train", "--resume", run.path, "--steps", "\(steps + 300_000)"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("metrics.csv cut back to the checkpoint's step"), "\(resumed.standardOutput)")
+        // Hogwild workers' games end a little out of order; a repeat would go back 200k steps.
+        let after = try rowSteps(metrics)
+        let largestDrop = zip(after, after.dropFirst()).map { $0.0 - $0.1 }.max() ?? 0
+        #expect(largestDrop < 20_000, "the step column goes back by \(largestDrop)")
+        #expect(after.filter { $0 <= steps }.count == before.filter { $0 <= steps }.count)
+    }
+
     @Test func interruptResumeEvaluateRecordPlot() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("a3c-run-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }
