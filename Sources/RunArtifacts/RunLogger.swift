@@ -31,8 +31,9 @@ public final class RunLogger {
     private let tensorBoard: TensorBoardWriter
     private var pending = ""
 
-    /// Opens (or, resuming, appends to) the run's metrics and starts a new event file.
-    public init(run: RunDirectory) throws {
+    /// Opens (or, resuming, appends to) the run's metrics and starts a new event file; a resumed
+    /// run gives its checkpoint's step, where the event file starts the session anew.
+    public init(run: RunDirectory, resumingAt step: Int? = nil) throws {
         let path = run.metricsURL.path
         let isNew = !FileManager.default.fileExists(atPath: path)
         if isNew {
@@ -48,7 +49,7 @@ public final class RunLogger {
             throw ArtifactError("open", run.metricsURL, error)
         }
         metricsURL = run.metricsURL
-        tensorBoard = try TensorBoardWriter(directory: run.url)
+        tensorBoard = try TensorBoardWriter(directory: run.url, restartingAt: step)
     }
 
     deinit { try? csv.close() }

@@ -12,7 +12,10 @@ public final class TensorBoardWriter {
     private let handle: FileHandle
 
     /// Creates `events.out.tfevents.<seconds>.<host>` in `directory` and writes the version record.
-    public init(directory: URL) throws {
+    /// `restartingAt`: a resumed run's step. A session-start event just after it follows, which
+    /// makes TensorBoard drop the events of older files past that step (what the killed run logged
+    /// after its checkpoint), as metrics.csv's rows past it are cut.
+    public init(directory: URL, restartingAt step: Int? = nil) throws {
         let now = Date().timeIntervalSince1970
         let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "_")
         url = directory.appendingPathComponent("events.out.tfevents.\(Int(now)).\(host).\(getpid())")
@@ -28,6 +31,16 @@ public final class TensorBoardWriter {
         event.wallTime = now
         event.fileVersion = "brain.Event:2"
         try write(event)
+        if let step {
+            var start = Tensorboard_Event()
+            start.wallTime = now
+            // TensorBoard keeps the older events before the start's step: those at the checkpoint stay.
+            start.step = Int64(step + 1)
+            var log = Tensorboard_SessionLog()
+            log.status = .start
+            start.sessionLog = log
+            try write(start)
+        }
     }
 
     deinit { try? handle.close() }

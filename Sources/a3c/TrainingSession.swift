@@ -59,7 +59,7 @@ struct TrainingSession {
         let config = trainer.config
         // Rows past the checkpoint (written before a crash) would come twice.
         let cut = resuming ? try RunLogger.cutMetrics(of: directory, after: trainer.progress.steps) : 0
-        let logger = try RunLogger(run: directory)
+        let logger = try RunLogger(run: directory, resumingAt: resuming ? trainer.progress.steps : nil)
         let interrupt = InterruptHandler(distributed: trainer.role != nil)
         defer { interrupt.restore() }
         let progress = ProgressDisplay(enabled: !options.quiet, totalSteps: config.totalSteps)

@@ -87,7 +87,7 @@ struct RunLifecycleTests {
         let before = try rowSteps(metrics)
         #expect(before.contains { $0 <= steps && $0 > steps - 5_000 }, "no row within 5,000 steps before the checkpoint at \(steps)")
 
-        let resumed = try CommandLineTests().run(["train", "--resume", run.path, "--steps", "\(steps + 300_000)"])
+        let resumed = try CommandLineTests().run(["train", "--resume", run.path, "--steps", "\(steps + 300_000)", "--log-every", "0.05"])
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(resumed.standardOutput.contains("metrics.csv cut back to the checkpoint's step"), "\(resumed.standardOutput)")
         // Hogwild workers' games end a little out of order; a repeat would go back 200k steps.
@@ -95,6 +95,15 @@ struct RunLifecycleTests {
         let largestDrop = zip(after, after.dropFirst()).map { $0.0 - $0.1 }.max() ?? 0
         #expect(largestDrop < 20_000, "the step column goes back by \(largestDrop)")
         #expect(after.filter { $0 <= steps }.count == before.filter { $0 <= steps }.count)
+
+        // TensorBoard drops the killed run's events past the checkpoint: the resumed event file
+        // starts its session at the checkpoint's step.
+        let board = try python("tensorboard", run.path)
+        let rates = try #require((board["scalars"] as? [String: [[Double]]])?["train/learning_rate"])
+        let boardSteps = rates.map { Int($0[0]) }
+        #expect(boardSteps.contains { $0 > steps + 100_000 }, "the resumed run's scalars reach past the kill")
+        let boardDrop = zip(boardSteps, boardSteps.dropFirst()).map { $0.0 - $0.1 }.max() ?? 0
+        #expect(boardDrop < 20_000, "TensorBoard's steps go back by \(boardDrop)")
     }
 
     @Test func interruptResumeEvaluateRecordPlot() throws {
