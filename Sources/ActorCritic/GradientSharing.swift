@@ -80,9 +80,11 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
 
     /// Environments whose rollouts make one update: every worker's, on every rank.
     let environmentsPerUpdate: Int
-    /// Across ranks: what the workers add to and normalise with, the totals of every rank merged
-    /// into the run's statistics at each update (`RankReduction.reduceStatistics`).
-    private let rankStatistics: [(pending: ForwardedStatistics, owner: ObservationNormalizer)]
+    /// What the workers add to and normalise with (observations, then returns, where the run
+    /// normalises them), merged into the run's statistics at each update in worker order (across
+    /// ranks, every rank's totals: `RankReduction.reduceStatistics`).
+    private let barrierStatistics: [BarrierStatistics]
+    private let observationBarrier: BarrierStatistics?, returnBarrier: BarrierStatistics?
 
     /// `localWorkers` (default: the config's) meet at the barrier, numbered from `firstWorker`;
     /// `totalWorkers` (default: the same) make each update, over every rank.
@@ -96,19 +98,15 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
         environmentsPerUpdate = (totalWorkers ?? localWorkers ?? shared.config.workers) * shared.config.envsPerWorker
         gradients = Array(repeating: nil, count: localWorkers ?? shared.config.workers)
         kls = Array(repeating: nil, count: gradients.count)
-        rankStatistics = ranks == nil ? [] : [shared.normalizer, shared.returnNormalizer].compactMap { owner in
-            owner.map { (ForwardedStatistics(width: $0.statistics.mean.count, statistics: $0.statistics), $0) }
-        }
+        let workers = gradients.count
+        observationBarrier = shared.normalizer.map { BarrierStatistics(owner: $0, workers: workers) }
+        returnBarrier = shared.returnNormalizer.map { BarrierStatistics(owner: $0, workers: workers) }
+        barrierStatistics = [observationBarrier, returnBarrier].compactMap { $0 }
     }
 
-    /// In one process the run's own statistics; across ranks, copies every rank updates alike.
-    var observationStatistics: (any RunningStatistics)? {
-        ranks == nil ? shared.normalizer : rankStatistics.first { $0.owner === shared.normalizer }?.pending
-    }
+    func observationStatistics(worker: Int) -> (any RunningStatistics)? { observationBarrier?.slot(worker - firstWorker) }
 
-    var returnStatistics: (any RunningStatistics)? {
-        ranks == nil ? shared.returnNormalizer : rankStatistics.first { $0.owner === shared.returnNormalizer }?.pending
-    }
+    func returnStatistics(worker: Int) -> (any RunningStatistics)? { returnBarrier?.slot(worker - firstWorker) }
 
     func push(gradient: FloatBuffer, steps: Int, worker: Int, terms: ActorCriticLoss.Terms) -> PushOutcome {
         let outcome = exchange(gradient: gradient, steps: steps, worker: worker, kl: terms.approximateKL)
@@ -141,7 +139,7 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
                     let decided = try ranks.reduce(
                         total, steps: stepsArrived, stopHere: shared.shouldStop, kl: klSum, contributors: contributors)
                     // Every local worker is here: each has added its last rollout's observations.
-                    try ranks.reduceStatistics(rankStatistics)
+                    try ranks.reduceStatistics(barrierStatistics)
                     (steps, klSum, contributors) = (decided.steps, decided.kl, decided.contributors)
                     finished = decided.stop
                 } catch {
@@ -149,6 +147,7 @@ final class SynchronousSharing: InProcessHub, @unchecked Sendable {
                     (finished, reduced) = (true, false)
                 }
             }
+            if ranks == nil { for statistics in barrierStatistics { statistics.settle() } }
             let stepsBefore = shared.count(steps: steps)
             // A sum that never met the other ranks' is not applied: the parameters stay everyone's.
             let norm = reduced ? shared.apply(total, stepsBefore: stepsBefore) : 0

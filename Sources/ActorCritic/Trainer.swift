@@ -254,16 +254,18 @@ public final class Trainer: Sendable {
                 running -= 1
                 continue
             }
+            // Remote workers learn of the stop with the answer to their next message, however
+            // long their rollout takes; a rank that died ends the job (mpirun). Past the silence
+            // limit after the stop, the ones still to ask (or a synchronous rank whose
+            // collective failed) are no longer waited for.
             if let server, shared.shouldStop {
-                // Remote workers learn of the stop with their next answer; one that has not asked
-                // within the grace is gone or stuck, and is not waited for.
                 stopSeen = stopSeen ?? shared.elapsedSeconds
-                if shared.elapsedSeconds - stopSeen! > DistributedRole.stopGrace && !serverInterrupted {
+                if shared.elapsedSeconds - stopSeen! > DistributedRole.silenceLimit && !serverInterrupted {
                     server.interrupt()
                     serverInterrupted = true
                 }
             }
-            if let server, let rank = server.rankSilent(longerThan: DistributedRole.silenceLimit) {
+            if let server, !serverInterrupted, let rank = server.rankSilent(longerThan: DistributedRole.silenceLimit) {
                 shared.fail("rank \(rank) sent nothing for \(Int(DistributedRole.silenceLimit)) s: it died or hangs")
                 if !serverInterrupted { server.interrupt() }
                 serverInterrupted = true
@@ -340,8 +342,6 @@ public enum DistributedRole: Sendable {
     /// Rank 0 gives up on an A3C rank it has heard nothing from for this long (seconds): longer
     /// than an environment host may take to start (120 s) before its worker replaces it.
     public static let silenceLimit = 150.0
-    /// Seconds rank 0 waits, once the run is over, for the other ranks' workers to ask (and be told to stop).
-    public static let stopGrace = 10.0
 }
 
 /// A worker could not run (its environment failed, for instance), or a run cannot continue.

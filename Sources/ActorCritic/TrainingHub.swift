@@ -19,10 +19,12 @@ protocol TrainingHub: AnyObject, Sendable {
     /// Environments whose rollouts make one update (the loss averages over them): the worker's own
     /// for A3C, every worker's for A2C.
     var environmentsPerUpdate: Int { get }
-    /// Running observation statistics, when the run normalises observations.
-    var observationStatistics: (any RunningStatistics)? { get }
-    /// Running statistics of the discounted returns (width 1), when the run normalises rewards.
-    var returnStatistics: (any RunningStatistics)? { get }
+    /// The running observation statistics `worker` normalises with and adds to, when the run
+    /// normalises observations.
+    func observationStatistics(worker: Int) -> (any RunningStatistics)?
+    /// The running statistics of the discounted returns (width 1) `worker` scales rewards with and
+    /// adds to, when the run normalises rewards.
+    func returnStatistics(worker: Int) -> (any RunningStatistics)?
 
     /// Copies the parameters `worker` acts with next into `local`.
     func pull(into local: FloatBuffer, worker: Int)
@@ -85,8 +87,8 @@ extension InProcessHub {
     var stepCount: Int { shared.steps.load(ordering: .relaxed) }
     var environmentsPerUpdate: Int { config.environmentsPerUpdate }
     var shouldStop: Bool { shared.shouldStop }
-    var observationStatistics: (any RunningStatistics)? { shared.normalizer }
-    var returnStatistics: (any RunningStatistics)? { shared.returnNormalizer }
+    func observationStatistics(worker: Int) -> (any RunningStatistics)? { shared.normalizer }
+    func returnStatistics(worker: Int) -> (any RunningStatistics)? { shared.returnNormalizer }
 
     func pull(into local: FloatBuffer, worker: Int) { local.copy(from: shared.parameters) }
 

@@ -56,7 +56,7 @@ final class Worker {
     init(index: Int, hub: any TrainingHub) throws {
         self.index = index
         self.hub = hub
-        (observationStatistics, returnStatistics) = (hub.observationStatistics, hub.returnStatistics)
+        (observationStatistics, returnStatistics) = (hub.observationStatistics(worker: index), hub.returnStatistics(worker: index))
         let config = hub.config
         environmentCount = config.envsPerWorker
         (environments, hostRestarts) = try Self.makeEnvironments(hub: hub, worker: index, restartsSoFar: 0)
@@ -129,6 +129,10 @@ final class Worker {
             } catch let error as BridgeError where error.hostLost && hostRestarts < config.maxHostRestarts {
                 // The rollout in flight is dropped and the games in progress start again.
                 try replaceHost(after: error)
+                keepGoing = rule.dropRollout(hub: hub, worker: index)
+                // The new games start with the statistics the others go on with (the barrier's).
+                observationStatistics?.coefficients(shift: shift.pointer, scale: scale.pointer)
+                refreshRewardNormalization()
                 try resetEnvironments(seeds: (0..<n).map { _ in rng.next() })
                 for e in 0..<n {
                     episodeReturns[e] = 0
@@ -136,7 +140,6 @@ final class Worker {
                     startsEpisode[e] = true
                     discountedReturns[e] = 0
                 }
-                keepGoing = rule.dropRollout(hub: hub, worker: index)
                 continue
             }
 
@@ -145,19 +148,12 @@ final class Worker {
             network.forward(parameters: local, first: last, count: n)
             for e in 0..<n { rollout.bootstrapValues.pointer[e] = network.output(row: last + e)[valueIndex] }
             rollout.computeReturns(gamma: config.gamma, gaeLambda: config.gaeLambda)
+            // What this rollout saw goes in before the update: a synchronous hub merges every
+            // worker's, in worker order, at its barrier; the next rollout normalises with the result.
+            addToStatistics()
             keepGoing = rule.learn(from: rollout, network: network, parameters: localParameters, hub: hub, worker: index)
-            if let normalizer = observationStatistics {
-                normalizer.merge(count: observationsSeen, sums: sums, squares: squares)
-                sums.update(repeating: 0, count: observationCount)
-                squares.update(repeating: 0, count: observationCount)
-                observationsSeen = 0
-                normalizer.coefficients(shift: shift.pointer, scale: scale.pointer)
-            }
-            if let returnNormalizer = returnStatistics {
-                returnNormalizer.merge(count: returnsSeen, sums: &returnSum, squares: &returnSquares)
-                (returnSum, returnSquares, returnsSeen) = (0, 0, 0)
-                refreshRewardNormalization()
-            }
+            observationStatistics?.coefficients(shift: shift.pointer, scale: scale.pointer)
+            refreshRewardNormalization()
 
             // The observations after the last step start the next rollout, from the state after it.
             rollout.observation(row: 0).update(from: rollout.observation(row: last), count: n * observationCount)
@@ -254,6 +250,21 @@ final class Worker {
             } catch let error as BridgeError where error.hostLost && hostRestarts < hub.config.maxHostRestarts {
                 try replaceHost(after: error)
             }
+        }
+    }
+
+    /// Adds the observations and discounted returns counted since the last call to the shared
+    /// statistics, and starts counting afresh.
+    private func addToStatistics() {
+        if let normalizer = observationStatistics {
+            normalizer.merge(count: observationsSeen, sums: sums, squares: squares)
+            sums.update(repeating: 0, count: observationCount)
+            squares.update(repeating: 0, count: observationCount)
+            observationsSeen = 0
+        }
+        if let returnNormalizer = returnStatistics {
+            returnNormalizer.merge(count: returnsSeen, sums: &returnSum, squares: &returnSquares)
+            (returnSum, returnSquares, returnsSeen) = (0, 0, 0)
         }
     }
 

@@ -23,6 +23,9 @@ static int (*comm_size)(handle, int *);
 static int (*set_errhandler)(handle, handle);
 static int (*error_string)(int, char *, int *);
 static int (*send_)(const void *, int, handle, int, int, handle);
+static int (*isend_)(const void *, int, handle, int, int, handle, handle *);
+static int (*test_)(handle *, int *, status_t *);
+static int (*request_free)(handle *);
 static int (*mprobe)(int, int, handle, handle *, status_t *);
 static int (*improbe)(int, int, handle, int *, handle *, status_t *);
 static int (*mrecv)(void *, int, handle, handle *, status_t *);
@@ -69,6 +72,9 @@ int a3c_mpi_load(char *message, int capacity) {
     RESOLVE(set_errhandler, "MPI_Comm_set_errhandler");
     RESOLVE(error_string, "MPI_Error_string");
     RESOLVE(send_, "MPI_Send");
+    RESOLVE(isend_, "MPI_Isend");
+    RESOLVE(test_, "MPI_Test");
+    RESOLVE(request_free, "MPI_Request_free");
     RESOLVE(mprobe, "MPI_Mprobe");
     RESOLVE(improbe, "MPI_Improbe");
     RESOLVE(mrecv, "MPI_Mrecv");
@@ -102,6 +108,18 @@ void a3c_mpi_error_string(int code, char *message, int capacity) {
 int a3c_mpi_send(const void *bytes, long count, int destination, int tag) {
     return send_(bytes, (int)count, type_byte, destination, tag, comm_world);
 }
+
+int a3c_mpi_start_send(const void *bytes, long count, int destination, int tag, void **request) {
+    return isend_(bytes, (int)count, type_byte, destination, tag, comm_world, request);
+}
+
+int a3c_mpi_test(void **request, int *done) {
+    status_t status;
+    *done = 0;
+    return test_(request, done, &status);
+}
+
+int a3c_mpi_forget(void **request) { return request_free(request); }
 
 int a3c_mpi_probe(int source, int tag, void **message, int *found_source, int *found_tag, long *count) {
     status_t status;

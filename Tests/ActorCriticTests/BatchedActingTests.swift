@@ -140,26 +140,45 @@ struct BatchedActingTests {
         #expect(ends > 20 && endSteps.count > 10, "random CartPole episodes end often, at different steps")
     }
 
-    @Test func a2cIsBitIdenticalAcrossRunsWithTwoWorkers() throws {
-        func run(seed: UInt64) throws -> (parameters: [Float], returns: [Double], steps: Int) {
+    /// With normalisation the workers' statistics are merged at the barrier in worker order, so
+    /// they too (and through them the parameters) do not depend on which thread came first; three
+    /// workers make the order of the sums matter.
+    @Test(arguments: [(false, 2), (true, 2), (true, 3)])
+    func a2cIsBitIdenticalAcrossRuns(normalize: Bool, workers: Int) throws {
+        typealias Statistics = ObservationNormalizer.Statistics
+        func run(seed: UInt64) throws -> (parameters: [Float], returns: [Double], steps: Int, statistics: [Statistics?]) {
             var config = TrainingConfig()
             config.algorithm = .a2c
-            config.workers = 2
+            config.workers = workers
             config.envsPerWorker = 4
             config.seed = seed
             config.totalSteps = 40_000
             config.targetReturn = 10_000  // never reached: the budget decides
+            config.normalizeObservations = normalize
+            config.normalizeRewards = normalize
             let trainer = try Trainer(config: config)
             let summary = try trainer.run()
-            return (trainer.parameters.array, trainer.episodes.map(\.episodeReturn).sorted(), summary.steps)
+            let state = trainer.snapshot()
+            return (
+                trainer.parameters.array, trainer.episodes.map(\.episodeReturn).sorted(), summary.steps,
+                [state.observationStatistics, state.returnStatistics]
+            )
         }
         let first = try run(seed: 7), second = try run(seed: 7)
-        #expect(first.steps == 40_000)
+        #expect(first.steps >= 40_000 && first.steps < 40_000 + 20 * workers * 4)
         #expect(first.returns.count > 50)
         #expect(first.steps == second.steps)
-        // Episodes of the two workers finish in either order; the set of returns is the same.
+        // Episodes of the workers finish in any order; the set of returns is the same.
         #expect(first.returns == second.returns)
         #expect(first.parameters == second.parameters)
+        #expect(first.statistics == second.statistics)
+        if normalize {
+            // Every observation counted once: each environment's first, then one per step (a game
+            // that ends hands its step's row to the next game's first observation); every return once.
+            let observations = try #require(first.statistics[0]).count, returns = try #require(first.statistics[1]).count
+            #expect(abs(observations - Double(first.steps + workers * 4)) < 0.01, "\(observations) observations counted")
+            #expect(abs(returns - Double(first.steps)) < 0.01, "\(returns) returns counted")
+        }
         #expect(try run(seed: 8).parameters != first.parameters)
     }
 

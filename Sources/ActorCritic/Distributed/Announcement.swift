@@ -138,16 +138,16 @@ final class RankReduction: @unchecked Sendable {
     }
 
     /// Running statistics (observations, returns) shared by synchronous ranks: each rank's workers
-    /// add to `pending` what they saw; at each update the additions of every rank are summed the
+    /// add what they saw to their slots; at each update the additions of every rank are summed the
     /// same way (reduce to rank 0, then broadcast), every rank merges the total into its `owner`
     /// (the statistics checkpoints keep), and its workers normalise with a copy of that. Every rank
     /// starts from rank 0's statistics and merges the same numbers in the same order, so the
     /// statistics stay bit-identical, as the parameters do.
-    func reduceStatistics(_ pairs: [(pending: ForwardedStatistics, owner: ObservationNormalizer)]) throws {
+    func reduceStatistics(_ pairs: [BarrierStatistics]) throws {
         guard !pairs.isEmpty else { return }
         var outgoing: [Double] = []
         for pair in pairs {
-            let added = pair.pending.take()
+            let added = pair.take()
             outgoing.append(Double(added.count))
             outgoing += added.sums
             outgoing += added.squares
@@ -157,14 +157,14 @@ final class RankReduction: @unchecked Sendable {
         try total.withUnsafeMutableBytes { try MPI.broadcast($0, root: 0) }
         var offset = 0
         for pair in pairs {
-            let width = pair.pending.width
+            let width = pair.width
             let count = Int(total[offset])
             total.withUnsafeBufferPointer { all in
                 let sums = all.baseAddress! + offset + 1
                 pair.owner.merge(count: count, sums: sums, squares: sums + width)
             }
             offset += 1 + 2 * width
-            pair.pending.replace(with: pair.owner.statistics)
+            pair.refresh()
         }
     }
 }

@@ -77,10 +77,28 @@ public enum MPI {
         try check(a3c_mpi_send(bytes.baseAddress, bytes.count, Int32(rank), Int32(tag)), "MPI_Send to rank \(rank)")
     }
 
+    /// Starts sending `bytes` to `rank` with `tag` without waiting (MPI_Isend): the bytes must stay
+    /// as they are until `test` says the send is done. Returns the request.
+    static func startSend(_ bytes: UnsafeRawBufferPointer, to rank: Int, tag: Int) throws -> UnsafeMutableRawPointer? {
+        var request: UnsafeMutableRawPointer?
+        try check(a3c_mpi_start_send(bytes.baseAddress, bytes.count, Int32(rank), Int32(tag), &request), "MPI_Isend to rank \(rank)")
+        return request
+    }
+
+    /// Whether the send `request` has completed (MPI_Test; a completed request is released).
+    static func test(_ request: inout UnsafeMutableRawPointer?) throws -> Bool {
+        var done: Int32 = 0
+        try check(a3c_mpi_test(&request, &done), "MPI_Test")
+        return done != 0
+    }
+
+    /// Gives up waiting for the send `request` (MPI_Request_free): it may complete later, or never.
+    static func forget(_ request: inout UnsafeMutableRawPointer?) { _ = a3c_mpi_forget(&request) }
+
     /// Receives the next message from `rank` (nil: any) with `tag` (nil: any) into `buffer`, grown
-    /// as the message needs; returns its source, tag and size.
+    /// as the message needs; returns its source, tag and size. `whileWaiting` runs between looks.
     static func receive(
-        into buffer: inout [UInt8], from rank: Int?, tag: Int?
+        into buffer: inout [UInt8], from rank: Int?, tag: Int?, whileWaiting: (() -> Void)? = nil
     ) throws -> (source: Int, tag: Int, count: Int) {
         var source: Int32 = 0, foundTag: Int32 = 0, count = 0
         var message: UnsafeMutableRawPointer?
@@ -92,6 +110,7 @@ public enum MPI {
                 a3c_mpi_try_probe(Int32(rank ?? -1), Int32(tag ?? -1), &message, &found, &source, &foundTag, &count),
                 "waiting for a message from \(rank.map { "rank \($0)" } ?? "any rank")")
             if found != 0 { break }
+            whileWaiting?()
             // A short wait is handed to other threads; a long one sleeps.
             looks += 1
             if looks < 200 { sched_yield() } else { usleep(looks < 1000 ? 20 : maximumPause) }

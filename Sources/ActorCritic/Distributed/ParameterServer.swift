@@ -58,6 +58,9 @@ final class ParameterServer: @unchecked Sendable {
     let silentRank = ManagedAtomic<Int>(-1)
     private var incoming: [UInt8] = []
     private var outgoing = WireWriter()
+    /// The answer in flight to each remote worker (by global index): sent without waiting, so a
+    /// rank that stops listening (it is ending, or died) never blocks this thread.
+    private var answers: [Int: Answer] = [:]
     private let gradient: FloatBuffer
 
     private let workersPerRank: Int
@@ -77,8 +80,11 @@ final class ParameterServer: @unchecked Sendable {
     func serve() throws {
         // The clock starts with the run, after rank 0's own start-up.
         heard.withLock { times in for rank in times.indices { times[rank] = MPI.time } }
+        defer { abandonAnswers() }
         while remoteWorkersLeft > 0 || synchronousRanksLeft > 0 {
-            let (source, _, count) = try MPI.receive(into: &incoming, from: nil, tag: WireTag.server)
+            let (source, _, count) = try MPI.receive(into: &incoming, from: nil, tag: WireTag.server) { [self] in
+                for answer in answers.values { answer.poll() }
+            }
             heard.withLock { $0[source] = MPI.time }
             try incoming.withUnsafeBytes { (raw) in
                 var reader = WireReader(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
@@ -158,8 +164,70 @@ final class ParameterServer: @unchecked Sendable {
         if let normalizer = shared.normalizer { outgoing.append(normalizer.statistics) }
         if let returns = shared.returnNormalizer { outgoing.append(returns.statistics) }
         outgoing.append(shared.parameters.pointer, count: shared.parameters.count)
-        try outgoing.send(to: rank, tag: worker)
+        let answer = answers[worker].flatMap { $0.reusable() ? $0 : nil } ?? Answer()
+        answers[worker] = answer
+        try answer.send(outgoing.bytes, to: rank, tag: worker)
         if stop { countOut(worker: worker, rank: rank) }
+    }
+
+    /// Answers still in flight when serving ends go to ranks that stopped listening: given up.
+    private func abandonAnswers() {
+        for answer in answers.values { answer.abandon() }
+        answers.removeAll()
+    }
+
+    /// One answer's bytes, kept still while MPI sends them.
+    /// Concurrency: used by the server thread alone.
+    private final class Answer {
+        private var storage = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        private var request: UnsafeMutableRawPointer?
+        private var inFlight = false
+
+        /// Whether the last send is done, checked without waiting.
+        func poll() {
+            guard inFlight else { return }
+            do {
+                if try MPI.test(&request) { inFlight = false }
+            } catch {
+                abandon()  // MPI may still read the bytes: they are kept, not reused
+            }
+        }
+
+        /// Whether this buffer may take the next answer: the worker asks again only once it has
+        /// the last one, so the send completes within moments; one that does not is given up.
+        func reusable() -> Bool {
+            for look in 0..<2_000 where inFlight {
+                poll()
+                if inFlight && look < 100 {
+                    sched_yield()
+                } else if inFlight {
+                    usleep(500)
+                }
+            }
+            if inFlight { abandon() }
+            return !inFlight && storage.baseAddress != nil
+        }
+
+        func send(_ bytes: [UInt8], to rank: Int, tag: Int) throws {
+            if storage.count < bytes.count {
+                storage.deallocate()
+                storage = .allocate(byteCount: bytes.count, alignment: 16)
+            }
+            let message = UnsafeMutableRawBufferPointer(rebasing: storage[0..<bytes.count])
+            bytes.withUnsafeBytes { message.copyMemory(from: $0) }
+            request = try MPI.startSend(UnsafeRawBufferPointer(message), to: rank, tag: tag)
+            inFlight = true
+        }
+
+        /// Gives the send up; its bytes stay allocated, since MPI may still read them.
+        func abandon() {
+            guard inFlight else { return }
+            MPI.forget(&request)
+            inFlight = false
+            storage = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        }
+
+        deinit { if !inFlight { storage.deallocate() } }
     }
 
     private func countOut(worker: Int, rank: Int) {

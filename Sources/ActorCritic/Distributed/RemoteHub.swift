@@ -35,8 +35,8 @@ final class RemoteHub: TrainingHub, @unchecked Sendable {
     private let stopped = ManagedAtomic<Bool>(false)
     private let forwardedObservations: ForwardedStatistics?
     private let forwardedReturns: ForwardedStatistics?
-    var observationStatistics: (any RunningStatistics)? { forwardedObservations }
-    var returnStatistics: (any RunningStatistics)? { forwardedReturns }
+    func observationStatistics(worker: Int) -> (any RunningStatistics)? { forwardedObservations }
+    func returnStatistics(worker: Int) -> (any RunningStatistics)? { forwardedReturns }
 
     init(
         config: TrainingConfig, model: ActorCriticModel, environment: EnvironmentSpec, state: TrainingState?, job: MPI.Job,

@@ -30,6 +30,16 @@ void a3c_mpi_error_string(int code, char *message, int capacity);
 /// Blocking send of `count` bytes to rank `destination` with `tag`.
 int a3c_mpi_send(const void *bytes, long count, int destination, int tag);
 
+/// Non-blocking send (MPI_Isend) of `count` bytes to `destination` with `tag`; `*request` is
+/// then in flight until `a3c_mpi_test` says done. The bytes must stay as they are until then.
+int a3c_mpi_start_send(const void *bytes, long count, int destination, int tag, void **request);
+
+/// MPI_Test: `*done` is 1 once the send `*request` has completed (the request is then released).
+int a3c_mpi_test(void **request, int *done);
+
+/// MPI_Request_free: gives up a request still in flight (its send may complete later or never).
+int a3c_mpi_forget(void **request);
+
 /// Waits for a message from `source` (-1: any rank) with `tag` (-1: any tag) and claims it for
 /// `a3c_mpi_receive` (a matched probe: no other thread can take it); writes its source, tag and size.
 int a3c_mpi_probe(int source, int tag, void **message, int *found_source, int *found_tag, long *count);
