@@ -353,7 +353,9 @@ struct TrainingBenchmark {
         return Double(counts.reduce(0, +)) / seconds
     }
 
-    /// Steps per second of the trainer between 10 s and 10 s + trainSeconds.
+    /// Steps per second of the trainer over trainSeconds, from its first step after 10 s of warm-up.
+    /// The window opens only once steps are counted and closes only once more are, so a slow start
+    /// (environment hosts importing Python on a loaded machine) delays the window instead of emptying it.
     private func trainerSpeed(config: TrainingConfig) throws -> Double {
         var config = config
         config.workers = workers
@@ -366,9 +368,9 @@ struct TrainingBenchmark {
         var rate = 0.0
         _ = try trainer.run(monitorInterval: 0.5) { trainer in
             let now = trainer.progress
-            if window == nil && now.elapsedSeconds >= warmUp {
+            if window == nil && now.elapsedSeconds >= warmUp && now.steps > 0 {
                 window = (now.steps, now.elapsedSeconds)
-            } else if let start = window, now.elapsedSeconds - start.seconds >= trainSeconds {
+            } else if let start = window, now.elapsedSeconds - start.seconds >= trainSeconds, now.steps > start.steps {
                 rate = Double(now.steps - start.steps) / (now.elapsedSeconds - start.seconds)
                 trainer.requestStop()
             }
