@@ -95,7 +95,7 @@ public struct ActorCriticModel: Sendable {
     public init(
         architecture: NetworkArchitecture, observationShape: [Int], actionCount: Int,
         hiddenSizes: [Int] = [64, 64], activation: Activation = .tanh, pictureActivation: Activation? = nil, lstmSize: Int = 64,
-        gaussian: Gaussian.Form? = nil, trunk: Trunk = .shared
+        lstmFirst: Bool = false, gaussian: Gaussian.Form? = nil, trunk: Trunk = .shared
     ) throws(NetworkShapeError) {
         if gaussian != nil {
             guard actionCount >= 1 else { throw NetworkShapeError("a continuous policy needs at least 1 action dimension") }
@@ -129,7 +129,12 @@ public struct ActorCriticModel: Sendable {
             }
             if resolved == .mlpLSTM {
                 guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
-                layers.append(.lstm(hidden: lstmSize))
+                if lstmFirst {
+                    let flat = observationShape.count > 1 ? 1 : 0
+                    layers.insert(.lstm(hidden: lstmSize), at: flat)
+                } else {
+                    layers.append(.lstm(hidden: lstmSize))
+                }
             }
         case .paper, .paperLSTM:
             layers = [
@@ -201,7 +206,7 @@ public struct ActorCriticModel: Sendable {
             architecture: config.network, observationShape: environment.observationSpace.shape,
             actionCount: environment.actionCount, hiddenSizes: config.hiddenSizes, activation: config.activation,
             pictureActivation: config.pictureActivation, lstmSize: config.lstmSize,
-            gaussian: environment.actionSpace.isContinuous ? config.std : nil, trunk: config.trunk)
+            lstmFirst: config.lstmFirst, gaussian: environment.actionSpace.isContinuous ? config.std : nil, trunk: config.trunk)
     }
 
     /// Number of parameters.

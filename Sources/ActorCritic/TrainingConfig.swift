@@ -54,6 +54,9 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var initialStd: Float? = nil
     /// Cells of the LSTM of recurrent networks (`mlp-lstm`).
     public var lstmSize = 64
+    /// `mlp-lstm`: the LSTM reads the observations and the hidden layers follow it (as SB3's
+    /// RecurrentPPO), instead of reading the last hidden layer.
+    public var lstmFirst = false
     /// Picture observations: [height, width] after resizing (Atari: 84x84 as in the paper).
     public var frameSize = [84, 84]
     /// Frames stacked as channels.
@@ -435,6 +438,9 @@ extension TrainingConfig {
             throw ConfigurationError(
                 "\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") to --algo ppo, not --algo \(algorithm.rawValue)")
         }
+        if lstmFirst && network != .mlpLSTM {
+            throw ConfigurationError("--lstm-first applies to --network mlp-lstm, not --network \(network.rawValue)")
+        }
         switch algorithm {
         case .a3c: break
         case .ppo:
@@ -537,7 +543,7 @@ extension TrainingConfig {
     /// What fixes the network's parameters and what they mean: a resumed run cannot change it.
     static var modelDefining: [PartialKeyPath<TrainingConfig>] {
         [
-            \.environmentID, \.network, \.hiddenSizes, \.trunk, \.lstmSize, \.activation, \.pictureActivation, \.std,
+            \.environmentID, \.network, \.hiddenSizes, \.trunk, \.lstmSize, \.lstmFirst, \.activation, \.pictureActivation, \.std,
             \.frameSize, \.frameStack, \.crop, \.subtractBackground,
         ]
     }

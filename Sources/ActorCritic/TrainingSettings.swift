@@ -80,6 +80,9 @@ extension TrainingConfig {
             \.network, "network", "Network: paper (the A3C paper's conv net, for pictures), paper-lstm (the same with an LSTM), nature (DQN's larger conv net, as baselines, SB3 and CleanRL use), universe (4 convs on 42x42 frames + LSTM, as universe-starter-agent and pytorch-a3c), mlp (vectors), mlp-lstm (vectors, with memory) or auto.")),
         .init(ConfigSetting(\.lstmSize, "lstm-size", "Cells of the LSTM of recurrent networks (mlp-lstm: 64; universe, paper-lstm: 256).", check: .between(1, 4096))),
         .init(ConfigSetting(
+            \.lstmFirst, "lstm-first",
+            "mlp-lstm: the LSTM reads the observations and the hidden layers follow it (as SB3's RecurrentPPO), instead of reading the last hidden layer.")),
+        .init(ConfigSetting(
             \.hiddenSizes, "hidden", "Hidden layer sizes of the MLP, comma-separated.",
             check: ConfigCheck("must list positive layer sizes") { !$0.isEmpty && $0.allSatisfy { $0 > 0 && $0 <= 65536 } })),
         .init(ConfigSetting(\.activation, "activation", "Non-linearity of the MLP: tanh, relu or elu.")),

@@ -151,11 +151,16 @@ struct NetworkOptions: ConfigOptionGroup {
     @Option(\.network) var network: ConfigArgument?
     @Option(\.hiddenSizes) var hidden: ConfigArgument?
     @Option(\.lstmSize) var lstmSize: ConfigArgument?
+    @Flag(\.lstmFirst) var lstmFirst: Bool?
     @Option(\.activation) var activation: ConfigArgument?
     @Option(\.pictureActivation) var pictureActivation: ConfigArgument?
     @Option(\.trunk) var trunk: ConfigArgument?
     @Option(\.std) var std: ConfigArgument?
     @Option(\.initialStd) var initialStd: ConfigArgument?
+
+    func applyFlags(to c: inout TrainingConfig) {
+        c.set(\.lstmFirst, lstmFirst)
+    }
 }
 
 /// Games played during training to measure the current parameters.

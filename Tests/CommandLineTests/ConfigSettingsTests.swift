@@ -161,6 +161,7 @@ struct ConfigSettingsTests {
         (["--reward-scale", "0"], "--reward-scale must be positive, got 0.0"),
         (["--algo", "sac"], "--algo"),
         (["--epochs", "3"], "--epochs applies to --algo ppo, not --algo a3c"),
+        (["--lstm-first"], "--lstm-first applies to --network mlp-lstm, not --network auto"),
         (["--algo", "a2c", "--clip-range", "0.3", "--no-clip-value-loss"], "--clip-range, --clip-value-loss apply to --algo ppo, not --algo a2c"),
         (["--algo", "ppo", "--network", "mlp-lstm", "--envs-per-worker", "6"],
          "--minibatches 4: a recurrent network's minibatches are whole environments, and --envs-per-worker 6 is not a multiple of it"),

@@ -11,6 +11,7 @@ struct ONNXExportTests {
         ("MLP, CartPole's shape", .mlp, [4], 2),
         ("paper network, 84x84x4, 6 actions", .paper, [84, 84, 4], 6),
         ("MLP + LSTM", .mlpLSTM, [4], 2),
+        ("LSTM + MLP (--lstm-first)", .mlpLSTM, [4], 2),
         ("universe network, 42x42x1, 6 actions", .universe, [42, 42, 1], 6),
         ("paper network + LSTM, 84x84x4, 6 actions", .paperLSTM, [84, 84, 4], 6),
         ("nature network, 84x84x4, 6 actions", .nature, [84, 84, 4], 6),
@@ -18,10 +19,10 @@ struct ONNXExportTests {
 
     /// The model `index` names, with the LSTM size its architecture has by default.
     static func model(_ index: Int) throws -> ActorCriticModel {
-        let (_, architecture, shape, actions) = models[index]
+        let (name, architecture, shape, actions) = models[index]
         return try ActorCriticModel(
             architecture: architecture, observationShape: shape, actionCount: actions,
-            lstmSize: architecture == .mlpLSTM ? 64 : 256)
+            lstmSize: architecture == .mlpLSTM ? 64 : 256, lstmFirst: name.contains("--lstm-first"))
     }
 
     /// Initial parameters perturbed (non-zero biases, a livelier head, so that every parameter matters).
