@@ -116,26 +116,25 @@ public struct ActorCriticModel: Sendable {
                 throw NetworkShapeError("the MLP needs at least one hidden layer of positive size")
             }
             if observationShape.count > 1 { layers.append(.flatten) }
+            let recurrent = resolved == .mlpLSTM
+            if recurrent {
+                guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
+            }
+            // With --lstm-first the LSTM reads the observations, and the hidden layers (or towers) read it.
+            if recurrent && lstmFirst { layers.append(.lstm(hidden: lstmSize)) }
             if trunk == .separate {
-                guard resolved == .mlp else {
-                    throw NetworkShapeError("separate policy and value towers are built for the mlp network only, not \(resolved.rawValue)")
+                guard resolved == .mlp || (recurrent && lstmFirst) else {
+                    throw NetworkShapeError(
+                        "separate policy and value towers are built for the mlp network, or mlp-lstm with --lstm-first, not \(resolved.rawValue)")
                 }
                 layers += Self.towers(
-                    inputs: observationShape.reduce(1, *), hiddenSizes: hiddenSizes, activation: activation,
+                    inputs: recurrent ? lstmSize : observationShape.reduce(1, *), hiddenSizes: hiddenSizes, activation: activation,
                     policyOutputs: gaussian == .state ? 2 * actionCount : actionCount)
                 if gaussian == .parameter { layers.append(.logStd(count: actionCount)) }
             } else {
                 for size in hiddenSizes { layers += [.linear(outputs: size), activation.layer] }
             }
-            if resolved == .mlpLSTM {
-                guard lstmSize > 0 else { throw NetworkShapeError("the LSTM needs at least one cell (--lstm-size)") }
-                if lstmFirst {
-                    let flat = observationShape.count > 1 ? 1 : 0
-                    layers.insert(.lstm(hidden: lstmSize), at: flat)
-                } else {
-                    layers.append(.lstm(hidden: lstmSize))
-                }
-            }
+            if recurrent && !lstmFirst { layers.append(.lstm(hidden: lstmSize)) }
         case .paper, .paperLSTM:
             layers = [
                 .conv2d(filters: 16, kernel: 8, stride: 4, padding: 0), picture,

@@ -12,6 +12,7 @@ struct ONNXExportTests {
         ("paper network, 84x84x4, 6 actions", .paper, [84, 84, 4], 6),
         ("MLP + LSTM", .mlpLSTM, [4], 2),
         ("LSTM + MLP (--lstm-first)", .mlpLSTM, [4], 2),
+        ("LSTM + policy and value towers (--lstm-first --trunk separate)", .mlpLSTM, [4], 2),
         ("universe network, 42x42x1, 6 actions", .universe, [42, 42, 1], 6),
         ("paper network + LSTM, 84x84x4, 6 actions", .paperLSTM, [84, 84, 4], 6),
         ("nature network, 84x84x4, 6 actions", .nature, [84, 84, 4], 6),
@@ -22,7 +23,8 @@ struct ONNXExportTests {
         let (name, architecture, shape, actions) = models[index]
         return try ActorCriticModel(
             architecture: architecture, observationShape: shape, actionCount: actions,
-            lstmSize: architecture == .mlpLSTM ? 64 : 256, lstmFirst: name.contains("--lstm-first"))
+            lstmSize: architecture == .mlpLSTM ? 64 : 256, lstmFirst: name.contains("--lstm-first"),
+            trunk: name.contains("--trunk separate") ? .separate : .shared)
     }
 
     /// Initial parameters perturbed (non-zero biases, a livelier head, so that every parameter matters).
