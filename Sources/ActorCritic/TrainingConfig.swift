@@ -130,23 +130,13 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// Ids whose actions are continuous: native ones that say so, and the Gymnasium families known
     /// to be (`*Continuous*`, Box2D's BipedalWalker, the MuJoCo tasks). Any other bridged id with a
     /// Box action space trains too, from the discrete defaults.
-    public static func isContinuousEnvironment(_ id: String) -> Bool {
-        if let native = EnvironmentRegistry.native.first(where: { $0.id == id }) {
-            return (try? native.make())?.actionSpace.isContinuous ?? false
-        }
-        let name = id.replacingOccurrences(of: "gym:", with: "")
-        return name.contains("Continuous") || name.hasPrefix("BipedalWalker") || isMuJoCoEnvironment(id)
-    }
+    public static func isContinuousEnvironment(_ id: String) -> Bool { EnvironmentFamily.of(id).hasContinuousActions(id) }
 
     /// Gymnasium's MuJoCo tasks (HalfCheetah, Hopper, Walker2d, Ant, Humanoid, ...).
-    public static func isMuJoCoEnvironment(_ id: String) -> Bool {
-        let name = id.replacingOccurrences(of: "gym:", with: "")
-        let families = [
-            "HalfCheetah", "Hopper", "Walker2d", "Ant-", "Humanoid", "InvertedPendulum", "InvertedDoublePendulum",
-            "Reacher", "Swimmer", "Pusher",
-        ]
-        return families.contains { name.hasPrefix($0) }
-    }
+    public static func isMuJoCoEnvironment(_ id: String) -> Bool { EnvironmentFamily.of(id) == .mujoco }
+
+    /// The family `environmentID` belongs to: what it is, and which host makes it.
+    public var environmentFamily: EnvironmentFamily { EnvironmentFamily.of(environmentID) }
 
     /// Settings for continuous actions (a Gaussian policy with σ from the state): RMSProp as for
     /// CartPole but at 1e-3, rewards scaled by 0.1 for learning (Pendulum's costs reach
@@ -155,7 +145,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public mutating func applyContinuousDefaults() {
         learningRate = 1e-3
         rewardScale = 0.1
-        if !EnvironmentRegistry.native.contains(where: { $0.id == environmentID }) { applyBridgedContinuousDefaults() }
+        if environmentFamily != .native { applyBridgedContinuousDefaults() }
     }
 
     /// Settings for the bridged continuous-control tasks (Box2D, MuJoCo), as PPO and A2C are run on
@@ -293,14 +283,12 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         if network == .universe {
             frameSize = [42, 42]
             frameStack = 1
-            if environmentID.hasPrefix("ALE/") { crop = [34, 16, 0, 0] }
+            if environmentFamily == .atari { crop = [34, 16, 0, 0] }
         }
     }
 
     /// Ids whose observations are pictures: the paper's Atari set-up applies.
-    public static func isPictureEnvironment(_ id: String) -> Bool {
-        id.hasPrefix("ALE/") || id.hasPrefix("Vizdoom") || id.hasPrefix("gym:Vizdoom")
-    }
+    public static func isPictureEnvironment(_ id: String) -> Bool { EnvironmentFamily.of(id).observations == .pictures }
 
     /// The picture set-up of `environmentID`'s default network.
     public mutating func applyPictureDefaults() {
@@ -341,7 +329,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         totalSteps = 10_000_000
         valueCoefficient = 0.25
         maxGradNorm = 40
-        subtractBackground = environmentID.hasPrefix("ALE/")
+        subtractBackground = environmentFamily == .atari
     }
 
     /// `self` with the values of `keys` (config-file key names) taken from `other`.
@@ -476,11 +464,11 @@ extension TrainingConfig {
             \TrainingConfig.frameSize, \TrainingConfig.frameStack, \TrainingConfig.frameSkip, \TrainingConfig.crop, \TrainingConfig.subtractBackground,
             \TrainingConfig.pictureActivation,
         ]
-        let id = environmentID
-        if normalizeObservations && Self.isPictureEnvironment(id) {
+        let id = environmentID, family = environmentFamily
+        if normalizeObservations && family.observations == .pictures {
             throw ConfigurationError("--normalize-observations is for vector observations; \(id) has pictures (already scaled to [0, 1])")
         }
-        if id.hasPrefix("ALE/") {
+        if family == .atari {
             // Atari screens are 210x160.
             if crop[0] + crop[1] >= 210 || crop[2] + crop[3] >= 160 {
                 throw ConfigurationError(
@@ -490,13 +478,13 @@ extension TrainingConfig {
                 throw ConfigurationError(
                     "--frame-size \(frameSize[0])x\(frameSize[1]) does not apply to \(id): Atari frames are square (84, 42, ...)")
             }
-        } else if id.hasPrefix("Vizdoom") || id.hasPrefix("gym:Vizdoom") {
+        } else if family == .vizdoom {
             let given = changedFlags(atariOnly)
             if !given.isEmpty {
                 throw ConfigurationError(
                     "\(given.joined(separator: ", ")) \(given.count == 1 ? "is" : "are") Atari's; \(id) is a ViZDoom scenario")
             }
-        } else if EnvironmentRegistry.native.contains(where: { $0.id == id }) || Self.isContinuousEnvironment(id) {
+        } else if family == .native || family.hasContinuousActions(id) {
             let given = changedFlags(pictures + atariOnly)
             if !given.isEmpty {
                 throw ConfigurationError(

@@ -105,50 +105,14 @@ public enum EnvironmentRegistry {
     /// Every native spec.
     public static var all: [EnvironmentSpec] { native }
 
-    /// The spec for `id`: a native environment, or one the Gymnasium bridge hosts: `ALE/<Game>-v5`
-    /// with the paper's Atari preprocessing, `Vizdoom*` ids with their screen as grey stacked frames,
-    /// and any other Gymnasium id (`gym:<id>` forces the bridge for an id that is also native).
+    /// The spec for `id`: a native environment, or one the Gymnasium bridge hosts, made by the
+    /// family that claims it (`EnvironmentFamily.all`): `ALE/<Game>-v5` with the paper's Atari
+    /// preprocessing, `Vizdoom*` ids with their screen as grey stacked frames, and any other
+    /// Gymnasium id (`gym:<id>` forces the bridge for an id that is also native).
     public static func spec(_ id: String, options: EnvironmentOptions = EnvironmentOptions()) throws -> EnvironmentSpec {
         if let spec = all.first(where: { $0.id == id }) { return spec }
-        let known = all.map(\.id)
-        guard !id.isEmpty, !id.contains(" ") else { throw UnknownEnvironmentError(id: id, known: known) }
-        // Gymnasium's "no such id" from the host is our unknown-id error.
-        @Sendable func bridged<T>(_ make: () throws -> T) throws -> T {
-            do {
-                return try make()
-            } catch let error as BridgeError
-                where ["NameNotFound", "VersionNotFound", "NamespaceNotFound", "doesn't exist"].contains(where: error.description.contains)
-            {
-                throw UnknownEnvironmentError(id: id, known: known, detail: "Gymnasium does not know it either")
-            }
-        }
-        if id.hasPrefix("ALE/") {
-            return EnvironmentSpec(
-                id: id, maxEpisodeSteps: nil, rewardThreshold: nil,
-                summary: "Atari through Gymnasium and ale-py, the paper's preprocessing",
-                factory: { try bridged { try AtariEnvironment(id: id, options: options.atari) } },
-                vectorFactory: { count in try bridged { try GymnasiumVectorEnvironment(atari: id, options: options.atari, count: count) } })
-        }
-        let gymnasiumID = id.hasPrefix("gym:") ? String(id.dropFirst(4)) : id
-        let makeArguments: [String: Int] = gymnasiumID.hasPrefix("Vizdoom") ? ["frame_skip": options.doomFrameSkip] : [:]
-        // Pictures (ViZDoom) clip rewards as Atari does; vector observations never do.
-        let frames = GymnasiumEnvironment.FrameOptions(
-            height: options.frameHeight, width: options.frameWidth, stack: options.atari.frameStack, crop: options.crop,
-            clipRewards: options.atari.clipRewards, subtractBackground: options.atari.subtractBackground)
-        return EnvironmentSpec(
-            id: id, maxEpisodeSteps: nil, rewardThreshold: nil, summary: "through the Gymnasium bridge",
-            factory: {
-                try bridged {
-                    try GymnasiumEnvironment(
-                        id: gymnasiumID, makeArguments: makeArguments, frames: frames)
-                }
-            },
-            vectorFactory: { count in
-                try bridged {
-                    try GymnasiumVectorEnvironment(
-                        id: gymnasiumID, makeArguments: makeArguments, frames: frames, count: count)
-                }
-            })
+        guard !id.isEmpty, !id.contains(" ") else { throw UnknownEnvironmentError(id: id, known: all.map(\.id)) }
+        return try EnvironmentFamily.of(id).spec(id, options: options)
     }
 
     /// A new environment for `id`, time limit included.

@@ -172,7 +172,7 @@ struct TrainingBenchmark {
         print("| what (\(workers) at once) | agent steps/s | frames/s | trainer / this |")
         print("|---|---:|---:|---:|")
         if let raw {
-            row(environmentID.hasPrefix("ALE/") ? "the emulator alone: frame skip 4, max of the last two screens (the limit)" : "the environment alone (the limit)", raw)
+            row(EnvironmentFamily.of(environmentID) == .atari ? "the emulator alone: frame skip 4, max of the last two screens (the limit)" : "the environment alone (the limit)", raw)
         }
         if let gymnasium { row("Gymnasium alone in Python, the same preprocessing, random actions", gymnasium) }
         row("the bridge alone (Swift driving \(config.envsPerWorker) environments per host), random actions", bridge)
