@@ -12,6 +12,14 @@ public struct EpisodeRecord: Sendable, Hashable {
     public var episodeReturn: Double
     /// Steps the episode took.
     public var length: Int
+
+    public init(globalStep: Int, wallSeconds: Double, worker: Int, episodeReturn: Double, length: Int) {
+        self.globalStep = globalStep
+        self.wallSeconds = wallSeconds
+        self.worker = worker
+        self.episodeReturn = episodeReturn
+        self.length = length
+    }
 }
 
 /// Collects finished episodes from all workers and keeps the mean of the last 100 returns.
@@ -45,7 +53,7 @@ public final class EpisodeTracker: Sendable {
             if keepHistory { state.history.append(episode) }
             state.pending.append(episode)
             guard state.count >= Self.window else { return nil }
-            let mean = state.recent.reduce(0, +) / Double(Self.window)
+            let mean = Self.mean(of: state)
             state.bestMean = max(state.bestMean, mean)
             return mean
         }
@@ -56,13 +64,16 @@ public final class EpisodeTracker: Sendable {
 
     /// Mean return of the last min(count, 100) episodes; nil before the first.
     public var recentMean: Double? {
-        state.withLock { state in
-            let n = min(state.count, Self.window)
-            guard n > 0 else { return nil }
-            var sum = 0.0
-            for i in 0..<n { sum += state.recent[(state.next - 1 - i + Self.window) % Self.window] }
-            return sum / Double(n)
-        }
+        state.withLock { $0.count > 0 ? Self.mean(of: $0) : nil }
+    }
+
+    /// Mean of the last min(count, 100) returns, summed oldest first: the stop test and the summary
+    /// must agree to the last bit, or a run can be solved at a mean the summary prints below target.
+    private static func mean(of state: State) -> Double {
+        let n = min(state.count, window)
+        var sum = 0.0
+        for i in 0..<n { sum += state.recent[(state.next - n + i + window) % window] }
+        return sum / Double(n)
     }
 
     /// Best mean over any full window of 100; nil before there are 100 episodes.
