@@ -17,7 +17,10 @@ scripts/install.sh "$work/prefix"
 mkdir "$work/elsewhere"
 cd "$work/elsewhere"
 mv "$checkout" "$away"
-env -u A3C_PYTHON -u A3C_ENV_HOST "$work/prefix/bin/a3c" train --env ALE/Pong-v5 --steps 2000 --quiet --out run
-test -s run/summary.json
-grep -q '"steps"' run/summary.json
-echo "check-install: the installed a3c trained ALE/Pong-v5 from $work/elsewhere"
+for host in native python; do
+    env -u A3C_PYTHON -u A3C_ENV_HOST -u A3C_ALE_HOST "$work/prefix/bin/a3c" train --env ALE/Pong-v5 --steps 2000 --quiet \
+        --atari-host "$host" --out "run-$host"
+    test -s "run-$host/summary.json"
+    grep -q '"steps"' "run-$host/summary.json"
+    echo "check-install: the installed a3c trained ALE/Pong-v5 from $work/elsewhere with the $host host"
+done

@@ -26,5 +26,11 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s requirements.txt "$stamp"; then
     "$venv/bin/pip" install -q --disable-pip-version-check -r requirements.txt
     cp requirements.txt "$stamp"
 fi
+# The native Atari host (GPL-2.0, a program of its own) and the ROMs of the venv's ale-py.
+A3C_PYTHON="$venv/bin/python" native/ale-host/build.sh
+mkdir -p "$share/ale-host/roms"
+install -m 755 .build/ale-host/a3c-ale-host "$share/ale-host/"
+install -m 644 native/ale-host/LICENSE "$share/ale-host/"
+install -m 644 .build/ale-host/roms/*.bin "$share/ale-host/roms/"
 echo "installed $prefix/bin/a3c (bridge in $share)"
 case ":$PATH:" in *":$prefix/bin:"*) ;; *) echo "add $prefix/bin to PATH to run a3c by name" ;; esac

@@ -3,6 +3,7 @@
 # again; does nothing when all is there.
 #   Debian packages: OpenBLAS and oneDNN (matrix products), zlib, librsvg2-bin (PNG plots),
 #                    ffmpeg (MP4 videos), Open MPI (distributed runs; a3c loads it only for them).
+#   .build/ale-host: the native Atari host (native/ale-host/build.sh), built once.
 #   .venv: the pinned Python packages of requirements.txt (Gymnasium, ale-py with its ROMs, ViZDoom,
 #          Box2D, MuJoCo: the bridge's side) and requirements-test.txt (what the tests read our files with).
 set -euo pipefail
@@ -37,4 +38,6 @@ if [ "${1:-}" != "--no-python" ]; then
         .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-test.txt
         cat requirements.txt requirements-test.txt > "$stamp"
     fi
+    # The native Atari host, from the pinned ale-py source distribution (its ROMs from .venv).
+    native/ale-host/build.sh
 fi

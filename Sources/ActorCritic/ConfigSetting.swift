@@ -1,3 +1,4 @@
+import Environments
 import NeuralNet
 
 /// A value a hyper-parameter can hold: read from a command-line argument, stored in config files as
@@ -131,6 +132,7 @@ extension Trunk: ConfigValue {}
 extension Gaussian.Form: ConfigValue {}
 extension Algorithm: ConfigValue {}
 extension LearningRateSchedule: ConfigValue {}
+extension AtariHost: ConfigValue {}
 
 /// A config-file key built at run time from the settings table.
 public struct ConfigKey: CodingKey, Sendable {

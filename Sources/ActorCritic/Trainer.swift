@@ -12,6 +12,8 @@ public final class Trainer: Sendable {
     public let model: ActorCriticModel
     /// The spec the workers make their environments from.
     public let environment: EnvironmentSpec
+    /// What steps the environments when another process does (for the log), e.g. "native ALE 0.12.1".
+    public let environmentHost: String?
     /// The target 100-episode mean in force (the config's, else the environment's threshold).
     public let targetReturn: Double?
     /// The global (shared) parameters.
@@ -49,6 +51,7 @@ public final class Trainer: Sendable {
         self.environment = environment
         let probe = try environment.make()
         defer { probe.close() }
+        environmentHost = probe.hostDescription
         try config.checkFits(actionSpace: probe.actionSpace, actionCount: probe.actionCount)
         model = try ActorCriticModel(config: config, environment: probe)
         targetReturn = config.targetReturn ?? environment.rewardThreshold ?? probe.rewardThreshold

@@ -67,6 +67,8 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var noopMax = 30
     /// Atari sticky actions: 0 (default) or 0.25.
     public var stickyActions = 0.0
+    /// Atari: the program that steps the games (the same games either way; native is faster).
+    public var atariHost = AtariHost.auto
     /// Clip rewards of Atari games and ViZDoom scenarios to [-1, 1] for learning.
     public var clipRewards = true
     /// Atari and ViZDoom frames less their most common grey level: a uniform background reads 0.
@@ -352,6 +354,7 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
         options.atari.episodicLife = episodicLife
         options.atari.fireReset = fireReset
         options.atari.repeatActionProbability = stickyActions
+        options.atari.host = atariHost
         options.frameHeight = frameSize[0]
         options.frameWidth = frameSize.count > 1 ? frameSize[1] : frameSize[0]
         options.doomFrameSkip = frameSkip
@@ -459,7 +462,10 @@ extension TrainingConfig {
     /// an Atari screen, observation normalisation for pictures. (Another bridged id may have
     /// pictures or not; it is only known once it runs.)
     fileprivate func validateEnvironmentFit() throws(ConfigurationError) {
-        let atariOnly: [AnyKeyPath] = [\TrainingConfig.noopMax, \TrainingConfig.stickyActions, \TrainingConfig.episodicLife, \TrainingConfig.fireReset]
+        let atariOnly: [AnyKeyPath] = [
+            \TrainingConfig.noopMax, \TrainingConfig.stickyActions, \TrainingConfig.episodicLife, \TrainingConfig.fireReset,
+            \TrainingConfig.atariHost,
+        ]
         let pictures: [AnyKeyPath] = [
             \TrainingConfig.frameSize, \TrainingConfig.frameStack, \TrainingConfig.frameSkip, \TrainingConfig.crop, \TrainingConfig.subtractBackground,
             \TrainingConfig.pictureActivation,

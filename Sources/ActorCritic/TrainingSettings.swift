@@ -117,6 +117,9 @@ extension TrainingConfig {
             \.stickyActions, "sticky-actions", "Atari repeat_action_probability: 0 or 0.25.", defaultHelp: "0",
             check: ConfigCheck("must be in [0, 1)") { $0 >= 0 && $0 < 1 })),
         .init(ConfigSetting(
+            \.atariHost, "atari-host",
+            "Atari: what steps the games: native (ALE in C++, no Python between frames), python (Gymnasium's AtariEnv) or auto (native where it is built). Both play the same games.")),
+        .init(ConfigSetting(
             \.normalizeObservations, "normalize-observations",
             "Vector observations: normalise each element by its running mean and variance over all workers (clipped to +-10).")),
         .init(ConfigSetting(

@@ -28,6 +28,9 @@ public final class AtariEnvironment: Environment {
     /// The host's process id (tests kill it to check that a dead host is an error, not a hang).
     public var hostProcessIdentifier: Int32 { vector.hostProcessIdentifier }
 
+    /// What steps the game ("native ALE 0.12.1", "Python (Gymnasium)").
+    public var hostDescription: String? { vector.hostDescription }
+
     /// Emulator frames since the game started (no-op starts and FIRE included).
     public var episodeFrameNumber: Int { vector.episodeFrameNumber(0) }
 

@@ -23,7 +23,20 @@ public struct AtariOptions: Sendable, Hashable, Codable {
     public var fireReset = true
     /// Sticky actions: probability that the emulator repeats the previous action (0 or 0.25).
     public var repeatActionProbability = 0.0
+    /// The program that steps the games: the native host (ALE in C++) or Gymnasium's AtariEnv in Python.
+    public var host = AtariHost.auto
 
     /// The A3C paper's preprocessing, as the defaults above give it.
     public init() {}
+}
+
+/// Which program steps Atari games. Both play the same games step for step (same seeds, screens,
+/// rewards, lives and episode ends); the native one has no Python between frames.
+public enum AtariHost: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The native host where it is built (scripts/setup.sh builds it) and runs the id, else Python.
+    case auto
+    /// `a3c-ale-host`: ALE's C++ library, built from the pinned ale-py source distribution.
+    case native
+    /// python/a3c_env_host.py on Gymnasium's AtariEnv.
+    case python
 }

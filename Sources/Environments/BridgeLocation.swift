@@ -48,6 +48,19 @@ public enum BridgeLocation {
         return candidates.last!.script
     }
 
+    /// The native Atari host (`native/ale-host`, built by scripts/setup.sh), if built: `A3C_ALE_HOST`,
+    /// else `PREFIX/share/swift-a3c/ale-host/` beside an installed binary, else the checkout's
+    /// `.build/ale-host/`.
+    public static var nativeAtariHost: String? {
+        if let path = environment["A3C_ALE_HOST"], !path.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+        }
+        var candidates: [String] = []
+        if let root = installedRoot { candidates.append(root.appendingPathComponent("ale-host/a3c-ale-host").path) }
+        candidates.append(projectRoot.appendingPathComponent(".build/ale-host/a3c-ale-host").path)
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// What is missing for the bridge to start, in one line, or nil when both parts are there.
     public static var missingPart: String? {
         let python = python, script = hostScript

@@ -35,6 +35,9 @@ public protocol Environment: AnyObject {
     /// The mean return that counts as solved, when the environment itself says (a bridged
     /// Gymnasium id reports its registry's); registered native specs carry theirs in the spec.
     var rewardThreshold: Double? { get }
+    /// What steps the environment when another process does ("native ALE 0.12.1", "Python
+    /// (Gymnasium)"); nil when it runs in this process.
+    var hostDescription: String? { get }
 }
 
 extension Environment {
@@ -47,6 +50,8 @@ extension Environment {
     }
     /// Default: there is nothing to release.
     public func close() {}
+    /// Default: the environment runs in this process.
+    public var hostDescription: String? { nil }
     /// Default: the environment cannot draw itself.
     public func render() -> RGBFrame? { nil }
     /// Default: the environment does not say (a registered spec may).

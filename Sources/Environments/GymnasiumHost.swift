@@ -44,6 +44,8 @@ public final class GymnasiumHost {
         public let max_episode_steps: Int?
         /// Gymnasium's registered `reward_threshold` (absent for Atari).
         public let reward_threshold: Double?
+        /// The native host's name and ALE version (absent from the Python host).
+        public let host: String?
     }
 
     /// One environment's part of a reply.
@@ -93,8 +95,29 @@ public final class GymnasiumHost {
     /// The host's process id (for tests that kill it).
     public var processIdentifier: Int32 { process.processIdentifier }
 
+    /// The program a host runs.
+    public enum Program: Sendable, Equatable {
+        /// python/a3c_env_host.py in the bridge's interpreter (`BridgeLocation`).
+        case python
+        /// The native Atari host at this path (native/ale-host): same protocol, ALE in C++.
+        case nativeAtari(String)
+    }
+
+    /// The program this host runs.
+    public let program: Program
+
+    /// In a few words, what steps the environments: "Python (Gymnasium)" or "native ALE 0.12.1".
+    public var programDescription: String {
+        switch program {
+        case .python: "Python (Gymnasium)"
+        case .nativeAtari: description.host ?? "native ALE"
+        }
+    }
+
     /// Starts the host for `count` environments `id` and maps its shared memory.
-    public init(id: String, mode: String, count: Int = 1, options: [String: Any] = [:], timeout: Double? = nil) throws {
+    public init(
+        id: String, mode: String, count: Int = 1, options: [String: Any] = [:], timeout: Double? = nil, program: Program = .python
+    ) throws {
         precondition(count >= 1, "a host needs at least one environment")
         self.id = id
         self.count = count
@@ -111,11 +134,18 @@ public final class GymnasiumHost {
         config["count"] = count
         let json = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
 
-        if let missing = BridgeLocation.missingPart { throw BridgeError("\(id): \(missing)") }
+        self.program = program
         let process = Process()
         self.process = process
-        process.executableURL = URL(fileURLWithPath: BridgeLocation.python)
-        process.arguments = ["-u", BridgeLocation.hostScript, json]
+        switch program {
+        case .python:
+            if let missing = BridgeLocation.missingPart { throw BridgeError("\(id): \(missing)") }
+            process.executableURL = URL(fileURLWithPath: BridgeLocation.python)
+            process.arguments = ["-u", BridgeLocation.hostScript, json]
+        case .nativeAtari(let path):
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = [json]
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["OMP_NUM_THREADS"] = "1"
         environment["PYTHONUNBUFFERED"] = "1"
@@ -132,7 +162,8 @@ public final class GymnasiumHost {
         requestPipe = requests
         replyPipe = replies
         guard started else {
-            throw BridgeError("\(id): cannot start the Gymnasium host (\(BridgeLocation.python)); run scripts/install.sh or scripts/setup.sh")
+            let executable = process.executableURL?.path ?? "?"
+            throw BridgeError("\(id): cannot start the environment host (\(executable)); run scripts/install.sh or scripts/setup.sh")
         }
         requestFD = requestPipe.fileHandleForWriting.fileDescriptor
         replyFD = replyPipe.fileHandleForReading.fileDescriptor

@@ -51,7 +51,8 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
             options: [
                 "frame_skip": options.frameSkip, "noop_max": options.noopMax, "fire_reset": options.fireReset,
                 "episodic_life": options.episodicLife, "make_kwargs": arguments,
-            ])
+            ],
+            program: try Self.atariProgram(id: id, host: options.host, makeArguments: arguments))
         let shape = host.description.observation_shape
         var pipelines: [FramePipeline] = []
         for _ in 0..<count {
@@ -124,6 +125,31 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
 
     /// The host's process id (tests kill it to check that a dead host is an error, not a hang).
     public var hostProcessIdentifier: Int32 { host.processIdentifier }
+
+    /// What steps the environments, in a few words ("native ALE 0.12.1", "Python (Gymnasium)").
+    public var hostDescription: String { host.programDescription }
+
+    /// The make arguments the native Atari host takes (AtariEnv's own, as ALE/...-v5 registers them).
+    static let nativeAtariArguments: Set<String> = [
+        "repeat_action_probability", "full_action_space", "max_num_frames_per_episode", "mode", "difficulty",
+    ]
+
+    /// The program that runs `id` with `host` asked for: the native host where it is built and runs
+    /// the id (`ALE/<Game>-v5` with AtariEnv's own arguments); `.native` where it cannot is an error.
+    static func atariProgram(id: String, host: AtariHost, makeArguments: [String: Any]) throws -> GymnasiumHost.Program {
+        if host == .python { return .python }
+        let unsupported = makeArguments.keys.filter { !nativeAtariArguments.contains($0) }.sorted()
+        let reason: String? =
+            if !(id.hasPrefix("ALE/") && id.hasSuffix("-v5")) { "it runs ALE/<Game>-v5 ids" }
+            else if !unsupported.isEmpty { "it does not take \(unsupported.joined(separator: ", "))" }
+            else if BridgeLocation.nativeAtariHost == nil { "it is not built (scripts/setup.sh builds it)" }
+            else { nil }
+        if let reason {
+            if host == .native { throw BridgeError("\(id): --atari-host native cannot run it: \(reason)") }
+            return .python
+        }
+        return .nativeAtari(BridgeLocation.nativeAtariHost!)
+    }
 
     /// Environment `i`'s episode frame number after the last call (emulator frames for Atari,
     /// steps otherwise).

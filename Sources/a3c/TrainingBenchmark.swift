@@ -73,6 +73,11 @@ struct TrainingBenchmark {
         var rawEnvStepsPerSecond: Double?
         var gymnasiumAloneStepsPerSecond: Double?
         var bridgeAloneStepsPerSecond: Double
+        /// Atari with the native host built: it alone, and training through the Python host instead.
+        var nativeHostStepsPerSecond: Double?
+        var nativeHostToRawEnv: Double?
+        var pythonHostAgentStepsPerSecond: Double?
+        var nativeToPythonHostTraining: Double?
         var networkAloneStepsPerSecond: Double
         var ceilingStepsPerSecond: Double?
         var trainerToCeiling: Double?
@@ -97,6 +102,10 @@ struct TrainingBenchmark {
             case defaultToOneEnvPerWorker = "default_to_one_env_per_worker_ratio"
             case gymnasiumAloneStepsPerSecond = "gymnasium_alone_steps_per_second"
             case bridgeAloneStepsPerSecond = "bridge_alone_steps_per_second"
+            case nativeHostStepsPerSecond = "native_host_steps_per_second"
+            case nativeHostToRawEnv = "native_host_to_raw_env_ratio"
+            case pythonHostAgentStepsPerSecond = "python_host_agent_steps_per_second"
+            case nativeToPythonHostTraining = "native_to_python_host_training_ratio"
             case networkAloneStepsPerSecond = "network_alone_steps_per_second"
             case ceilingStepsPerSecond = "ceiling_steps_per_second"
             case trainerToCeiling = "trainer_to_ceiling_ratio"
@@ -121,7 +130,13 @@ struct TrainingBenchmark {
 
         let raw = gymnasiumAlone(raw: true)
         let gymnasium = gymnasiumAlone(raw: false)
-        let bridge = try bridgeAlone(config: config)
+        // Atari: the bridge's Python host, then the native host where it is built (training uses it).
+        let native = EnvironmentFamily.of(environmentID) == .atari && BridgeLocation.nativeAtariHost != nil
+        var pythonHost = config, nativeHost = config
+        pythonHost.atariHost = .python
+        nativeHost.atariHost = .native
+        let bridge = try bridgeAlone(config: pythonHost)
+        let nativeAlone = native ? try bridgeAlone(config: nativeHost) : nil
         let network = try networkAlone(config: config)
         // Per agent step, the cores spend 1/raw seconds emulating and 1/network seconds on the network.
         let ceiling = raw.map { 1 / (1 / $0 + 1 / network) }
@@ -129,6 +144,7 @@ struct TrainingBenchmark {
         single.envsPerWorker = 1
         let oneEnvironment = try trainerSpeed(config: single)
         let trainer = try trainerSpeed(config: config)
+        let pythonTrainer = native ? try trainerSpeed(config: pythonHost) : nil
         var compared: (config: TrainingConfig, network: Double, trainer: Double)?
         if let comparedNetwork {
             let other = TrainingConfig.defaults(for: environmentID, network: comparedNetwork)
@@ -147,6 +163,10 @@ struct TrainingBenchmark {
             framesPerSecond: trainer * Double(frameSkip), trainSeconds: trainSeconds,
             trainerToRawEnv: raw.map { trainer / $0 }, trainerToGymnasium: gymnasium.map { trainer / $0 },
             trainerToBridge: trainer / bridge, defaultToOneEnvPerWorker: trainer / oneEnvironment)
+        summary.nativeHostStepsPerSecond = nativeAlone
+        summary.nativeHostToRawEnv = nativeAlone.flatMap { n in raw.map { n / $0 } }
+        summary.pythonHostAgentStepsPerSecond = pythonTrainer
+        summary.nativeToPythonHostTraining = pythonTrainer.map { trainer / $0 }
         if let compared {
             summary.compared = ComparedNetwork(
                 network: compared.config.network.rawValue, envsPerWorker: compared.config.envsPerWorker, tMax: compared.config.tMax,
@@ -175,13 +195,19 @@ struct TrainingBenchmark {
             row(EnvironmentFamily.of(environmentID) == .atari ? "the emulator alone: frame skip 4, max of the last two screens (the limit)" : "the environment alone (the limit)", raw)
         }
         if let gymnasium { row("Gymnasium alone in Python, the same preprocessing, random actions", gymnasium) }
-        row("the bridge alone (Swift driving \(config.envsPerWorker) environments per host), random actions", bridge)
+        row("the bridge alone (Swift driving \(config.envsPerWorker) environments per host\(native ? " in Python" : "")), random actions", bridge)
+        if let nativeAlone {
+            row("the native host alone (Swift driving \(config.envsPerWorker) games per host, ALE in C++), random actions", nativeAlone)
+        }
         row("the network alone: acting and learning for \(config.envsPerWorker) environments per worker on stored frames", network)
         if let ceiling {
             row("the ceiling: the emulator and the network sharing the cores, nothing else", ceiling)
         }
         let algorithm = config.algorithm.rawValue.uppercased()
         row("\(algorithm) training, 1 environment per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", oneEnvironment)
+        if let pythonTrainer {
+            row("\(algorithm) training, defaults but the Python host (\(formatNumber(trainSeconds, decimals: 0)) s)", pythonTrainer)
+        }
         row("\(algorithm) training, defaults: \(config.envsPerWorker) environments per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", trainer, bold: true)
         let defaultNetwork = "\(config.network.rawValue) network"
         if let compared {
@@ -211,6 +237,8 @@ struct TrainingBenchmark {
             print("Rows above the \(compared.config.network.rawValue) network's are the \(defaultNetwork)'s; each \"trainer / this\" is its own network's trainer.")
         }
         if let raw { print("Training runs at \(formatNumber(trainer / raw)) of the emulator's speed alone.") }
+        if let nativeAlone, let raw { print("The native host alone runs at \(formatNumber(nativeAlone / raw)) of the emulator's speed alone.") }
+        if let pythonTrainer { print("Training with the native host is \(formatNumber(trainer / pythonTrainer))x training with the Python host.") }
         if let ceiling { print("Training runs at \(formatNumber(trainer / ceiling)) of this machine's ceiling.") }
         print("The default is \(formatNumber(trainer / oneEnvironment))x one environment per worker.")
         if let compared {

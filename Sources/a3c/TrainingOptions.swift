@@ -88,6 +88,7 @@ struct EnvironmentSetupOptions: ConfigOptionGroup {
     @Option(\.frameSkip) var frameSkip: ConfigArgument?
     @Option(\.noopMax) var noopMax: ConfigArgument?
     @Option(\.stickyActions) var stickyActions: ConfigArgument?
+    @Option(\.atariHost) var atariHost: ConfigArgument?
     @Flag(\.clipRewards) var clipRewards: Bool?
     @Flag(\.subtractBackground) var subtractBackground: Bool?
     @Flag(\.episodicLife) var episodicLife: Bool?

@@ -378,6 +378,13 @@ extension BridgeTrainingTests {
         #expect(raw > 100)
         #expect(abs((json["trainer_to_raw_env_ratio"] as? Double ?? 0) - agent / raw) < 1e-9)
         #expect((json["one_env_per_worker_agent_steps_per_second"] as? Double ?? 0) > 100)
+        // scripts/setup.sh builds the native Atari host: it alone, and training through Python instead.
+        let native = try #require(json["native_host_steps_per_second"] as? Double)
+        #expect(native > 100)
+        #expect(abs((json["native_host_to_raw_env_ratio"] as? Double ?? 0) - native / raw) < 1e-9)
+        let python = try #require(json["python_host_agent_steps_per_second"] as? Double)
+        #expect(abs((json["native_to_python_host_training_ratio"] as? Double ?? 0) - agent / python) < 1e-9)
+        #expect(result.standardOutput.contains("the native host alone"))
     }
 }
 
