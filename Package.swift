@@ -21,8 +21,9 @@ let package = Package(
     targets: [
         // OpenBLAS and oneDNN's sgemm, from Debian (libopenblas-dev, libdnnl-dev).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        // Element-wise kernels over whole parameter buffers (optimizers, norms), AVX-512/AVX2 chosen at run time.
-        .target(name: "CKernels"),
+        // Element-wise kernels over whole parameter buffers (optimizers, norms), AVX-512/AVX2 chosen at run time,
+        // and bf16 matrix products through oneDNN's matmul (libdnnl-dev).
+        .target(name: "CKernels", linkerSettings: [.linkedLibrary("dnnl")]),
         // Open MPI's calls for distributed training, loaded at run time (dlopen): no MPI needed to build or to train on one machine.
         .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
         // Seedable, fast random numbers shared by the engine, the environments and the workers.
@@ -57,7 +58,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Atomics", package: "swift-atomics"),
             ]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CKernels"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ActorCriticTests", dependencies: ["ActorCritic", "NeuralNet", "Environments"]),
         .testTarget(name: "RunArtifactsTests", dependencies: ["RunArtifacts", "ActorCritic", "NeuralNet"]),

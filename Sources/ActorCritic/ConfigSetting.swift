@@ -133,6 +133,7 @@ extension Gaussian.Form: ConfigValue {}
 extension Algorithm: ConfigValue {}
 extension LearningRateSchedule: ConfigValue {}
 extension AtariHost: ConfigValue {}
+extension PrecisionSetting: ConfigValue {}
 
 /// A config-file key built at run time from the settings table.
 public struct ConfigKey: CodingKey, Sendable {

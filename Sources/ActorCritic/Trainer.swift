@@ -217,8 +217,10 @@ public final class Trainer: Sendable {
             }
         var threads: [Thread] = []
         for index in firstWorker..<(firstWorker + localWorkers) {
+            let precision = config.precision.resolved
             let thread = Thread {
                 Subnormals.flushToZeroOnThisThread()
+                Gemm.setPrecisionOnThisThread(precision)
                 do {
                     let worker = try Worker(index: index, hub: hub)
                     try worker.run()

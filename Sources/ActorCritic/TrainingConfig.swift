@@ -120,6 +120,8 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// Times each worker may replace an environment host that died or hung (the rollout in flight
     /// is dropped, its games start afresh); one more failure stops the run.
     public var maxHostRestarts = 3
+    /// What the network's matrix products take as inputs.
+    public var precision = PrecisionSetting.auto
 
     /// The defaults, tuned for CartPole (`defaults(for:)` gives the picture set-up for Atari and ViZDoom).
     public init() {}
@@ -421,6 +423,9 @@ extension TrainingConfig {
             throw ConfigurationError("--eval-every must be at least one rollout (\(shape) = \(rollout) steps), got \(evalEvery)")
         }
         try validateEnvironmentFit()
+        if precision == .bf16 && !Precision.bf16Available {
+            throw ConfigurationError("--precision bf16 needs a CPU with AVX512-BF16 or AMX; this one has neither (use fp32)")
+        }
         let ppoOnly: [AnyKeyPath] = [
             \TrainingConfig.epochs, \TrainingConfig.minibatches, \TrainingConfig.clipRange, \TrainingConfig.clipRangeSchedule,
             \TrainingConfig.clipValueLoss, \TrainingConfig.normalizeAdvantages, \TrainingConfig.targetKL,

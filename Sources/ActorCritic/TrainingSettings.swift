@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// An update rule with a way of sharing its updates (`updateRule`, `sharing`).
 public enum Algorithm: String, Sendable, CaseIterable, Codable {
     /// Asynchronous: each worker applies Hogwild updates to the shared parameters after each of its rollouts.
@@ -8,6 +10,18 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
     /// Proximal policy optimisation: all workers in lock-step, `epochs` passes of `minibatches`
     /// synchronous updates over each rollout, the clipped surrogate objective.
     case ppo
+}
+
+/// What the network's matrix products take as inputs (see `Precision`).
+public enum PrecisionSetting: String, Sendable, CaseIterable, Codable {
+    /// fp32 for now: bf16's effect on learning (Pong, Breakout against fp32) is not yet measured.
+    case auto
+    case fp32
+    /// bf16 inputs with fp32 accumulation; needs AVX512-BF16 or AMX.
+    case bf16
+
+    /// The precision the workers use.
+    public var resolved: Precision { self == .bf16 ? .bf16 : .fp32 }
 }
 
 /// How the learning rate moves over the step budget.
@@ -173,6 +187,9 @@ extension TrainingConfig {
         .init(ConfigSetting(
             \.rewardScale, "reward-scale", "Multiply rewards by this for learning (after clipping, if on); scores stay real.",
             check: .positive)),
+        .init(ConfigSetting(
+            \.precision, "precision",
+            "Matrix products' inputs: fp32, bf16 (rounded to bf16, accumulated in fp32; CPUs with AVX512-BF16 or AMX) or auto (fp32 until bf16's effect on learning is measured). Parameters, gradients and optimizer state stay fp32.")),
         .init(ConfigSetting(
             \.maxHostRestarts, "max-host-restarts",
             "Times each worker may replace an environment host that died or hung before the run stops.",

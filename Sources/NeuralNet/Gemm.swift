@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CBLAS
+import CKernels
 
 /// Which library multiplies matrices. Both come from Debian; `a3c bench` measures them side by side.
 public enum GemmBackend: String, Sendable, CaseIterable {
@@ -41,6 +42,14 @@ public enum Gemm {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if a3c_thread_precision() == 1 && min(m, n, k) >= Precision.bf16MinimumSide {
+            a3c_omp_single_thread()
+            if a3c_gemm_bf16(
+                transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == 0
+            {
+                return
+            }
+        }
         switch taskBackend ?? backend {
         case .oneDNN:
             a3c_omp_single_thread()
@@ -53,6 +62,48 @@ public enum Gemm {
                 CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         }
+    }
+}
+
+/// What matrix products take as inputs. Accumulation, parameters, gradients and optimizer state
+/// stay fp32 either way.
+public enum Precision: String, Sendable, CaseIterable, Codable {
+    /// fp32 inputs (every product as it always was).
+    case fp32
+    /// Inputs rounded to bf16 (nearest even), products accumulated in fp32, through oneDNN's
+    /// matmul; skinny products (a side under `bf16MinimumSide`) stay fp32, where bf16 is no faster.
+    case bf16
+
+    /// Products with a side shorter than this stay fp32 under bf16 (acting on 8 rows was slower in
+    /// bf16 than in fp32 here).
+    public static let bf16MinimumSide = 16
+
+    /// Whether this CPU has bf16 arithmetic (AVX512-BF16 or AMX-BF16).
+    public static let bf16Available: Bool = a3c_cpu_has_bf16() != 0
+
+    /// oneDNN's name for its bf16 kernels once a bf16 product has run ("brg:avx512_core_bf16"), else nil.
+    public static var bf16Implementation: String? {
+        let name = String(cString: a3c_bf16_implementation())
+        return name.isEmpty ? nil : name
+    }
+}
+
+extension Gemm {
+    /// The calling thread's precision for every product it runs from now on (threads start fp32).
+    public static func setPrecisionOnThisThread(_ precision: Precision) {
+        a3c_set_thread_precision(precision == .bf16 ? 1 : 0)
+    }
+
+    /// The calling thread's precision.
+    public static var precisionOnThisThread: Precision { a3c_thread_precision() == 1 ? .bf16 : .fp32 }
+
+    /// Runs `body` with `precision` on this thread, then restores the one before (synchronous, so
+    /// no other task runs on the thread meanwhile).
+    public static func withPrecision<T>(_ precision: Precision, _ body: () throws -> T) rethrows -> T {
+        let before = precisionOnThisThread
+        setPrecisionOnThisThread(precision)
+        defer { setPrecisionOnThisThread(before) }
+        return try body()
     }
 }
 

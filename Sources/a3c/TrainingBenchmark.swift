@@ -65,6 +65,15 @@ struct TrainingBenchmark {
         }
     }
 
+    /// The network alone at one precision.
+    struct NetworkSpeed: Codable {
+        var total: Double
+        var acting: Double
+        var learning: Double
+        /// oneDNN's bf16 kernels, for bf16.
+        var implementation: String?
+    }
+
     struct Summary: Codable {
         var env: String
         var workers: Int
@@ -79,6 +88,8 @@ struct TrainingBenchmark {
         var pythonHostAgentStepsPerSecond: Double?
         var nativeToPythonHostTraining: Double?
         var networkAloneStepsPerSecond: Double
+        /// The network alone per precision, whole and in its acting and learning parts ("fp32", "bf16").
+        var networkStepsPerSecond: [String: NetworkSpeed]?
         var ceilingStepsPerSecond: Double?
         var trainerToCeiling: Double?
         var agentStepsPerSecond: Double
@@ -107,6 +118,7 @@ struct TrainingBenchmark {
             case pythonHostAgentStepsPerSecond = "python_host_agent_steps_per_second"
             case nativeToPythonHostTraining = "native_to_python_host_training_ratio"
             case networkAloneStepsPerSecond = "network_alone_steps_per_second"
+            case networkStepsPerSecond = "network_steps_per_second"
             case ceilingStepsPerSecond = "ceiling_steps_per_second"
             case trainerToCeiling = "trainer_to_ceiling_ratio"
             case agentStepsPerSecond = "agent_steps_per_second"
@@ -137,7 +149,14 @@ struct TrainingBenchmark {
         nativeHost.atariHost = .native
         let bridge = try bridgeAlone(config: pythonHost)
         let nativeAlone = native ? try bridgeAlone(config: nativeHost) : nil
-        let network = try networkAlone(config: config)
+        let speeds = try networkSpeeds(config: config, precision: .fp32)
+        let network = speeds.total
+        var networkSpeedsByPrecision = ["fp32": NetworkSpeed(total: speeds.total, acting: speeds.acting, learning: speeds.learning)]
+        if Precision.bf16Available {
+            let bf16 = try networkSpeeds(config: config, precision: .bf16)
+            networkSpeedsByPrecision["bf16"] = NetworkSpeed(
+                total: bf16.total, acting: bf16.acting, learning: bf16.learning, implementation: Precision.bf16Implementation)
+        }
         // Per agent step, the cores spend 1/raw seconds emulating and 1/network seconds on the network.
         let ceiling = raw.map { 1 / (1 / $0 + 1 / network) }
         var single = config
@@ -164,6 +183,7 @@ struct TrainingBenchmark {
             trainerToRawEnv: raw.map { trainer / $0 }, trainerToGymnasium: gymnasium.map { trainer / $0 },
             trainerToBridge: trainer / bridge, defaultToOneEnvPerWorker: trainer / oneEnvironment)
         summary.nativeHostStepsPerSecond = nativeAlone
+        summary.networkStepsPerSecond = networkSpeedsByPrecision
         summary.nativeHostToRawEnv = nativeAlone.flatMap { n in raw.map { n / $0 } }
         summary.pythonHostAgentStepsPerSecond = pythonTrainer
         summary.nativeToPythonHostTraining = pythonTrainer.map { trainer / $0 }
@@ -200,6 +220,13 @@ struct TrainingBenchmark {
             row("the native host alone (Swift driving \(config.envsPerWorker) games per host, ALE in C++), random actions", nativeAlone)
         }
         row("the network alone: acting and learning for \(config.envsPerWorker) environments per worker on stored frames", network)
+        for name in ["fp32", "bf16"] {
+            guard let speed = networkSpeedsByPrecision[name] else { continue }
+            let kernels = speed.implementation.map { ", oneDNN \($0)" } ?? ""
+            row("  \(name) products\(kernels): the network alone", speed.total)
+            row("  \(name) products: acting only (the forward passes)", speed.acting)
+            row("  \(name) products: learning only (backward, clipping, optimizer)", speed.learning)
+        }
         if let ceiling {
             row("the ceiling: the emulator and the network sharing the cores, nothing else", ceiling)
         }
@@ -280,14 +307,24 @@ struct TrainingBenchmark {
     /// Agent steps per second of what a worker computes per rollout without its environments, on all
     /// workers at once: copying the parameters, t_max batched forward passes and the bootstrap one,
     /// the backward pass, clipping and the optimizer (at learning rate 0, so the numbers stay put).
-    private func networkAlone(config: TrainingConfig) throws -> Double {
+    private func networkAlone(config: TrainingConfig, precision: Precision = .fp32) throws -> Double {
+        try networkSpeeds(config: config, precision: precision).total
+    }
+
+    /// `networkAlone`, and the rates of its acting part (the forward passes) and its learning part
+    /// (backward, clipping, optimizer) each on its own, in agent steps per second of their time.
+    private func networkSpeeds(config: TrainingConfig, precision: Precision) throws -> (total: Double, acting: Double, learning: Double) {
         let model = try Trainer(config: config).model
         let n = config.envsPerWorker, tMax = config.tMax
         let seconds = environmentSeconds
         let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: workers)
         counts.initialize(repeating: 0)
         defer { counts.deallocate() }
+        let parts = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * workers)
+        parts.initialize(repeating: 0)
+        defer { parts.deallocate() }
         nonisolated(unsafe) let sharedCounts = counts
+        nonisolated(unsafe) let sharedParts = parts
         let start = DispatchGroup(), done = DispatchGroup()
         let go = DispatchSemaphore(value: 0)
         for worker in 0..<workers {
@@ -295,6 +332,7 @@ struct TrainingBenchmark {
             done.enter()
             let thread = Thread {
                 Subnormals.flushToZeroOnThisThread()
+                Gemm.setPrecisionOnThisThread(precision)
                 let network = Network(spec: model.network, maxBatch: (tMax + 1) * n, sequenceStride: n)
                 let shared = FloatBuffer(count: model.parameterCount), local = FloatBuffer(count: model.parameterCount)
                 let gradient = FloatBuffer(count: model.parameterCount)
@@ -305,14 +343,21 @@ struct TrainingBenchmark {
                 for i in 0..<(tMax * n * model.network.outputShape.count) {
                     network.outputGradient(row: 0)[i] = Float(rng.uniform(-0.1, 0.1))
                 }
+                var acting = 0.0, learning = 0.0
                 func rollout() {
+                    let begin = ContinuousClock.now
                     local.copy(from: shared)
                     for t in 0...tMax { network.forward(parameters: local.pointer, first: t * n, count: n) }
+                    let middle = ContinuousClock.now
                     network.backward(parameters: local.pointer, gradient: gradient.pointer, count: tMax * n)
                     _ = GradientClipping.clipGlobalNorm(gradient.pointer, count: gradient.count, maxNorm: config.maxGradNorm)
                     optimizer.apply(gradient: gradient.pointer, to: shared.pointer, learningRate: 0)
+                    acting += (middle - begin).seconds
+                    learning += (ContinuousClock.now - middle).seconds
                 }
                 rollout()
+                acting = 0
+                learning = 0
                 start.leave()
                 go.wait()
                 let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
@@ -322,6 +367,8 @@ struct TrainingBenchmark {
                     steps += tMax * n
                 }
                 sharedCounts[worker] = steps
+                sharedParts[2 * worker] = acting
+                sharedParts[2 * worker + 1] = learning
                 done.leave()
             }
             thread.stackSize = 1 << 22
@@ -332,7 +379,11 @@ struct TrainingBenchmark {
         for _ in 0..<workers { go.signal() }
         done.wait()
         let elapsed = (ContinuousClock.now - begin).seconds
-        return Double(counts.reduce(0, +)) / elapsed
+        let steps = Double(counts.reduce(0, +))
+        // Each part as if all workers did only it: the steps over the workers' mean time in it.
+        let acting = (0..<workers).reduce(0.0) { $0 + parts[2 * $1] } / Double(workers)
+        let learning = (0..<workers).reduce(0.0) { $0 + parts[2 * $1 + 1] } / Double(workers)
+        return (steps / elapsed, steps / max(acting, 1e-9), steps / max(learning, 1e-9))
     }
 
     /// One thread per worker, each with its own environment, random actions.

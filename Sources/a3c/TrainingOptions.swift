@@ -158,6 +158,7 @@ struct NetworkOptions: ConfigOptionGroup {
     @Option(\.trunk) var trunk: ConfigArgument?
     @Option(\.std) var std: ConfigArgument?
     @Option(\.initialStd) var initialStd: ConfigArgument?
+    @Option(\.precision) var precision: ConfigArgument?
 
     func applyFlags(to c: inout TrainingConfig) {
         c.set(\.lstmFirst, lstmFirst)

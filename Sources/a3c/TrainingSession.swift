@@ -72,7 +72,8 @@ struct TrainingSession {
                     + "seed \(config.seed), target \(trainer.targetReturn.map { formatNumber($0) } ?? "none"), "
                     + "budget \(formatCount(config.totalSteps)) steps"
                     + (resuming ? ", from step \(formatCount(trainer.progress.steps))" : "")
-                    + (trainer.environmentHost.map { ", games stepped by \($0)" } ?? ""))
+                    + (trainer.environmentHost.map { ", games stepped by \($0)" } ?? "")
+                    + (config.precision.resolved == .bf16 ? ", matrix products in bf16" : ""))
             if cut > 0 {
                 progress.message("a3c: metrics.csv cut back to the checkpoint's step: \(cut) later row\(cut == 1 ? "" : "s") dropped")
             }

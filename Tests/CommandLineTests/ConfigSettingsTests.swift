@@ -17,7 +17,7 @@ struct ConfigSettingsTests {
             "max-grad-norm": "20", "gae-lambda": "0.95", "optimizer": "adam", "rmsprop-alpha": "0.9",
             "rmsprop-epsilon": "0.01", "adam-epsilon": "0.000001", "target-return": "100000", "network": "mlp-lstm",
             "hidden": "16,8", "activation": "relu", "picture-activation": "elu", "trunk": "separate", "std": "parameter", "initial-std": "0.5", "lstm-size": "32", "lstm-first": "true", "frame-size": "100x160", "frame-stack": "2", "frame-skip": "2",
-            "noop-max": "10", "sticky-actions": "0.25", "atari-host": "python", "clip-rewards": "false", "subtract-background": "true", "episodic-life": "false",
+            "noop-max": "10", "sticky-actions": "0.25", "atari-host": "python", "precision": "fp32", "clip-rewards": "false", "subtract-background": "true", "episodic-life": "false",
             "fire-reset": "false", "crop": "1,2,3,4", "algo": "ppo", "epochs": "2", "minibatches": "2", "clip-range": "0.2",
             "clip-range-schedule": "linear", "clip-value-loss": "false", "normalize-advantages": "false", "target-kl": "0.02", "envs-per-worker": "2", "lr-schedule": "constant",
             "reward-scale": "0.5", "normalize-observations": "true", "normalize-rewards": "true", "max-host-restarts": "7", "eval-every": "50", "eval-episodes": "3", "eval-greedy": "true",

@@ -33,6 +33,26 @@ void a3c_elu_backward(const float *x, const float *y, const float *grad, float *
 /// Which instruction set the kernels use: "avx512", "avx2" or "portable".
 const char *a3c_kernels_isa(void);
 
+/// The calling thread's precision for matrix products: 0 fp32 (the default), 1 bf16 inputs.
+void a3c_set_thread_precision(int precision);
+int a3c_thread_precision(void);
+
+/// Whether the CPU has bf16 arithmetic (AVX512-BF16 or AMX-BF16).
+int a3c_cpu_has_bf16(void);
+
+/// C = alpha * op(A) * op(B) + beta * C, row-major as cblas_sgemm, with A and B rounded to bf16
+/// (to nearest even) and products accumulated in fp32, through oneDNN's matmul on the calling
+/// thread. Returns 0, or -1 when oneDNN cannot run it (C is then untouched).
+int a3c_gemm_bf16(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
+                  const float *b, long ldb, float beta, float *c, long ldc);
+
+/// oneDNN's name for the implementation of the last bf16 product built, e.g. "brg:avx512_core_bf16".
+const char *a3c_bf16_implementation(void);
+
+/// fp32 to bf16 (nearest even) and back, element-wise.
+void a3c_to_bf16(const float *source, unsigned short *target, long count);
+void a3c_from_bf16(const unsigned short *source, float *target, long count);
+
 #endif
 
 /// Makes the calling thread treat subnormal floats as zero and flush subnormal results to zero.
