@@ -113,7 +113,7 @@ public struct EnvironmentFamily: Sendable, Equatable {
         spec: { id, options in EnvironmentFamily.gymnasiumSpec(id, options: options) })
 
     /// `id` without the `gym:` that forces the bridge.
-    static func gymnasiumName(_ id: String) -> String { id.hasPrefix("gym:") ? String(id.dropFirst(4)) : id }
+    public static func gymnasiumName(_ id: String) -> String { id.hasPrefix("gym:") ? String(id.dropFirst(4)) : id }
 
     /// A bridged id's spec: its screen, when it has one, as grey stacked frames with rewards
     /// clipped as Atari's are; vector observations are never clipped.

@@ -34,7 +34,7 @@ struct EnvsCommand: ParsableCommand {
         }
         guard all || !ids.isEmpty else { return }
         if let missing = BridgeLocation.missingPart { throw ValidationError(missing) }
-        try describeBridged(ids: ids.map { $0.replacingOccurrences(of: "gym:", with: "") })
+        try describeBridged(ids: ids.map(EnvironmentFamily.gymnasiumName))
     }
 
     /// Makes each id (or, with none, every registered id but the Atari games) in the bridge's

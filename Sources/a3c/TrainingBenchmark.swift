@@ -32,6 +32,9 @@ struct TrainingBenchmark {
         var epochs: Int
         var agentStepsPerSecond: Double
         var toDefaultAlgorithm: Double
+        /// Its training through the Python host (Atari with the native host built), and in bf16.
+        var pythonHostAgentStepsPerSecond: Double?
+        var bf16AgentStepsPerSecond: Double?
 
         enum CodingKeys: String, CodingKey {
             case algorithm, epochs
@@ -39,6 +42,8 @@ struct TrainingBenchmark {
             case tMax = "t_max"
             case agentStepsPerSecond = "agent_steps_per_second"
             case toDefaultAlgorithm = "to_default_algorithm_ratio"
+            case pythonHostAgentStepsPerSecond = "python_host_agent_steps_per_second"
+            case bf16AgentStepsPerSecond = "bf16_agent_steps_per_second"
         }
     }
 
@@ -87,6 +92,8 @@ struct TrainingBenchmark {
         var nativeHostToRawEnv: Double?
         var pythonHostAgentStepsPerSecond: Double?
         var nativeToPythonHostTraining: Double?
+        /// Training with bf16 products, where the CPU has them.
+        var bf16AgentStepsPerSecond: Double?
         var networkAloneStepsPerSecond: Double
         /// The network alone per precision, whole and in its acting and learning parts ("fp32", "bf16").
         var networkStepsPerSecond: [String: NetworkSpeed]?
@@ -117,6 +124,7 @@ struct TrainingBenchmark {
             case nativeHostToRawEnv = "native_host_to_raw_env_ratio"
             case pythonHostAgentStepsPerSecond = "python_host_agent_steps_per_second"
             case nativeToPythonHostTraining = "native_to_python_host_training_ratio"
+            case bf16AgentStepsPerSecond = "bf16_agent_steps_per_second"
             case networkAloneStepsPerSecond = "network_alone_steps_per_second"
             case networkStepsPerSecond = "network_steps_per_second"
             case ceilingStepsPerSecond = "ceiling_steps_per_second"
@@ -164,6 +172,9 @@ struct TrainingBenchmark {
         let oneEnvironment = try trainerSpeed(config: single)
         let trainer = try trainerSpeed(config: config)
         let pythonTrainer = native ? try trainerSpeed(config: pythonHost) : nil
+        var bf16Config = config
+        bf16Config.precision = .bf16
+        let bf16Trainer = Precision.bf16Available ? try trainerSpeed(config: bf16Config) : nil
         var compared: (config: TrainingConfig, network: Double, trainer: Double)?
         if let comparedNetwork {
             let other = TrainingConfig.defaults(for: environmentID, network: comparedNetwork)
@@ -172,7 +183,13 @@ struct TrainingBenchmark {
         let comparedCeiling = compared.flatMap { c in raw.map { 1 / (1 / $0 + 1 / c.network) } }
         let otherAlgorithm = try comparedAlgorithm.map { algorithm in
             let other = TrainingConfig.defaults(for: environmentID, network: nil, algorithm: algorithm)
-            return (config: other, trainer: try trainerSpeed(config: other))
+            var python = other, bf16 = other
+            python.atariHost = .python
+            bf16.precision = .bf16
+            return (
+                config: other, trainer: try trainerSpeed(config: other),
+                python: native ? try trainerSpeed(config: python) : nil,
+                bf16: Precision.bf16Available ? try trainerSpeed(config: bf16) : nil)
         }
         var summary = Summary(
             env: environmentID, workers: workers, machine: MachineDescription.current, envsPerWorker: config.envsPerWorker,
@@ -187,6 +204,7 @@ struct TrainingBenchmark {
         summary.nativeHostToRawEnv = nativeAlone.flatMap { n in raw.map { n / $0 } }
         summary.pythonHostAgentStepsPerSecond = pythonTrainer
         summary.nativeToPythonHostTraining = pythonTrainer.map { trainer / $0 }
+        summary.bf16AgentStepsPerSecond = bf16Trainer
         if let compared {
             summary.compared = ComparedNetwork(
                 network: compared.config.network.rawValue, envsPerWorker: compared.config.envsPerWorker, tMax: compared.config.tMax,
@@ -200,7 +218,8 @@ struct TrainingBenchmark {
             summary.comparedAlgorithm = ComparedAlgorithm(
                 algorithm: c.algorithm.rawValue, envsPerWorker: c.envsPerWorker, tMax: c.tMax,
                 epochs: c.algorithm == .ppo ? c.epochs : 1, agentStepsPerSecond: otherAlgorithm.trainer,
-                toDefaultAlgorithm: otherAlgorithm.trainer / trainer)
+                toDefaultAlgorithm: otherAlgorithm.trainer / trainer, pythonHostAgentStepsPerSecond: otherAlgorithm.python,
+                bf16AgentStepsPerSecond: otherAlgorithm.bf16)
         }
 
         func row(_ what: String, _ rate: Double, bold: Bool = false, trainer: Double = trainer) {
@@ -236,6 +255,9 @@ struct TrainingBenchmark {
             row("\(algorithm) training, defaults but the Python host (\(formatNumber(trainSeconds, decimals: 0)) s)", pythonTrainer)
         }
         row("\(algorithm) training, defaults: \(config.envsPerWorker) environments per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", trainer, bold: true)
+        if let bf16Trainer {
+            row("\(algorithm) training, defaults with bf16 products (\(formatNumber(trainSeconds, decimals: 0)) s)", bf16Trainer)
+        }
         let defaultNetwork = "\(config.network.rawValue) network"
         if let compared {
             let name = "\(compared.config.network.rawValue) network", n = compared.config.envsPerWorker
@@ -253,6 +275,13 @@ struct TrainingBenchmark {
             row(
                 "\(c.algorithm.rawValue.uppercased()) training, its defaults: \(setUp) (\(formatNumber(trainSeconds, decimals: 0)) s)",
                 otherAlgorithm.trainer, bold: true, trainer: otherAlgorithm.trainer)
+            let name = c.algorithm.rawValue.uppercased()
+            if let python = otherAlgorithm.python {
+                row("\(name) training, its defaults but the Python host", python, trainer: otherAlgorithm.trainer)
+            }
+            if let bf16 = otherAlgorithm.bf16 {
+                row("\(name) training, its defaults with bf16 products", bf16, trainer: otherAlgorithm.trainer)
+            }
         }
         print()
         if let otherAlgorithm {
@@ -266,6 +295,12 @@ struct TrainingBenchmark {
         if let raw { print("Training runs at \(formatNumber(trainer / raw)) of the emulator's speed alone.") }
         if let nativeAlone, let raw { print("The native host alone runs at \(formatNumber(nativeAlone / raw)) of the emulator's speed alone.") }
         if let pythonTrainer { print("Training with the native host is \(formatNumber(trainer / pythonTrainer))x training with the Python host.") }
+        if let bf16Trainer { print("Training with bf16 products is \(formatNumber(bf16Trainer / trainer))x training in fp32.") }
+        if let other = otherAlgorithm, let python = other.python, let bf16 = other.bf16 {
+            print(
+                "\(other.config.algorithm.rawValue.uppercased()) with the native host and bf16 products trains at "
+                    + "\(formatNumber(bf16 / python))x its speed with the Python host in fp32.")
+        }
         if let ceiling { print("Training runs at \(formatNumber(trainer / ceiling)) of this machine's ceiling.") }
         print("The default is \(formatNumber(trainer / oneEnvironment))x one environment per worker.")
         if let compared {
@@ -284,7 +319,7 @@ struct TrainingBenchmark {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BridgeLocation.python)
         let script = URL(fileURLWithPath: BridgeLocation.hostScript).deletingLastPathComponent().appendingPathComponent("env_speed.py")
-        process.arguments = [script.path, environmentID.replacingOccurrences(of: "gym:", with: ""), "--seconds", "\(environmentSeconds)", "--processes", "\(workers)"] + (raw ? ["--raw"] : [])
+        process.arguments = [script.path, EnvironmentFamily.gymnasiumName(environmentID), "--seconds", "\(environmentSeconds)", "--processes", "\(workers)"] + (raw ? ["--raw"] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -385,6 +385,13 @@ extension BridgeTrainingTests {
         let python = try #require(json["python_host_agent_steps_per_second"] as? Double)
         #expect(abs((json["native_to_python_host_training_ratio"] as? Double ?? 0) - agent / python) < 1e-9)
         #expect(result.standardOutput.contains("the native host alone"))
+        // The network alone per precision: fp32 always, bf16 where the CPU has it (with oneDNN's kernels).
+        let precisions = try #require(json["network_steps_per_second"] as? [String: [String: Any]])
+        #expect((precisions["fp32"]?["acting"] as? Double ?? 0) > 0 && (precisions["fp32"]?["learning"] as? Double ?? 0) > 0)
+        if let bf16 = precisions["bf16"] {
+            #expect((bf16["implementation"] as? String)?.isEmpty == false)
+            #expect((json["bf16_agent_steps_per_second"] as? Double ?? 0) > 100)
+        }
     }
 }
 
