@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build, run and test swift-a3c. Safe to run
 # again; does nothing when all is there.
-#   Debian packages: OpenBLAS and oneDNN (matrix products), zlib, librsvg2-bin (PNG plots),
+#   Debian packages: OpenBLAS and oneDNN (matrix products), zlib, librsvg2-bin (PNG plots), g++,
+#                    make and curl (the native Atari host),
 #                    ffmpeg (MP4 videos), Open MPI (distributed runs; a3c loads it only for them).
 #   .build/ale-host: the native Atari host (native/ale-host/build.sh), built once.
 #   .venv: the pinned Python packages of requirements.txt (Gymnasium, ale-py with its ROMs, ViZDoom,
@@ -9,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenblas-dev libdnnl-dev zlib1g-dev librsvg2-bin fonts-dejavu-core ffmpeg libopenmpi-dev openmpi-bin python3-venv)
+packages=(libopenblas-dev libdnnl-dev zlib1g-dev librsvg2-bin fonts-dejavu-core ffmpeg libopenmpi-dev openmpi-bin python3-venv g++ make curl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
