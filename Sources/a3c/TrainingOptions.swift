@@ -187,10 +187,10 @@ struct RunOptions: ParsableArguments {
     @Option(name: .long, help: "Continue the run in this directory from its latest checkpoint.")
     var resume: String?
 
-    @Option(name: .customLong("checkpoint-every"), help: "Write checkpoints/latest.safetensors every this many steps. (default: 100000)")
+    @Option(name: .customLong("checkpoint-every"), help: "Write checkpoints/latest.safetensors every this many steps.")
     var checkpointEvery = 100_000
 
-    @Option(name: .customLong("log-every"), help: "Seconds between update rows in metrics.csv and TensorBoard. (default: 1)")
+    @Option(name: .customLong("log-every"), help: "Seconds between update rows in metrics.csv and TensorBoard.")
     var logEvery = 1.0
 
     @Option(name: .customLong("summary-json"), help: "Also write the summary to this JSON file.")
