@@ -33,7 +33,8 @@ public struct AtariOptions: Sendable, Hashable, Codable {
 /// Which program steps Atari games. Both play the same games step for step (same seeds, screens,
 /// rewards, lives and episode ends); the native one has no Python between frames.
 public enum AtariHost: String, Sendable, Hashable, Codable, CaseIterable {
-    /// The native host where it is built (scripts/setup.sh builds it) and runs the id, else Python.
+    /// The host that trains faster: for now the Python host, which `a3c bench` measures ahead of
+    /// the native one (benchmarks/RESULTS.md); the native host is chosen by name.
     case auto
     /// `a3c-ale-host`: ALE's C++ library, built from the pinned ale-py source distribution.
     case native
