@@ -43,7 +43,39 @@ static inline uint16_t to_bf16(float value) {
     return (uint16_t)(bits >> 16);
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/// 32 floats per instruction with AVX512-BF16's converter (nearest even, as `to_bf16`).
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+static void to_bf16_avx512(const float *source, uint16_t *target, long count) {
+    long i = 0;
+    for (; i + 32 <= count; i += 32) {
+        __m512 low = _mm512_loadu_ps(source + i), high = _mm512_loadu_ps(source + i + 16);
+        __m512bh packed = _mm512_cvtne2ps_pbh(high, low);
+        _mm512_storeu_si512((void *)(target + i), (__m512i)packed);
+    }
+    for (; i < count; i++) target[i] = to_bf16(source[i]);
+}
+
+static int has_avx512bf16(void) {
+    static int known = -1;
+    if (known < 0) {
+        unsigned a = 0, b, c, d;
+        if (__get_cpuid_max(0, 0) >= 7) __cpuid_count(7, 1, a, b, c, d);
+        known = (a >> 5) & 1;
+    }
+    return known;
+}
+#endif
+
 void a3c_to_bf16(const float *source, unsigned short *target, long count) {
+#if defined(__x86_64__)
+    if (has_avx512bf16()) {
+        to_bf16_avx512(source, target, count);
+        return;
+    }
+#endif
     for (long i = 0; i < count; i++) target[i] = to_bf16(source[i]);
 }
 

@@ -108,6 +108,23 @@ struct BF16Tests {
         }
     }
 
+    /// Long arrays take the vector converter where the CPU has one: the same bits as rounding each
+    /// value to nearest even by hand, ties included.
+    @Test func longConversionsRoundAsEachValueAlone() {
+        var rng = Xoshiro256(seed: 9)
+        var values = (0..<1_003).map { _ in Float(rng.uniform(-1000, 1000)) }
+        for i in stride(from: 0, to: values.count, by: 7) {
+            values[i] = Float(bitPattern: (values[i].bitPattern & 0xFFFF_0000) | 0x8000)  // an exact tie
+        }
+        var half = [UInt16](repeating: 0, count: values.count)
+        a3c_to_bf16(values, &half, values.count)
+        for (value, got) in zip(values, half) {
+            let bits = value.bitPattern
+            let expected = UInt16((bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+            #expect(got == expected, "\(value)")
+        }
+    }
+
     @Test func roundingIsToNearestEven() {
         let values: [Float] = [1, 1 + 1.0 / 256, 1 + 1.0 / 128 + 1.0 / 256, 1 + 3.0 / 512, -2.5, .infinity]
         var half = [UInt16](repeating: 0, count: values.count), back = values
