@@ -48,9 +48,8 @@ struct BF16Tests {
         return (difference / max(norm, 1e-30)).squareRoot()
     }
 
-    @Test(arguments: networks.indices)
+    @Test(.enabled(if: Precision.bf16Available, "this CPU has no bf16 arithmetic"), arguments: networks.indices)
     func forwardAndBackwardAreFP32sWithinBF16Rounding(index: Int) throws {
-        try #require(Precision.bf16Available, "this CPU has no bf16 arithmetic")
         let (name, spec, batch, stride, tolerance) = Self.networks[index]
         let check = GradientCheck(spec: spec, batch: batch, seed: 31, sequenceStride: stride)
         let fp32 = Self.pass(check)
@@ -70,9 +69,10 @@ struct BF16Tests {
 
     /// A product with every transpose and non-trivial alpha, beta and leading dimensions against a
     /// double-precision reference of the bf16-rounded inputs: only the accumulation's rounding differs.
-    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    @Test(
+        .enabled(if: Precision.bf16Available, "this CPU has no bf16 arithmetic"),
+        arguments: [(false, false), (true, false), (false, true), (true, true)])
     func productsMatchTheRoundedInputsExactly(transposeA: Bool, transposeB: Bool) throws {
-        try #require(Precision.bf16Available, "this CPU has no bf16 arithmetic")
         let m = 37, n = 29, k = 45, lda = (transposeA ? m : k) + 3, ldb = (transposeB ? k : n) + 5, ldc = n + 2
         var rng = Xoshiro256(seed: 5)
         let a = (0..<((transposeA ? k : m) * lda)).map { _ in Float(rng.uniform(-1, 1)) }
