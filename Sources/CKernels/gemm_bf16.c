@@ -20,18 +20,37 @@ void a3c_set_thread_precision(int precision) { thread_precision = precision; }
 
 int a3c_thread_precision(void) { return thread_precision; }
 
-int a3c_cpu_has_bf16(void) {
+/// CPUID leaf 7's feature words: subleaf 1's EAX (bit 5: AVX512-BF16) and subleaf 0's EDX
+/// (bit 22: AMX-BF16), read once.
+static void cpu_features(unsigned *leaf7_1_eax, unsigned *leaf7_0_edx) {
+    static int known;
+    static unsigned eax, edx;
+    if (!known) {
 #if defined(__x86_64__)
-    unsigned a, b, c, d;
-    if (__get_cpuid_max(0, 0) < 7) return 0;
-    __cpuid_count(7, 1, a, b, c, d);
-    int avx512bf16 = (a >> 5) & 1;
-    __cpuid_count(7, 0, a, b, c, d);
-    int amxbf16 = (d >> 22) & 1;
-    return avx512bf16 || amxbf16;
-#else
-    return 0;
+        unsigned a, b, c, d;
+        if (__get_cpuid_max(0, 0) >= 7) {
+            __cpuid_count(7, 1, a, b, c, d);
+            eax = a;
+            __cpuid_count(7, 0, a, b, c, d);
+            edx = d;
+        }
 #endif
+        known = 1;
+    }
+    *leaf7_1_eax = eax;
+    *leaf7_0_edx = edx;
+}
+
+static int has_avx512bf16(void) {
+    unsigned eax, edx;
+    cpu_features(&eax, &edx);
+    return (eax >> 5) & 1;
+}
+
+int a3c_cpu_has_bf16(void) {
+    unsigned eax, edx;
+    cpu_features(&eax, &edx);
+    return ((eax >> 5) & 1) || ((edx >> 22) & 1);
 }
 
 /// fp32 to bf16, rounding to nearest even (NaN stays NaN).
@@ -58,15 +77,6 @@ static void to_bf16_avx512(const float *source, uint16_t *target, long count) {
     for (; i < count; i++) target[i] = to_bf16(source[i]);
 }
 
-static int has_avx512bf16(void) {
-    static int known = -1;
-    if (known < 0) {
-        unsigned a = 0, b, c, d;
-        if (__get_cpuid_max(0, 0) >= 7) __cpuid_count(7, 1, a, b, c, d);
-        known = (a >> 5) & 1;
-    }
-    return known;
-}
 #endif
 
 void a3c_to_bf16(const float *source, unsigned short *target, long count) {

@@ -413,10 +413,8 @@ class Game {
             load();
             ale_.reset_game();
             rng_ = Pcg64(*seed);
-            seeded_ = true;
         } else {
             ale_.reset_game();  // the first game of an unseeded host, or the next game
-            seeded_ = true;
         }
         if (settings_.noopMax > 0) {
             int64_t noops = rng_.integers(1, settings_.noopMax + 1);
@@ -479,7 +477,6 @@ class Game {
     std::vector<unsigned char> previous_, latest_, rgb_;
     uint8_t* observation_ = nullptr;
     Pcg64 rng_;
-    bool seeded_ = false;
     int lives_ = 0;
     bool lifeLost_ = false;
 
