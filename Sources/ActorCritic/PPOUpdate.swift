@@ -147,18 +147,10 @@ final class PPOUpdate: UpdateRule {
         }
     }
 
-    /// The part's advantages, normalised to mean 0 and deviation 1 (the sample deviation, + 1e-8)
-    /// when the run says so.
+    /// The part's advantages, normalised (`Returns.normalize`) when the run says so.
     private func prepareAdvantages(rollout: Rollout, batch: UnsafeBufferPointer<Int32>) {
         let a = advantages.pointer, source = rollout.advantages.pointer
         for j in batch.indices { a[j] = source[Int(batch[j])] }
-        guard normalizeAdvantages, batch.count > 1 else { return }
-        var sum = 0.0, squares = 0.0
-        for j in batch.indices { sum += Double(a[j]) }
-        let mean = sum / Double(batch.count)
-        for j in batch.indices { squares += (Double(a[j]) - mean) * (Double(a[j]) - mean) }
-        let deviation = (squares / Double(batch.count - 1)).squareRoot()
-        let scale = Float(1 / (deviation + 1e-8))
-        for j in batch.indices { a[j] = (a[j] - Float(mean)) * scale }
+        if normalizeAdvantages { Returns.normalize(a, count: batch.count) }
     }
 }

@@ -48,4 +48,19 @@ public enum Returns {
             t -= 1
         }
     }
+
+    /// Advantages normalised in place to mean 0 and deviation 1: A_i <- (A_i - m) / (s + 1e-8), m the
+    /// mean and s the sample deviation (n - 1) of the `count` values, both summed in Double. Fewer
+    /// than two values are left as they are.
+    @inlinable
+    public static func normalize(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 1 else { return }
+        var sum = 0.0, squares = 0.0
+        for i in 0..<count { sum += Double(values[i]) }
+        let mean = sum / Double(count)
+        for i in 0..<count { squares += (Double(values[i]) - mean) * (Double(values[i]) - mean) }
+        let deviation = (squares / Double(count - 1)).squareRoot()
+        let scale = Float(1 / (deviation + 1e-8))
+        for i in 0..<count { values[i] = (values[i] - Float(mean)) * scale }
+    }
 }

@@ -92,8 +92,9 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     public var clipRangeSchedule: LearningRateSchedule = .constant
     /// PPO: the value loss is the larger of the plain and the clipped squared error.
     public var clipValueLoss = true
-    /// PPO: advantages are normalised to mean 0 and deviation 1 over each worker's part of a minibatch.
-    public var normalizeAdvantages = true
+    /// Advantages are normalised to mean 0 and deviation 1: for PPO (whose defaults turn it on) over
+    /// each worker's part of a minibatch, for A3C and A2C over each worker's rollout.
+    public var normalizeAdvantages = false
     /// PPO: a rollout's passes end early once a pass's last update moved the policy further than
     /// this from the one that acted (approximate KL, every worker's mean); nil: all `epochs` run.
     public var targetKL: Float? = nil
@@ -428,7 +429,7 @@ extension TrainingConfig {
         }
         let ppoOnly: [AnyKeyPath] = [
             \TrainingConfig.epochs, \TrainingConfig.minibatches, \TrainingConfig.clipRange, \TrainingConfig.clipRangeSchedule,
-            \TrainingConfig.clipValueLoss, \TrainingConfig.normalizeAdvantages, \TrainingConfig.targetKL,
+            \TrainingConfig.clipValueLoss, \TrainingConfig.targetKL,
         ]
         if algorithm != .ppo, case let given = changedFlags(ppoOnly), !given.isEmpty {
             throw ConfigurationError(

@@ -172,7 +172,7 @@ extension TrainingConfig {
             \.clipValueLoss, "clip-value-loss",
             "PPO: the value loss is the larger of (V - R)^2 and that of V kept within --clip-range of the value that acted.")),
         .init(ConfigSetting(
-            \.normalizeAdvantages, "normalize-advantages", "PPO: normalise the advantages of each worker's part of a minibatch to mean 0, deviation 1.")),
+            \.normalizeAdvantages, "normalize-advantages", "Normalise advantages to mean 0, deviation 1: PPO's over each worker's part of a minibatch (on by its defaults), A3C's and A2C's over each worker's rollout.")),
         .init(ConfigSetting(
             \.targetKL, "target-kl",
             "PPO: end a rollout's passes early once a pass's last minibatch had an approximate KL above this (mean of every worker).",

@@ -59,20 +59,24 @@ extension Algorithm {
 
 /// A3C's and A2C's update: the loss of `ActorCriticLoss`, summed over the rollout's steps and
 /// averaged over the environments of one update, back-propagated through the activations the
-/// rollout was acted with, and pushed as one gradient.
+/// rollout was acted with, and pushed as one gradient. With `normalizeAdvantages`, the
+/// advantages of the worker's rollout are first normalised (`Returns.normalize`), as PPO's are.
 final class ActorCriticUpdate: UpdateRule {
     let loss: ActorCriticLoss
     /// 1 / the environments of one update: the worker's own for A3C, every worker's for A2C.
     let lossScale: Float
+    let normalizeAdvantages: Bool
     let gradient: FloatBuffer
 
     init(config: TrainingConfig, parameterCount: Int, environmentsPerUpdate: Int) {
         loss = ActorCriticLoss(entropyBeta: config.entropyBeta, valueCoefficient: config.valueCoefficient)
         lossScale = 1 / Float(environmentsPerUpdate)
+        normalizeAdvantages = config.normalizeAdvantages
         gradient = FloatBuffer(count: parameterCount)
     }
 
     func learn(from rollout: Rollout, network: Network, parameters: FloatBuffer, hub: any TrainingHub, worker: Int) -> Bool {
+        if normalizeAdvantages { Returns.normalize(rollout.advantages.pointer, count: rollout.rows) }
         var terms = loss.gradient(
             rollout: rollout, outputs: network.output(row: 0), outputGradients: network.outputGradient(row: 0),
             scale: lossScale)

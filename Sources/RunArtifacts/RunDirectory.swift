@@ -100,11 +100,15 @@ public struct RunDirectory: Sendable {
         guard let data = try? Data(contentsOf: configURL) else {
             throw ArtifactError("\(url.path) is not a run directory: no readable config.json")
         }
+        var file: ConfigFile
         do {
-            return try JSONDecoder().decode(ConfigFile.self, from: data)
+            file = try JSONDecoder().decode(ConfigFile.self, from: data)
         } catch {
             throw ArtifactError("\(configURL.path) is not a valid run config")
         }
+        // Up to 0.1.0, normalize-advantages was PPO's alone and every run wrote it as true.
+        if file.packageVersion == "0.1.0" && file.config.algorithm != .ppo { file.config.normalizeAdvantages = false }
+        return file
     }
 
     /// The checkpoint to continue from: `checkpoints/latest.safetensors`.

@@ -12,7 +12,8 @@ struct A3CCommand: ParsableCommand {
         ])
 }
 
-/// The package's version, recorded in run summaries.
+/// The package's version, recorded in run summaries and configs. 0.2.0: advantage normalisation
+/// applies to A3C and A2C too (off by default; 0.1.0 wrote it on for every run).
 enum PackageVersion {
-    static let current = "0.1.0"
+    static let current = "0.2.0"
 }

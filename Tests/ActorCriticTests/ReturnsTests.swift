@@ -50,4 +50,18 @@ struct ReturnsTests {
         let next: [Float] = [0.2, 1.0, 0.3, 0.7]
         for t in 0..<4 { #expect(abs(advantages[t] - (rewards[t] + 0.95 * next[t] - values[t])) < 1e-6) }
     }
+
+    @Test func normalisedAdvantagesHaveMeanZeroAndSampleDeviationOne() {
+        var values: [Float] = [0.004, -0.002, 0.031, 0, 0, 0.0005, -0.01, 0.002]
+        let original = values.map(Double.init)
+        let mean = original.reduce(0, +) / 8
+        let deviation = (original.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 7).squareRoot()
+        values.withUnsafeMutableBufferPointer { Returns.normalize($0.baseAddress!, count: 8) }
+        for (got, x) in zip(values, original) { #expect(abs(Double(got) - (x - mean) / deviation) < 1e-5) }
+        #expect(abs(values.map(Double.init).reduce(0, +)) < 1e-5)
+        var one: [Float] = [0.3]
+        one.withUnsafeMutableBufferPointer { Returns.normalize($0.baseAddress!, count: 1) }
+        #expect(one == [0.3])
+    }
 }
+

@@ -19,7 +19,7 @@ struct ConfigSettingsTests {
             "hidden": "16,8", "activation": "relu", "picture-activation": "elu", "trunk": "separate", "std": "parameter", "initial-std": "0.5", "lstm-size": "32", "lstm-first": "true", "frame-size": "100x160", "frame-stack": "2", "frame-skip": "2",
             "noop-max": "10", "sticky-actions": "0.25", "atari-host": "python", "precision": "fp32", "clip-rewards": "false", "subtract-background": "true", "episodic-life": "false",
             "fire-reset": "false", "crop": "1,2,3,4", "algo": "ppo", "epochs": "2", "minibatches": "2", "clip-range": "0.2",
-            "clip-range-schedule": "linear", "clip-value-loss": "false", "normalize-advantages": "false", "target-kl": "0.02", "envs-per-worker": "2", "lr-schedule": "constant",
+            "clip-range-schedule": "linear", "clip-value-loss": "false", "normalize-advantages": "true", "target-kl": "0.02", "envs-per-worker": "2", "lr-schedule": "constant",
             "reward-scale": "0.5", "normalize-observations": "true", "normalize-rewards": "true", "max-host-restarts": "7", "eval-every": "50", "eval-episodes": "3", "eval-greedy": "true",
         ]
     }

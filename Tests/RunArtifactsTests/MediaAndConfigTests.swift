@@ -72,6 +72,26 @@ struct MediaAndConfigTests {
         #expect(loaded.keys == ["env", "lr", "t-max", "hidden", "activation", "gae-lambda"])
     }
 
+    /// Runs of 0.1.0 wrote normalize-advantages as true for every algorithm, where only PPO read
+    /// it: their A3C and A2C configs read back with it off, so a resumed run learns as it did.
+    @Test func oldRunConfigsKeepAdvantagesAsTheyWere() throws {
+        let directory = try PythonReader.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = RunDirectory(url: directory)
+        for (version, algorithm, normalized) in [
+            ("0.1.0", Algorithm.a3c, false), ("0.1.0", .a2c, false), ("0.1.0", .ppo, true), ("0.2.0", .a3c, true),
+        ] {
+            var config = TrainingConfig()
+            config.algorithm = algorithm
+            config.normalizeAdvantages = true
+            try run.writeConfig(
+                RunDirectory.ConfigFile(
+                    packageVersion: version, created: "2026-12-01T00:00:00Z", resolvedTargetReturn: nil, parameterCount: 1,
+                    config: config))
+            #expect(try run.readConfig().config.normalizeAdvantages == normalized, "\(version) \(algorithm)")
+        }
+    }
+
     @Test func unknownKeysAndBadValuesAreRefused() throws {
         let directory = try PythonReader.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
