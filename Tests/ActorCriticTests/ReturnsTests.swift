@@ -64,4 +64,3 @@ struct ReturnsTests {
         #expect(one == [0.3])
     }
 }
-

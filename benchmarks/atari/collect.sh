@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Copies what a finished run leaves into a results folder to commit: its config and summary, every
 # game (episodes.csv: the episode and evaluation rows of metrics.csv), the update diagnostics
-# (diagnostics.csv, see diagnostics.py), the learning curve, the log, the command and the machine. Checkpoints stay behind (megabytes each).
+# (diagnostics.csv, see diagnostics.py), the learning curve, the log, the command and the machine.
+# Checkpoints stay behind (megabytes each).
 # Usage: benchmarks/atari/collect.sh RUN_DIR DEST_DIR "COMMAND" [LOG]
 set -euo pipefail
 run=$1 dest=$2 command=$3 log=${4:-}
