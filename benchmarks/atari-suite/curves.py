@@ -1,5 +1,5 @@
 """The Atari suite's learning curves on one page: a panel per game, the mean of the last 100 games
-against agent steps, SB3 zoo A2C's 10M-step score dashed. Writes SVG; a .png output is drawn from
+against agent steps for each of its runs, SB3 zoo A2C's 10M-step score dashed. Writes SVG; a .png output is drawn from
 it by rsvg-convert (librsvg2-bin, as `a3c plot` does).
 
     python3 benchmarks/atari-suite/curves.py benchmarks/atari-suite docs/images/atari-suite.png
@@ -23,19 +23,29 @@ def nice_top(value):
     return value
 
 
-def panel(game, seed, games, x0, y0):
-    """One game's panel as SVG elements: the 100-game running mean, the published A2C line."""
+COLOURS = ("#1f5fa8", "#e08a1e", "#3a9a4a")
+
+
+def running_means(games):
     means, window = [], []
     for step, score in games:
         window.append(score)
         if len(window) > 100:
             window.pop(0)
         means.append((step, sum(window) / len(window)))
+    return means
+
+
+def panel(game, seeds, x0, y0):
+    """One game's panel as SVG elements: each run's 100-game running mean (one colour per seed,
+    named when there are several), the published A2C line."""
+    curves = [(seed, running_means(games)) for seed, games in seeds]
     target = PUBLISHED[game]["sb3_a2c"]
-    last_step = max(games[-1][0], 1)
+    last_step = max(max(games[-1][0] for _, games in seeds), 1)
     x_top = max(1, -(-last_step // 1_000_000)) * 1_000_000
-    low = min(0, min(m for _, m in means))
-    high = nice_top(max([m for _, m in means] + ([target] if target else []) + [1]))
+    values = [m for _, means in curves for _, m in means]
+    low = min(0, min(values))
+    high = nice_top(max(values + ([target] if target else []) + [1]))
     def x(step): return x0 + LEFT + PLOT_W * step / x_top
     def y(value): return y0 + TOP + PLOT_H * (1 - (value - low) / (high - low))
     parts = [
@@ -51,24 +61,32 @@ def panel(game, seed, games, x0, y0):
                      'stroke="#c33" stroke-dasharray="5,3"/>')
         parts.append(f'<text x="{x0 + LEFT + PLOT_W - 2}" y="{y(target) - 3:.1f}" font-size="9" fill="#c33" '
                      f'text-anchor="end">SB3 A2C {target:g}</text>')
-    stride = max(1, len(means) // 600)
-    points = " ".join(f"{x(s):.1f},{y(m):.1f}" for s, m in means[::stride] + [means[-1]])
-    parts.append(f'<polyline points="{points}" fill="none" stroke="#1f5fa8" stroke-width="1.6"/>')
+    for index, (seed, means) in enumerate(curves):
+        colour = COLOURS[index % len(COLOURS)]
+        stride = max(1, len(means) // 600)
+        points = " ".join(f"{x(s):.1f},{y(m):.1f}" for s, m in means[::stride] + [means[-1]])
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="1.6"/>')
+        if len(curves) > 1:
+            parts.append(f'<text x="{x0 + LEFT + PLOT_W}" y="{y0 + 16}" dx="{-60 * (len(curves) - 1 - index)}" '
+                         f'font-size="10" fill="{colour}" text-anchor="end">seed {seed}</text>')
     return parts
 
 
 def main(folder, out):
-    found = [(game, seed, games) for game, seed, _, games, _ in runs(folder) if games]
     order = list(PUBLISHED)
-    found.sort(key=lambda item: (order.index(item[0]), item[1]))
+    by_game = {}
+    for game, seed, _, games, _ in sorted(runs(folder), key=lambda run: (order.index(run[0]), run[1])):
+        if games:
+            by_game.setdefault(game, []).append((seed, games))
+    found = list(by_game.items())
     rows = -(-len(found) // COLUMNS)
     width, height = PANEL_W * COLUMNS, PANEL_H * rows + 28
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="DejaVu Sans">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
              f'<text x="12" y="18" font-size="13">swift-a3c, the defaults of a3c train: mean of the last 100 games '
              f'against agent steps (frames = 4x); dashed: SB3 zoo A2C at 10M steps</text>']
-    for index, (game, seed, games) in enumerate(found):
-        parts += panel(game, seed, games, PANEL_W * (index % COLUMNS), 28 + PANEL_H * (index // COLUMNS))
+    for index, (game, seeds) in enumerate(found):
+        parts += panel(game, seeds, PANEL_W * (index % COLUMNS), 28 + PANEL_H * (index // COLUMNS))
     parts.append("</svg>")
     svg = "\n".join(parts)
     if out.endswith(".png"):
