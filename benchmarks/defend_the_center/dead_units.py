@@ -32,17 +32,18 @@ def load(path):
     return tensors
 
 
+def grey(observation):
+    """The screen as the network sees it: grey levels box-resized to 84x84, in [0, 1]."""
+    rgb = observation["screen"].astype(np.float32)
+    level = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+    small = Image.fromarray(np.round(level).astype(np.uint8)).resize((84, 84), Image.BOX)
+    return np.asarray(small, dtype=np.float32) / 255
+
+
 def screens(count, seed=0):
     env = gym.make("VizdoomDefendCenter-v1", frame_skip=4)
     observation, _ = env.reset(seed=seed)
     rng = np.random.default_rng(seed)
-
-    def grey(o):
-        rgb = o["screen"].astype(np.float32)
-        level = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
-        small = Image.fromarray(np.round(level).astype(np.uint8)).resize((84, 84), Image.BOX)
-        return np.asarray(small, dtype=np.float32) / 255
-
     stack, out = [grey(observation)] * 4, []
     while len(out) < count:
         observation, _, terminated, truncated, _ = env.step(int(rng.integers(0, env.action_space.n)))
