@@ -13,14 +13,12 @@ import gymnasium as gym
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dead_units import conv, grey, load  # noqa: E402
+from dead_units import grey, load, trunk  # noqa: E402
 
 
 def policy(p, x):
-    h1 = np.maximum(conv(x[None], p["network.0.weight"], p["network.0.bias"], 4), 0)
-    h2 = np.maximum(conv(h1, p["network.2.weight"], p["network.2.bias"], 2), 0).reshape(1, -1)
-    h3 = np.maximum(h2 @ p["network.5.weight"].T + p["network.5.bias"], 0)
-    logits = (h3 @ p["network.7.weight"].T + p["network.7.bias"])[0, :4]
+    hidden = np.maximum(trunk(p, x[None])[2], 0)
+    logits = (hidden @ p["network.7.weight"].T + p["network.7.bias"])[0, :4]
     z = np.exp(logits - logits.max())
     return z / z.sum()
 

@@ -67,10 +67,16 @@ def conv(x, weight, bias, stride):
     return patches.reshape(n, oh, ow, -1) @ weight.reshape(filters, -1).T + bias
 
 
-def report(name, p, x):
+def trunk(p, x):
+    """The paper network's three pre-activations (conv1, conv2, fully connected) for screens x."""
     h1 = conv(x, p["network.0.weight"], p["network.0.bias"], 4)
     h2 = conv(np.maximum(h1, 0), p["network.2.weight"], p["network.2.bias"], 2)
     h3 = np.maximum(h2, 0).reshape(len(x), -1) @ p["network.5.weight"].T + p["network.5.bias"]
+    return h1, h2, h3
+
+
+def report(name, p, x):
+    h1, h2, h3 = trunk(p, x)
     dead = h3.max(0) <= 0
     norms = np.linalg.norm(p["network.5.weight"], axis=1)
     print(f"{name}: dead conv1 {np.mean(h1.max(axis=(0, 1, 2)) <= 0):.2f}, conv2 {np.mean(h2.max(axis=(0, 1, 2)) <= 0):.2f}, "
