@@ -37,13 +37,13 @@ def running_means(games):
 
 
 def panel(game, seeds, x0, y0):
-    """One game's panel as SVG elements: each run's 100-game running mean (one colour per seed,
-    named when there are several), the published A2C line."""
-    curves = [(seed, running_means(games)) for seed, games in seeds]
+    """One game's panel as SVG elements: each run's 100-game running mean (one colour per run, in
+    seed order, named when there are several), the published A2C line."""
+    curves = [running_means(games) for _, games in seeds]
     target = PUBLISHED[game]["sb3_a2c"]
     last_step = max(max(games[-1][0] for _, games in seeds), 1)
     x_top = max(1, -(-last_step // 1_000_000)) * 1_000_000
-    values = [m for _, means in curves for _, m in means]
+    values = [m for means in curves for _, m in means]
     low = min(0, min(values))
     high = nice_top(max(values + ([target] if target else []) + [1]))
     def x(step): return x0 + LEFT + PLOT_W * step / x_top
@@ -61,14 +61,14 @@ def panel(game, seeds, x0, y0):
                      'stroke="#c33" stroke-dasharray="5,3"/>')
         parts.append(f'<text x="{x0 + LEFT + PLOT_W - 2}" y="{y(target) - 3:.1f}" font-size="9" fill="#c33" '
                      f'text-anchor="end">SB3 A2C {target:g}</text>')
-    for index, (seed, means) in enumerate(curves):
+    for index, means in enumerate(curves):
         colour = COLOURS[index % len(COLOURS)]
         stride = max(1, len(means) // 600)
         points = " ".join(f"{x(s):.1f},{y(m):.1f}" for s, m in means[::stride] + [means[-1]])
         parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="1.6"/>')
         if len(curves) > 1:
             parts.append(f'<text x="{x0 + LEFT + PLOT_W}" y="{y0 + 16}" dx="{-60 * (len(curves) - 1 - index)}" '
-                         f'font-size="10" fill="{colour}" text-anchor="end">seed {seed}</text>')
+                         f'font-size="10" fill="{colour}" text-anchor="end">run {index + 1}</text>')
     return parts
 
 
