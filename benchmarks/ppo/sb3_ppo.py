@@ -29,7 +29,7 @@ class Clock(BaseCallback):
 
     def __init__(self, seconds, target):
         super().__init__()
-        self.seconds, self.target, self.returns, self.reached = seconds, target, [], None
+        self.seconds, self.target, self.returns, self.rows, self.reached = seconds, target, [], [], None
 
     def _on_training_start(self):
         self.start = time.perf_counter()
@@ -39,6 +39,7 @@ class Clock(BaseCallback):
             # The Monitor wrapper sits below AtariWrapper's life loss: "episode" marks a whole game.
             if "episode" in info:
                 self.returns.append(info["episode"]["r"])
+                self.rows.append((self.num_timesteps, time.perf_counter() - self.start, info["episode"]["r"]))
                 mean = np.mean(self.returns[-100:])
                 if self.reached is None and len(self.returns) >= 100 and mean >= self.target:
                     self.reached = (self.num_timesteps, time.perf_counter() - self.start)
@@ -54,6 +55,7 @@ parser.add_argument("--env", required=True)
 parser.add_argument("--target", type=float, required=True)
 parser.add_argument("--seconds", type=float, default=300)
 parser.add_argument("--steps", type=int, default=10_000_000, help="the budget the schedules anneal over")
+parser.add_argument("--episodes", help="write every finished episode here: step,seconds,return (CSV)")
 args = parser.parse_args()
 torch.set_num_threads(1)
 if args.env.startswith("ALE/"):
@@ -61,7 +63,10 @@ if args.env.startswith("ALE/"):
     import gymnasium
 
     gymnasium.register_envs(ale_py)
-    env = VecFrameStack(make_atari_env(args.env, n_envs=8, seed=1), n_stack=4)
+    # ALE/...-v5 skips 4 frames and repeats actions with probability 0.25 by itself; AtariWrapper
+    # skips (and max-pools) 4 more. One skip and no sticky actions, as `a3c train` plays.
+    atari = make_atari_env(args.env, n_envs=8, seed=1, env_kwargs=dict(frameskip=1, repeat_action_probability=0.0))
+    env = VecFrameStack(atari, n_stack=4)
     model = PPO("CnnPolicy", env, n_steps=128, n_epochs=4, batch_size=256, learning_rate=linear(2.5e-4),
                 clip_range=linear(0.1), vf_coef=0.5, ent_coef=0.01, seed=1, verbose=0)
     setup = "RL Zoo Atari set-up, 8 envs"
@@ -91,3 +96,7 @@ if len(clock.returns) >= 100:
     print(f"last 100 episodes: {np.mean(clock.returns[-100:]):.1f}; best 100: {best:.1f}")
 reached = f"step {clock.reached[0]:,}, {clock.reached[1]:.0f} s" if clock.reached else "never"
 print(f"mean of 100 first >= {args.target:g}: {reached}")
+if args.episodes:
+    with open(args.episodes, "w") as f:
+        f.write("step,seconds,return\n")
+        f.writelines(f"{step},{seconds:.2f},{score:g}\n" for step, seconds, score in clock.rows)
