@@ -204,11 +204,25 @@ public final class Trainer: Sendable {
         let started = shared.elapsedSeconds
         let stepsAtStart = shared.steps.load(ordering: .relaxed)
         sessionStartState.withLock { $0 = (started, stepsAtStart) }
-        let finished = DispatchSemaphore(value: 0)
-        let shared = shared, hub = hub, server = server
         if case .server(_, let serverWorkers) = role {
             try Announcement.broadcastOnce(Announcement(config: config, state: snapshot(), serverWorkers: serverWorkers))
         }
+        let finished = DispatchSemaphore(value: 0)
+        let threads = startThreads(finished: finished)
+        watch(threads: threads, finished: finished, from: started, monitorInterval: monitorInterval, monitor: monitor)
+        finishRole()
+        evaluation?.finish()
+        if let error = evaluation?.error { shared.fail(error) }
+        monitor?(self)
+        if let failure = shared.failure { throw TrainingError(failure) }
+
+        return summary(since: (started, stepsAtStart))
+    }
+
+    /// Starts this process's workers (and a distributed rank 0's server thread); each signals
+    /// `finished` when it ends. Returns how many were started.
+    private func startThreads(finished: DispatchSemaphore) -> Int {
+        let shared = shared, hub = hub, server = server
         let (localWorkers, firstWorker) =
             switch role {
             case nil: (config.workers, 0)
@@ -237,7 +251,6 @@ public final class Trainer: Sendable {
             thread.stackSize = 8 << 20
             threads.append(thread)
         }
-        var running = localWorkers
         if let server {
             // The other ranks' messages, until each has been told to stop.
             let thread = Thread {
@@ -246,10 +259,18 @@ public final class Trainer: Sendable {
             }
             thread.name = "a3c-parameter-server"
             threads.append(thread)
-            running += 1
         }
         threads.forEach { $0.start() }
+        return threads.count
+    }
 
+    /// Until all `threads` have ended: the server's watch over silent ranks, the periodic
+    /// evaluation, and `monitor` every `monitorInterval` seconds.
+    private func watch(
+        threads: Int, finished: DispatchSemaphore, from started: Double, monitorInterval: Double, monitor: ((Trainer) -> Void)?
+    ) {
+        let shared = shared
+        var running = threads
         var nextCall = started + monitorInterval
         var stopSeen: Double?
         var serverInterrupted = false
@@ -272,7 +293,7 @@ public final class Trainer: Sendable {
             }
             if let server, !serverInterrupted, let rank = server.rankSilent(longerThan: DistributedRole.silenceLimit) {
                 shared.fail("rank \(rank) sent nothing for \(Int(DistributedRole.silenceLimit)) s: it died or hangs")
-                if !serverInterrupted { server.interrupt() }
+                server.interrupt()
                 serverInterrupted = true
             }
             if let evaluation {
@@ -286,6 +307,10 @@ public final class Trainer: Sendable {
                 nextCall = shared.elapsedSeconds + monitorInterval
             }
         }
+    }
+
+    /// A distributed rank's last word once its threads have ended.
+    private func finishRole() {
         switch (role, config.algorithm.sharing) {
         case (.actor, .hogwild): (hub as? RemoteHub)?.leave()
         case (.actor(let job, _, _), .synchronous): ParameterServer.reportDone(job: job, shared: shared)
@@ -298,12 +323,6 @@ public final class Trainer: Sendable {
             }
         default: break
         }
-        evaluation?.finish()
-        if let error = evaluation?.error { shared.fail(error) }
-        monitor?(self)
-        if let failure = shared.failure { throw TrainingError(failure) }
-
-        return summary(since: (started, stepsAtStart))
     }
 
     /// Where the run stands now, as the summary it would end with: `run` returns this at the end;
