@@ -329,8 +329,8 @@ public struct TrainingConfig: Sendable, Codable, Hashable {
     /// ViZDoom clips the gradient at 2.5 (the references' 0.5 on a mean loss, in this loss's
     /// units) and anneals the rate to 0 over the budget: at 40, defend_the_center's rare large
     /// gradients threw its policy off (a collapse to one action in a probe with wider frames) and
-    /// its 100-game mean stood near 7 kills from 1M to 5M steps; with both, one run of two reached
-    /// 10 at 2.2M steps and the other stood near 6 (benchmarks/RESULTS.md, defend_the_center).
+    /// its 100-game mean stood near 7 kills from 1M to 5M steps; with both, two runs of three reached
+    /// 10, at 2.2M and 2.4M steps, and the third stood near 6 (benchmarks/RESULTS.md, defend_the_center).
     private mutating func applyPaperPictureDefaults() {
         network = .paper
         optimizer = .adam

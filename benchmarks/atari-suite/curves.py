@@ -67,7 +67,8 @@ def panel(game, seeds, x0, y0):
         points = " ".join(f"{x(s):.1f},{y(m):.1f}" for s, m in means[::stride] + [means[-1]])
         parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="1.6"/>')
         if len(curves) > 1:
-            parts.append(f'<text x="{x0 + LEFT + PLOT_W}" y="{y0 + 16}" dx="{-60 * (len(curves) - 1 - index)}" '
+            # One under another at the plot's top right, clear of the panel's title.
+            parts.append(f'<text x="{x0 + LEFT + PLOT_W - 4}" y="{y0 + TOP + 12 + 11 * index}" '
                          f'font-size="10" fill="{colour}" text-anchor="end">run {index + 1}</text>')
     return parts
 
