@@ -132,7 +132,7 @@ extension TrainingConfig {
             check: ConfigCheck("must be in [0, 1)") { $0 >= 0 && $0 < 1 })),
         .init(ConfigSetting(
             \.atariHost, "atari-host",
-            "Atari: what steps the games: native (ALE in C++, no Python between frames; built by scripts/setup.sh), python (Gymnasium's AtariEnv) or auto (the faster one, Python for now). Both play the same games.")),
+            "Atari: what steps the games: native (ALE in C++, no Python between frames; built by scripts/setup.sh), python (Gymnasium's AtariEnv) or auto (native where it is built and runs the id, else Python). Both play the same games.")),
         .init(ConfigSetting(
             \.normalizeObservations, "normalize-observations",
             "Vector observations: normalise each element by its running mean and variance over all workers (clipped to +-10).")),

@@ -33,8 +33,9 @@ public struct AtariOptions: Sendable, Hashable, Codable {
 /// Which program steps Atari games. Both play the same games step for step (same seeds, screens,
 /// rewards, lives and episode ends); the native one has no Python between frames.
 public enum AtariHost: String, Sendable, Hashable, Codable, CaseIterable {
-    /// The host that trains faster: for now the Python host, which `a3c bench` measures ahead of
-    /// the native one (benchmarks/RESULTS.md); the native host is chosen by name.
+    /// The native host where it is built and runs the id and its arguments, else the Python host
+    /// (training through the native one measured 13 % faster, with 16 % less CPU per step:
+    /// benchmarks/RESULTS.md).
     case auto
     /// `a3c-ale-host`: ALE's C++ library, built from the pinned ale-py source distribution.
     case native

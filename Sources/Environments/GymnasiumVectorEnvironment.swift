@@ -136,16 +136,19 @@ public final class GymnasiumVectorEnvironment: VectorEnvironment {
 
     /// The program that runs `id` with `host` asked for: `.native` takes the native host, which must
     /// be built and run the id (`ALE/<Game>-v5` with AtariEnv's own arguments), or it is an error;
-    /// `.auto` takes the Python host while it is the faster (see `AtariHost.auto`).
+    /// `.auto` takes the native host where it could, else the Python host.
     static func atariProgram(id: String, host: AtariHost, makeArguments: [String: Any]) throws -> GymnasiumHost.Program {
-        if host != .native { return .python }
+        if host == .python { return .python }
         let unsupported = makeArguments.keys.filter { !nativeAtariArguments.contains($0) }.sorted()
         let reason: String? =
             if !(id.hasPrefix("ALE/") && id.hasSuffix("-v5")) { "it runs ALE/<Game>-v5 ids" }
             else if !unsupported.isEmpty { "it does not take \(unsupported.joined(separator: ", "))" }
             else if BridgeLocation.nativeAtariHost == nil { "it is not built (scripts/setup.sh builds it)" }
             else { nil }
-        if let reason { throw BridgeError("\(id): --atari-host native cannot run it: \(reason)") }
+        if let reason {
+            if host == .auto { return .python }
+            throw BridgeError("\(id): --atari-host native cannot run it: \(reason)")
+        }
         return .nativeAtari(BridgeLocation.nativeAtariHost!)
     }
 

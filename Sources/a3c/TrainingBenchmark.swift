@@ -167,12 +167,14 @@ struct TrainingBenchmark {
         }
         // Per agent step, the cores spend 1/raw seconds emulating and 1/network seconds on the network.
         let ceiling = raw.map { 1 / (1 / $0 + 1 / network) }
-        var single = config
+        // The training rows name their host: the native one where it is built, whatever auto picks.
+        let defaults = native ? nativeHost : config
+        var single = defaults
         single.envsPerWorker = 1
         let oneEnvironment = try trainerSpeed(config: single)
-        let trainer = try trainerSpeed(config: config)
+        let trainer = try trainerSpeed(config: defaults)
         let pythonTrainer = native ? try trainerSpeed(config: pythonHost) : nil
-        var bf16Config = config
+        var bf16Config = defaults
         bf16Config.precision = .bf16
         let bf16Trainer = Precision.bf16Available ? try trainerSpeed(config: bf16Config) : nil
         var compared: (config: TrainingConfig, network: Double, trainer: Double)?
@@ -182,7 +184,8 @@ struct TrainingBenchmark {
         }
         let comparedCeiling = compared.flatMap { c in raw.map { 1 / (1 / $0 + 1 / c.network) } }
         let otherAlgorithm = try comparedAlgorithm.map { algorithm in
-            let other = TrainingConfig.defaults(for: environmentID, network: nil, algorithm: algorithm)
+            var other = TrainingConfig.defaults(for: environmentID, network: nil, algorithm: algorithm)
+            if native { other.atariHost = .native }
             var python = other, bf16 = other
             python.atariHost = .python
             bf16.precision = .bf16

@@ -130,6 +130,10 @@ struct NativeAtariHostTests {
         let fallback = try GymnasiumVectorEnvironment(atari: "ALE/Pong-v5", options: options, count: 1, makeArguments: ["obs_type": "rgb"])
         defer { fallback.close() }
         #expect(fallback.hostDescription == "Python (Gymnasium)")
+        // What the native host runs, auto gives it.
+        let plain = try GymnasiumVectorEnvironment(atari: "ALE/Pong-v5", options: options, count: 1, makeArguments: [:])
+        defer { plain.close() }
+        #expect(plain.hostDescription.hasPrefix("native ALE"), "\(plain.hostDescription)")
     }
 
     static func output(_ executable: String, _ arguments: [String]) throws -> String {

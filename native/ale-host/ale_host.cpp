@@ -391,8 +391,11 @@ class Game {
         height_ = int(ale_.getScreen().height());
         width_ = int(ale_.getScreen().width());
         previous_.resize(size_t(height_) * width_);
-        latest_.resize(previous_.size());
         rgb_.resize(previous_.size() * 3);
+        // ALE's own grey of each palette index, so that screens convert as getScreenGrayscale does.
+        uint8_t indices[256];
+        for (int i = 0; i < 256; ++i) indices[i] = uint8_t(i);
+        ale_.theOSystem->colourPalette().applyPaletteGrayscale(grey_, indices, 256);
     }
 
     int height() const { return height_; }
@@ -474,7 +477,8 @@ class Game {
     ale::ActionVect actions_;
     bool needsFire_ = false;
     int height_ = 0, width_ = 0;
-    std::vector<unsigned char> previous_, latest_, rgb_;
+    std::vector<unsigned char> previous_, rgb_;  // previous_: palette indices of the second-last frame
+    uint8_t grey_[256];
     uint8_t* observation_ = nullptr;
     Pcg64 rng_;
     int lives_ = 0;
@@ -487,27 +491,34 @@ class Game {
     }
 
     void grey(uint8_t* out) {
-        ale_.getScreenGrayscale(latest_);
-        std::memcpy(out, latest_.data(), latest_.size());
+        const uint8_t* __restrict screen = ale_.getScreen().getArray();
+        uint8_t* __restrict target = out;
+        for (size_t i = 0, n = previous_.size(); i < n; ++i) target[i] = grey_[screen[i]];
     }
 
-    /// One agent step: `frameSkip` emulator frames, the maximum of the last two screens.
+    /// One agent step: `frameSkip` emulator frames, the maximum of the last two grey screens.
     double skip(ale::Action action) {
         int reward = 0;
         bool grabbed = false;
         for (int i = 0; i < settings_.frameSkip; ++i) {
             reward += ale_.act(action);
             if (i == settings_.frameSkip - 2) {
-                ale_.getScreenGrayscale(previous_);
+                std::memcpy(previous_.data(), ale_.getScreen().getArray(), previous_.size());
                 grabbed = true;
             }
             if (ale_.game_over()) break;
         }
-        ale_.getScreenGrayscale(latest_);
-        if (grabbed)
-            for (size_t i = 0; i < latest_.size(); ++i) observation_[i] = std::max(previous_[i], latest_[i]);
-        else
-            std::memcpy(observation_, latest_.data(), latest_.size());
+        if (!grabbed) {
+            grey(observation_);
+        } else {
+            // Local restrict pointers: through the members, every byte store could alias them, and
+            // the loop ran one pixel at a time.
+            const uint8_t* __restrict before = previous_.data();
+            const uint8_t* __restrict screen = ale_.getScreen().getArray();
+            uint8_t* __restrict target = observation_;
+            for (size_t i = 0, n = previous_.size(); i < n; ++i)
+                target[i] = std::max(grey_[before[i]], grey_[screen[i]]);
+        }
         return double(reward);
     }
 };
