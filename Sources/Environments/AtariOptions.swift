@@ -34,8 +34,7 @@ public struct AtariOptions: Sendable, Hashable, Codable {
 /// rewards, lives and episode ends); the native one has no Python between frames.
 public enum AtariHost: String, Sendable, Hashable, Codable, CaseIterable {
     /// The native host where it is built and runs the id and its arguments, else the Python host
-    /// (training through the native one measured 13 % faster, with 16 % less CPU per step:
-    /// benchmarks/RESULTS.md).
+    /// (training through the native one is the faster, at less CPU per step: benchmarks/RESULTS.md).
     case auto
     /// `a3c-ale-host`: ALE's C++ library, built from the pinned ale-py source distribution.
     case native

@@ -47,6 +47,10 @@ def runs(folder):
         rows = list(csv.DictReader(open(os.path.join(path, "episodes.csv"))))
         games = [(int(r["global_step"]), float(r["episode_return"])) for r in rows if r["kind"] == "episode"]
         evaluations = [(int(r["global_step"]), float(r["eval_mean_return"])) for r in rows if r["kind"] == "eval"]
+        # A run that shared the machine (its command.txt says so) has no wall time or rate to show.
+        command = os.path.join(path, "command.txt")
+        if os.path.exists(command) and "shared the machine" in open(command).read():
+            summary = {k: v for k, v in summary.items() if k not in ("wall_seconds", "steps_per_second")}
         yield game, int(seed), summary, games, evaluations
 
 
