@@ -163,80 +163,93 @@ final class Worker {
 
     /// Acts for t_max steps in every environment, keeping every activation for the backward pass.
     private func act(parameters local: UnsafePointer<Float>) throws {
-        let config = hub.config
         let n = environmentCount
-        // Where the last observations of episodes cut short go; their value is their bootstrap.
-        let finalRowsStart = rollout.finalRowsStart
         for t in 0..<tMax {
             let first = t * n
             network.forward(parameters: local, first: first, count: n)
-            switch rollout.policy {
-            case .categorical:
-                for e in 0..<n {
-                    let row = first + e
-                    let p = rollout.evaluate(row: row, output: network.output(row: row))
-                    let action = Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat())
-                    rollout.actions[row] = Int32(action)
-                    rollout.actionLogProbabilities.pointer[row] = rollout.logProbabilities.pointer[row * actionCount + action]
-                }
-                try environments.step(
-                    rollout.actions + first, into: rollout.observation(row: first + n),
-                    finalObservations: rollout.observation(row: finalRowsStart), results: results)
-            case .gaussian(let d, let form):
-                // The loss sees the action as sampled; the environment gets it within its bounds.
-                for e in 0..<n {
-                    let row = first + e
-                    let output = network.output(row: row)
-                    rollout.evaluate(row: row, output: output)
-                    let action = rollout.continuousActions.pointer + row * d
-                    Gaussian.sample(row: output, count: d, form: form, into: action) { Float(rng.nextGaussian()) }
-                    rollout.actionLogProbabilities.pointer[row] = Gaussian.logProbability(
-                        action: action, row: output, count: d, form: form)
-                    for j in 0..<d { boundedActions.pointer[e * d + j] = min(max(action[j], actionLow[j]), actionHigh[j]) }
-                }
-                try environments.step(
-                    continuous: boundedActions.pointer, into: rollout.observation(row: first + n),
-                    finalObservations: rollout.observation(row: finalRowsStart), results: results)
-            }
+            try sampleAndStep(first: first)
             if observationStatistics != nil {
                 normalize(rows: first + n, count: n, counted: true)
-                for e in 0..<n where results[e].isDone { normalize(rows: finalRowsStart + e, count: 1, counted: false) }
+                for e in 0..<n where results[e].isDone { normalize(rows: rollout.finalRowsStart + e, count: 1, counted: false) }
             }
+            for e in 0..<n { record(environment: e, row: first + e, parameters: local) }
+        }
+    }
+
+    /// Samples each environment's action from rows `first ..< first + n` of the network's output,
+    /// with its behaviour log-probability, and steps the environments: their next observations go
+    /// to the rows after, those of episodes cut short to the final rows.
+    private func sampleAndStep(first: Int) throws {
+        let n = environmentCount
+        // Where the last observations of episodes cut short go; their value is their bootstrap.
+        let finalRowsStart = rollout.finalRowsStart
+        switch rollout.policy {
+        case .categorical:
             for e in 0..<n {
                 let row = first + e
-                let result = results[e]
-                var reward = Float(result.reward) * config.rewardScale
-                if returnStatistics != nil {
-                    // VecNormalize's rule: the reward over the running deviation of the discounted
-                    // return, which starts again where an episode ends.
-                    discountedReturns[e] = config.gamma * discountedReturns[e] + reward
-                    returnSum += Double(discountedReturns[e])
-                    returnSquares += Double(discountedReturns[e]) * Double(discountedReturns[e])
-                    returnsSeen += 1
-                    reward = min(max(reward * rewardNormalization, -ObservationNormalizer.clip), ObservationNormalizer.clip)
-                    if result.isDone { discountedReturns[e] = 0 }
-                }
-                if result.truncated && !result.terminated {
-                    // Cut short, not ended: bootstrap from the last real observation. A recurrent
-                    // network values it from this row's state, lent to the row before its spare row
-                    // (the bootstrap row, computed again at the end of the rollout).
-                    if network.isRecurrent { network.copyRecurrentState(fromRow: row, toRow: finalRowsStart + e - n) }
-                    network.forward(parameters: local, first: finalRowsStart + e, count: 1)
-                    reward += config.gamma * network.output(row: finalRowsStart + e)[valueIndex]
-                }
-                rollout.rewards.pointer[row] = reward
-                rollout.continues.pointer[row] = result.isDone ? 0 : 1
-                startsEpisode[e] = result.isDone
-                if result.isDone && network.isRecurrent { network.markEpisodeStart(row: row + n) }
-                episodeReturns[e] += result.score
-                episodeLengths[e] += 1
-                // Logs count whole games with their real score; a lost life only ends a training episode.
-                if result.isDone && result.gameOver {
-                    hub.finishEpisode(worker: index, episodeReturn: episodeReturns[e], length: episodeLengths[e])
-                    episodeReturns[e] = 0
-                    episodeLengths[e] = 0
-                }
+                let p = rollout.evaluate(row: row, output: network.output(row: row))
+                let action = Categorical.sample(probabilities: p, count: actionCount, uniform: rng.nextUnitFloat())
+                rollout.actions[row] = Int32(action)
+                rollout.actionLogProbabilities.pointer[row] = rollout.logProbabilities.pointer[row * actionCount + action]
             }
+            try environments.step(
+                rollout.actions + first, into: rollout.observation(row: first + n),
+                finalObservations: rollout.observation(row: finalRowsStart), results: results)
+        case .gaussian(let d, let form):
+            // The loss sees the action as sampled; the environment gets it within its bounds.
+            for e in 0..<n {
+                let row = first + e
+                let output = network.output(row: row)
+                rollout.evaluate(row: row, output: output)
+                let action = rollout.continuousActions.pointer + row * d
+                Gaussian.sample(row: output, count: d, form: form, into: action) { Float(rng.nextGaussian()) }
+                rollout.actionLogProbabilities.pointer[row] = Gaussian.logProbability(
+                    action: action, row: output, count: d, form: form)
+                for j in 0..<d { boundedActions.pointer[e * d + j] = min(max(action[j], actionLow[j]), actionHigh[j]) }
+            }
+            try environments.step(
+                continuous: boundedActions.pointer, into: rollout.observation(row: first + n),
+                finalObservations: rollout.observation(row: finalRowsStart), results: results)
+        }
+    }
+
+    /// Stores environment `e`'s step result in `row`: its reward (scaled, normalised, and with the
+    /// bootstrap value of an episode cut short), whether its episode goes on, and its game's score.
+    private func record(environment e: Int, row: Int, parameters local: UnsafePointer<Float>) {
+        let config = hub.config
+        let n = environmentCount
+        let finalRowsStart = rollout.finalRowsStart
+        let result = results[e]
+        var reward = Float(result.reward) * config.rewardScale
+        if returnStatistics != nil {
+            // VecNormalize's rule: the reward over the running deviation of the discounted
+            // return, which starts again where an episode ends.
+            discountedReturns[e] = config.gamma * discountedReturns[e] + reward
+            returnSum += Double(discountedReturns[e])
+            returnSquares += Double(discountedReturns[e]) * Double(discountedReturns[e])
+            returnsSeen += 1
+            reward = min(max(reward * rewardNormalization, -ObservationNormalizer.clip), ObservationNormalizer.clip)
+            if result.isDone { discountedReturns[e] = 0 }
+        }
+        if result.truncated && !result.terminated {
+            // Cut short, not ended: bootstrap from the last real observation. A recurrent
+            // network values it from this row's state, lent to the row before its spare row
+            // (the bootstrap row, computed again at the end of the rollout).
+            if network.isRecurrent { network.copyRecurrentState(fromRow: row, toRow: finalRowsStart + e - n) }
+            network.forward(parameters: local, first: finalRowsStart + e, count: 1)
+            reward += config.gamma * network.output(row: finalRowsStart + e)[valueIndex]
+        }
+        rollout.rewards.pointer[row] = reward
+        rollout.continues.pointer[row] = result.isDone ? 0 : 1
+        startsEpisode[e] = result.isDone
+        if result.isDone && network.isRecurrent { network.markEpisodeStart(row: row + n) }
+        episodeReturns[e] += result.score
+        episodeLengths[e] += 1
+        // Logs count whole games with their real score; a lost life only ends a training episode.
+        if result.isDone && result.gameOver {
+            hub.finishEpisode(worker: index, episodeReturn: episodeReturns[e], length: episodeLengths[e])
+            episodeReturns[e] = 0
+            episodeLengths[e] = 0
         }
     }
 

@@ -19,7 +19,7 @@ struct TrainingSession {
     }
 
     /// Checkpoint, logs and summary as they are, and exit 0: a distributed run ended by a signal.
-    private func finishDistributedRunNow(signal: String, logger: RunLogger) -> Never {
+    fileprivate func finishDistributedRunNow(signal: String, logger: RunLogger) -> Never {
         var summary = trainer.summary()
         summary.stopReason = "interrupted (\(signal))"
         do {
@@ -38,7 +38,7 @@ struct TrainingSession {
     }
 
     /// The checkpoint of `state` at `url`, with this run's config and model.
-    private func writeCheckpoint(_ state: TrainingState, to url: URL) throws {
+    fileprivate func writeCheckpoint(_ state: TrainingState, to url: URL) throws {
         try Checkpoint.write(state, config: trainer.config, model: trainer.model, packageVersion: PackageVersion.current, to: url)
     }
 
@@ -56,125 +56,163 @@ struct TrainingSession {
     }
 
     func run() throws {
-        let config = trainer.config
         // Rows past the checkpoint (written before a crash) would come twice.
         let cut = resuming ? try RunLogger.cutMetrics(of: directory, after: trainer.progress.steps) : 0
         let logger = try RunLogger(run: directory, resumingAt: resuming ? trainer.progress.steps : nil)
         let interrupt = InterruptHandler(distributed: trainer.role != nil)
         defer { interrupt.restore() }
-        let progress = ProgressDisplay(enabled: !options.quiet, totalSteps: config.totalSteps)
-        let startWallClock = Date().timeIntervalSince1970 - trainer.progress.elapsedSeconds
-        if !options.quiet {
-            let verb = resuming ? "resuming" : "training"
-            progress.message(
-                "a3c: \(verb) \(config.environmentID) in \(directory.url.path): \(workersDescription), "
-                    + "\(trainer.model.architecture.rawValue) network (\(formatCount(trainer.model.parameterCount)) parameters), "
-                    + "seed \(config.seed), target \(trainer.targetReturn.map { formatNumber($0) } ?? "none"), "
-                    + "budget \(formatCount(config.totalSteps)) steps"
-                    + (resuming ? ", from step \(formatCount(trainer.progress.steps))" : "")
-                    + (trainer.environmentHost.map { ", games stepped by \($0)" } ?? "")
-                    + (config.precision.resolved == .bf16 ? ", matrix products in bf16" : ""))
-            if cut > 0 {
-                progress.message("a3c: metrics.csv cut back to the checkpoint's step: \(cut) later row\(cut == 1 ? "" : "s") dropped")
-            }
-        }
-
-        var nextCheckpoint = (trainer.progress.steps / options.checkpointEvery + 1) * options.checkpointEvery
-        // With evaluations on, best.safetensors holds the best-evaluated parameters; otherwise those
-        // in force at the best 100-episode training mean.
-        let evaluating = config.evalEvery != nil
-        var bestWritten = (evaluating ? RunLogger.bestEvaluationMean(in: directory) : trainer.bestMeanReturn100)
-            ?? -Double.infinity
-        var lastLog = (steps: trainer.progress.steps, seconds: trainer.progress.elapsedSeconds)
-        var failure: (any Error)?
-        func checkpoint(_ url: URL, state: TrainingState? = nil) {
-            do {
-                // The logs reach the disk first: a run killed after the checkpoint's rename has its rows.
-                try logger.log(episodes: trainer.drainEpisodes(), startWallClock: startWallClock)
-                try logger.flush(durably: true)
-                try writeCheckpoint(state ?? trainer.snapshot(), to: url)
-            } catch {
-                failure = failure ?? error
-                trainer.requestStop()
-            }
-        }
-
+        let progress = ProgressDisplay(enabled: !options.quiet, totalSteps: trainer.config.totalSteps)
+        if !options.quiet { announce(on: progress, metricsRowsCut: cut) }
+        let monitor = RunMonitor(session: self, logger: logger, progress: progress, interrupt: interrupt)
         // A distributed rank 0 has a second from mpirun's SIGTERM to its SIGKILL: it looks often.
-        let outcome = Result { try trainer.run(monitorInterval: trainer.role == nil ? 0.25 : 0.05) { trainer in
-            if let signal = interrupt.received {
-                // mpirun signals every rank and kills them a second later: rank 0 saves the run
-                // now, and ends without waiting for the other ranks' workers. A stop request
-                // (SIGUSR1) ends a distributed run as its budget would, every rank finishing.
-                if trainer.role != nil && !interrupt.receivedStopRequestOnly {
-                    finishDistributedRunNow(signal: signal, logger: logger)
-                }
-                trainer.requestStop()
-            }
-            let now = trainer.progress
-            do {
-                try logger.log(episodes: trainer.drainEpisodes(), startWallClock: startWallClock)
-                for restart in trainer.drainHostRestarts() {
-                    try logger.log(hostRestart: restart)
-                    progress.clearLine()
-                    FileHandle.standardError.write(Data((
-                        "a3c: warning: worker \(restart.worker): \(restart.reason); started a new host "
-                            + "(restart \(restart.restart) of \(restart.allowed); the games in progress start again)\n").utf8))
-                }
-                for evaluation in trainer.drainEvaluations() {
-                    try logger.log(evaluation: evaluation, startWallClock: startWallClock)
-                    try logger.flush()
-                    if !options.quiet {
-                        progress.message(
-                            "evaluation at step \(formatCount(evaluation.globalStep)): \(evaluation.result.scores.count) games, "
-                                + "mean \(formatNumber(evaluation.result.mean)), std \(formatNumber(evaluation.result.standardDeviation))")
-                    }
-                    if evaluation.result.mean > bestWritten {
-                        checkpoint(directory.bestCheckpointURL, state: evaluation.state)
-                        bestWritten = evaluation.result.mean
-                    }
-                }
-                if now.elapsedSeconds - lastLog.seconds >= options.logEvery {
-                    let rate = Double(now.steps - lastLog.steps) / max(now.elapsedSeconds - lastLog.seconds, 1e-9)
-                    try logger.log(
-                        updates: trainer.drainUpdateStatistics(), step: now.steps, wallSeconds: now.elapsedSeconds,
-                        learningRate: trainer.learningRate, stepsPerSecond: rate, meanReturn100: now.meanReturn100)
-                    try logger.flush()
-                    lastLog = (now.steps, now.elapsedSeconds)
-                }
-            } catch {
-                failure = failure ?? error
-                trainer.requestStop()
-            }
-            if now.steps >= nextCheckpoint {
-                checkpoint(directory.latestCheckpointURL)
-                nextCheckpoint = (now.steps / options.checkpointEvery + 1) * options.checkpointEvery
-            }
-            if !evaluating, let best = trainer.bestMeanReturn100, best > bestWritten {
-                checkpoint(directory.bestCheckpointURL)
-                bestWritten = best
-            }
-            progress.update(now)
-        } }
+        let outcome = Result { try trainer.run(monitorInterval: trainer.role == nil ? 0.25 : 0.05) { monitor.look(at: $0) } }
         progress.finish()
         // The workers have stopped: this checkpoint is exact, whatever ended the run (a dead
         // environment host included, so nothing learned is lost).
-        checkpoint(directory.latestCheckpointURL)
+        monitor.checkpoint(directory.latestCheckpointURL)
         try logger.flush()
-        let summary = try outcome.get()
-        if let failure { throw failure }
-
-        var final = summary
-        if let signal = interrupt.received {
-            final.stopReason = "interrupted (\(signal))"
-        }
-        try writeSummary(final)
-
+        var summary = try outcome.get()
+        if let failure = monitor.failure { throw failure }
+        if let signal = interrupt.received { summary.stopReason = "interrupted (\(signal))" }
+        try writeSummary(summary)
         print(
-            "\(final.solved ? "solved" : final.targetReturn == nil ? "finished" : "not solved"): \(final.env) mean100 "
-                + "\(final.meanReturn100.map { formatNumber($0, decimals: 1) } ?? "-") after "
-                + "\(formatCount(final.steps)) steps, \(formatCount(final.episodes)) episodes, "
-                + "\(formatNumber(final.wallSeconds)) s (\(formatCount(Int(final.stepsPerSecond))) steps/s); "
-                + "stopped: \(final.stopReason)")
+            "\(summary.solved ? "solved" : summary.targetReturn == nil ? "finished" : "not solved"): \(summary.env) mean100 "
+                + "\(summary.meanReturn100.map { formatNumber($0, decimals: 1) } ?? "-") after "
+                + "\(formatCount(summary.steps)) steps, \(formatCount(summary.episodes)) episodes, "
+                + "\(formatNumber(summary.wallSeconds)) s (\(formatCount(Int(summary.stepsPerSecond))) steps/s); "
+                + "stopped: \(summary.stopReason)")
         if interrupt.received != nil { print(resumeHint) }
+    }
+
+    /// The run's first line: what trains where, with what, for how long.
+    private func announce(on progress: ProgressDisplay, metricsRowsCut cut: Int) {
+        let config = trainer.config
+        let verb = resuming ? "resuming" : "training"
+        progress.message(
+            "a3c: \(verb) \(config.environmentID) in \(directory.url.path): \(workersDescription), "
+                + "\(trainer.model.architecture.rawValue) network (\(formatCount(trainer.model.parameterCount)) parameters), "
+                + "seed \(config.seed), target \(trainer.targetReturn.map { formatNumber($0) } ?? "none"), "
+                + "budget \(formatCount(config.totalSteps)) steps"
+                + (resuming ? ", from step \(formatCount(trainer.progress.steps))" : "")
+                + (trainer.environmentHost.map { ", games stepped by \($0)" } ?? "")
+                + (config.precision.resolved == .bf16 ? ", matrix products in bf16" : ""))
+        if cut > 0 {
+            progress.message("a3c: metrics.csv cut back to the checkpoint's step: \(cut) later row\(cut == 1 ? "" : "s") dropped")
+        }
+    }
+}
+
+/// What a running session does each time the trainer lets it look (`Trainer.run`'s monitor, on the
+/// calling thread only): logs episodes, host restarts, evaluations and update statistics; writes the
+/// periodic and best checkpoints; answers signals; shows progress. The first error it meets stops
+/// the run and is kept in `failure`.
+private final class RunMonitor {
+    let session: TrainingSession
+    let logger: RunLogger
+    let progress: ProgressDisplay
+    let interrupt: InterruptHandler
+    let startWallClock: Double
+    /// With evaluations on, best.safetensors holds the best-evaluated parameters; otherwise those in
+    /// force at the best 100-episode training mean.
+    let evaluating: Bool
+    var bestWritten: Double
+    var nextCheckpoint: Int
+    var lastLog: (steps: Int, seconds: Double)
+    private(set) var failure: (any Error)?
+
+    init(session: TrainingSession, logger: RunLogger, progress: ProgressDisplay, interrupt: InterruptHandler) {
+        self.session = session
+        self.logger = logger
+        self.progress = progress
+        self.interrupt = interrupt
+        let trainer = session.trainer
+        startWallClock = Date().timeIntervalSince1970 - trainer.progress.elapsedSeconds
+        evaluating = trainer.config.evalEvery != nil
+        bestWritten = (evaluating ? RunLogger.bestEvaluationMean(in: session.directory) : trainer.bestMeanReturn100) ?? -Double.infinity
+        let every = session.options.checkpointEvery
+        nextCheckpoint = (trainer.progress.steps / every + 1) * every
+        lastLog = (trainer.progress.steps, trainer.progress.elapsedSeconds)
+    }
+
+    /// The logs, then `state` (by default the trainer's now) as the checkpoint at `url`.
+    func checkpoint(_ url: URL, state: TrainingState? = nil) {
+        do {
+            // The logs reach the disk first: a run killed after the checkpoint's rename has its rows.
+            try logger.log(episodes: session.trainer.drainEpisodes(), startWallClock: startWallClock)
+            try logger.flush(durably: true)
+            try session.writeCheckpoint(state ?? session.trainer.snapshot(), to: url)
+        } catch {
+            fail(error)
+        }
+    }
+
+    func look(at trainer: Trainer) {
+        if let signal = interrupt.received {
+            // mpirun signals every rank and kills them a second later: rank 0 saves the run now, and
+            // ends without waiting for the other ranks' workers. A stop request (SIGUSR1) ends a
+            // distributed run as its budget would, every rank finishing.
+            if trainer.role != nil && !interrupt.receivedStopRequestOnly {
+                session.finishDistributedRunNow(signal: signal, logger: logger)
+            }
+            trainer.requestStop()
+        }
+        let now = trainer.progress
+        do {
+            try logger.log(episodes: trainer.drainEpisodes(), startWallClock: startWallClock)
+            try logHostRestarts(trainer)
+            try logEvaluations(trainer)
+            if now.elapsedSeconds - lastLog.seconds >= session.options.logEvery {
+                let rate = Double(now.steps - lastLog.steps) / max(now.elapsedSeconds - lastLog.seconds, 1e-9)
+                try logger.log(
+                    updates: trainer.drainUpdateStatistics(), step: now.steps, wallSeconds: now.elapsedSeconds,
+                    learningRate: trainer.learningRate, stepsPerSecond: rate, meanReturn100: now.meanReturn100)
+                try logger.flush()
+                lastLog = (now.steps, now.elapsedSeconds)
+            }
+        } catch {
+            fail(error)
+        }
+        if now.steps >= nextCheckpoint {
+            checkpoint(session.directory.latestCheckpointURL)
+            let every = session.options.checkpointEvery
+            nextCheckpoint = (now.steps / every + 1) * every
+        }
+        if !evaluating, let best = trainer.bestMeanReturn100, best > bestWritten {
+            checkpoint(session.directory.bestCheckpointURL)
+            bestWritten = best
+        }
+        progress.update(now)
+    }
+
+    private func logHostRestarts(_ trainer: Trainer) throws {
+        for restart in trainer.drainHostRestarts() {
+            try logger.log(hostRestart: restart)
+            progress.clearLine()
+            FileHandle.standardError.write(Data((
+                "a3c: warning: worker \(restart.worker): \(restart.reason); started a new host "
+                    + "(restart \(restart.restart) of \(restart.allowed); the games in progress start again)\n").utf8))
+        }
+    }
+
+    /// Each evaluation's row and line; a better one than any before becomes best.safetensors.
+    private func logEvaluations(_ trainer: Trainer) throws {
+        for evaluation in trainer.drainEvaluations() {
+            try logger.log(evaluation: evaluation, startWallClock: startWallClock)
+            try logger.flush()
+            if !session.options.quiet {
+                progress.message(
+                    "evaluation at step \(formatCount(evaluation.globalStep)): \(evaluation.result.scores.count) games, "
+                        + "mean \(formatNumber(evaluation.result.mean)), std \(formatNumber(evaluation.result.standardDeviation))")
+            }
+            if evaluation.result.mean > bestWritten {
+                checkpoint(session.directory.bestCheckpointURL, state: evaluation.state)
+                bestWritten = evaluation.result.mean
+            }
+        }
+    }
+
+    private func fail(_ error: any Error) {
+        failure = failure ?? error
+        session.trainer.requestStop()
     }
 }
