@@ -38,6 +38,11 @@ struct Conv2DLayer: LayerUnit {
     }
 
     func makeKernel(input: Shape, maxBatch: Int, sequenceStride: Int) -> (any LayerKernel)? {
+        if ConvolutionBackend.inEffect == .oneDNN, padding == 0,
+            let primitives = OneDNNConvKernel(input: input, filters: filters, kernel: kernel, stride: stride, maxBatch: maxBatch)
+        {
+            return primitives
+        }
         if SpaceToDepthConvKernel.fits(input: input, kernel: kernel, stride: stride, padding: padding) {
             return SpaceToDepthConvKernel(input: input, filters: filters, stride: stride, maxBatch: maxBatch)
         }

@@ -144,7 +144,9 @@ struct TrainingBenchmark {
         print()
         print("- command: `a3c \(CommandLine.arguments.dropFirst().joined(separator: " "))`")
         print("- machine: \(MachineDescription.current)")
-        print("- workers: \(workers); GEMM: \(Gemm.describe(Gemm.backend)); element-wise kernels: \(GradientClipping.kernelInstructionSet)")
+        print(
+            "- workers: \(workers); GEMM: \(Gemm.describe(Gemm.backend)); convolutions: \(ConvolutionBackend.current.summary); "
+                + "element-wise kernels: \(GradientClipping.kernelInstructionSet)")
         print()
         flushStandardOutput()
 

@@ -48,8 +48,14 @@ struct BF16Tests {
         return (difference / max(norm, 1e-30)).squareRoot()
     }
 
-    @Test(.enabled(if: Precision.bf16Available, "this CPU has no bf16 arithmetic"), arguments: networks.indices)
-    func forwardAndBackwardAreFP32sWithinBF16Rounding(index: Int) throws {
+    @Test(
+        .enabled(if: Precision.bf16Available, "this CPU has no bf16 arithmetic"),
+        arguments: ConvolutionBackend.allCases, networks.indices)
+    func forwardAndBackwardAreFP32sWithinBF16Rounding(backend: ConvolutionBackend, index: Int) throws {
+        try ConvolutionBackend.$taskBackend.withValue(backend) { try forwardAndBackwardAreFP32sWithinBF16Rounding(index: index) }
+    }
+
+    private func forwardAndBackwardAreFP32sWithinBF16Rounding(index: Int) throws {
         let (name, spec, batch, stride, tolerance) = Self.networks[index]
         let check = GradientCheck(spec: spec, batch: batch, seed: 31, sequenceStride: stride)
         let fp32 = Self.pass(check)

@@ -14,6 +14,12 @@ struct ForwardReferenceTests {
         try Gemm.$taskBackend.withValue(backend) { try conv2DMatchesDirectConvolution(Self.convolutions[shape]) }
     }
 
+    /// oneDNN's convolution primitives (the padded shape stays with our kernels).
+    @Test(arguments: convolutions.indices)
+    func oneDNNConvolutionMatchesDirectConvolution(shape: Int) throws {
+        try ConvolutionBackend.$taskBackend.withValue(.oneDNN) { try conv2DMatchesDirectConvolution(Self.convolutions[shape]) }
+    }
+
     private func conv2DMatchesDirectConvolution(_ shape: (Int, Int, Int, Int, Int, Int, Int)) throws {
         let (height, width, channels, filters, kernel, stride, padding) = shape
         let spec = try NetworkSpec(

@@ -38,11 +38,20 @@ struct LayerGradientTests {
         GradientCheck(spec: spec, batch: 2, seed: 5).verify()
     }
 
-    @Test func conv2DAtariStyleStrideFour() throws {
+    @Test(arguments: ConvolutionBackend.allCases)
+    func conv2DAtariStyleStrideFour(backend: ConvolutionBackend) throws {
         let spec = try NetworkSpec(
             inputShape: Shape(20, 20, 2), layers: [.conv2d(filters: 3, kernel: 8, stride: 4, padding: 0)])
         #expect(spec.outputShape == Shape(4, 4, 3))
-        GradientCheck(spec: spec, batch: 2, seed: 6).verify()
+        ConvolutionBackend.$taskBackend.withValue(backend) { GradientCheck(spec: spec, batch: 2, seed: 6).verify() }
+    }
+
+    /// An unpadded convolution that is not kernel = 2 x stride (im2col in ours).
+    @Test(arguments: ConvolutionBackend.allCases)
+    func conv2DKernelThreeStrideOne(backend: ConvolutionBackend) throws {
+        let spec = try NetworkSpec(
+            inputShape: Shape(6, 7, 3), layers: [.conv2d(filters: 4, kernel: 3, stride: 1, padding: 0)])
+        ConvolutionBackend.$taskBackend.withValue(backend) { GradientCheck(spec: spec, batch: 3, seed: 8).verify() }
     }
 
     @Test func smallConvolutionalNetwork() throws {
@@ -59,7 +68,12 @@ struct LayerGradientTests {
     /// The Atari layers over 9 frames of 84x84x4: the backward pass works through the samples in
     /// groups (a few frames at a time), and must give the sum of one-sample backward passes, for
     /// the parameters and the input alike.
-    @Test func batchedBackwardOfAtariLayersIsTheSumOfSingleSamples() throws {
+    @Test(arguments: ConvolutionBackend.allCases)
+    func batchedBackwardOfAtariLayersIsTheSumOfSingleSamples(backend: ConvolutionBackend) throws {
+        try ConvolutionBackend.$taskBackend.withValue(backend) { try batchedBackwardOfAtariLayersIsTheSumOfSingleSamples() }
+    }
+
+    private func batchedBackwardOfAtariLayersIsTheSumOfSingleSamples() throws {
         let spec = try NetworkSpec(
             inputShape: Shape(84, 84, 4),
             layers: [

@@ -53,6 +53,30 @@ const char *a3c_bf16_implementation(void);
 void a3c_to_bf16(const float *source, unsigned short *target, long count);
 void a3c_from_bf16(const unsigned short *source, float *target, long count);
 
+/// A convolution (no padding) through oneDNN's convolution primitives: rows of [height, width,
+/// channels] fp32 in, [out_height, out_width, filters] fp32 out, weights [filters, kernel, kernel,
+/// channels] then bias [filters], as the network lays them out. A forward pass on a thread whose
+/// precision is bf16 rounds its inputs to bf16 (products accumulate in fp32), and so does the
+/// backward pass after it, for the output gradients too. Used by one thread.
+typedef struct a3c_conv a3c_conv;
+
+/// NULL when oneDNN cannot run this convolution on this CPU (in fp32, or in bf16 where the CPU has it).
+a3c_conv *a3c_conv_create(long height, long width, long channels, long filters, long kernel, long stride,
+                          long max_batch);
+void a3c_conv_destroy(a3c_conv *conv);
+
+/// Rows first ..< first + count: `input` and `output` point at row `first`. Returns 0, or -1.
+int a3c_conv_forward(a3c_conv *conv, long first, long count, const float *input, const float *weight,
+                     const float *bias, float *output);
+
+/// Rows 0 ..< count, after their forward passes: overwrites the weight and bias gradients, and the
+/// input gradient unless it is NULL. Returns 0, or -1.
+int a3c_conv_backward(a3c_conv *conv, long count, const float *input, const float *output_gradient,
+                      const float *weight, float *weight_gradient, float *bias_gradient, float *input_gradient);
+
+/// oneDNN's name for the forward implementation it chose, e.g. "jit:avx512_core".
+const char *a3c_conv_implementation(const a3c_conv *conv);
+
 #endif
 
 /// Makes the calling thread treat subnormal floats as zero and flush subnormal results to zero.

@@ -1,0 +1,281 @@
+// A convolution layer's passes through oneDNN's convolution primitives: NHWC fp32 rows in and out,
+// weights [filters, kernel, kernel, channels] as the network keeps them, in fp32 or, on a thread
+// whose precision is bf16 (a3c_set_thread_precision), with bf16 inputs (fp32 accumulation, fp32
+// outputs and gradients). One object per network kernel, used by one thread; primitives are built
+// per batch size and precision on first use and kept.
+
+#include "a3c_kernels.h"
+
+#include <dlfcn.h>
+#include <dnnl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/// oneDNN runs on OpenMP threads: a team of one per calling thread (as the CBLAS shim does for sgemm).
+static void single_thread(void) {
+    static _Thread_local int configured;
+    if (configured) return;
+    configured = 1;
+    void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    if (set_threads) set_threads(1);
+}
+
+typedef struct {
+    long n;
+    int bf16;
+    dnnl_primitive_t forward, weights_reorder, backward_weights, weight_gradient_reorder;
+    dnnl_primitive_t backward_data, data_weights_reorder;
+    /// Memories whose handles are set at each call (user-side fp32 ones and the primitives' own).
+    dnnl_memory_t source, user_weights, weights, bias, destination;
+    dnnl_memory_t diff_destination, diff_weights, user_diff_weights, diff_bias;
+    dnnl_memory_t data_weights, diff_source;
+    /// The primitive-side weights and weight gradient, in the layouts oneDNN chose.
+    void *weights_buffer, *diff_weights_buffer, *data_weights_buffer;
+    int built_data;
+} Plan;
+
+enum { PLANS = 8 };
+
+struct a3c_conv {
+    long height, width, channels, filters, kernel, stride, out_height, out_width, max_batch;
+    /// The precision of the forward passes since the last backward pass began (what it must use).
+    int forward_bf16;
+    dnnl_engine_t engine;
+    dnnl_stream_t stream;
+    Plan plans[PLANS];
+    int plan_count, next_plan;
+    /// bf16 copies: the input rows of the forward passes (kept for the backward pass) and one
+    /// batch of output gradients.
+    uint16_t *input16, *gradient16;
+    char implementation[160];
+};
+
+static long input_width(const a3c_conv *c) { return c->height * c->width * c->channels; }
+static long output_width(const a3c_conv *c) { return c->out_height * c->out_width * c->filters; }
+
+static void release(Plan *p) {
+    dnnl_primitive_t primitives[] = {p->forward, p->weights_reorder, p->backward_weights, p->weight_gradient_reorder,
+                                     p->backward_data, p->data_weights_reorder};
+    for (unsigned i = 0; i < sizeof primitives / sizeof *primitives; i++)
+        if (primitives[i]) dnnl_primitive_destroy(primitives[i]);
+    dnnl_memory_t memories[] = {p->source, p->user_weights, p->weights, p->bias, p->destination, p->diff_destination,
+                                p->diff_weights, p->user_diff_weights, p->diff_bias, p->data_weights, p->diff_source};
+    for (unsigned i = 0; i < sizeof memories / sizeof *memories; i++)
+        if (memories[i]) dnnl_memory_destroy(memories[i]);
+    free(p->weights_buffer);
+    free(p->diff_weights_buffer);
+    free(p->data_weights_buffer);
+    memset(p, 0, sizeof *p);
+}
+
+static int memory(dnnl_memory_t *m, const dnnl_memory_desc_t *md, dnnl_engine_t engine, void **owned) {
+    void *handle = DNNL_MEMORY_NONE;
+    if (owned) {
+        *owned = aligned_alloc(64, (dnnl_memory_desc_get_size(md) + 63) / 64 * 64);
+        if (!*owned) return -1;
+        handle = *owned;
+    }
+    return dnnl_memory_create(m, md, engine, handle) == dnnl_success ? 0 : -1;
+}
+
+static int reorder(dnnl_primitive_t *r, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, dnnl_engine_t engine) {
+    dnnl_primitive_desc_t pd;
+    if (dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL) != dnnl_success) return -1;
+    int failed = dnnl_primitive_create(r, pd) != dnnl_success;
+    dnnl_primitive_desc_destroy(pd);
+    return failed ? -1 : 0;
+}
+
+/// Forward, weight-gradient and input-gradient primitives for batches of `n` rows.
+static int build(a3c_conv *c, Plan *p, long n, int bf16) {
+    p->n = n;
+    p->bf16 = bf16;
+    dnnl_data_type_t type = bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_memory_desc_t source, user_weights, any_weights, bias, destination, diff_destination, any_diff_weights;
+    dnnl_dims_t source_dims = {n, c->channels, c->height, c->width};
+    dnnl_dims_t weight_dims = {c->filters, c->channels, c->kernel, c->kernel}, bias_dims = {c->filters};
+    dnnl_dims_t destination_dims = {n, c->filters, c->out_height, c->out_width};
+    dnnl_dims_t strides = {c->stride, c->stride}, padding = {0, 0};
+    if (dnnl_memory_desc_init_by_tag(&source, 4, source_dims, type, dnnl_nhwc) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&user_weights, 4, weight_dims, dnnl_f32, dnnl_ohwi) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&any_weights, 4, weight_dims, type, dnnl_format_tag_any) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&any_diff_weights, 4, weight_dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&bias, 1, bias_dims, dnnl_f32, dnnl_x) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&destination, 4, destination_dims, dnnl_f32, dnnl_nhwc) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&diff_destination, 4, destination_dims, type, dnnl_nhwc) != dnnl_success)
+        return -1;
+    dnnl_convolution_desc_t d;
+    dnnl_primitive_desc_t forward_pd = NULL, weights_pd = NULL;
+    int failed = dnnl_convolution_forward_desc_init(
+                     &d, dnnl_forward_training, dnnl_convolution_direct, &source, &any_weights, &bias, &destination,
+                     strides, padding, padding) != dnnl_success
+        || dnnl_primitive_desc_create(&forward_pd, &d, NULL, c->engine, NULL) != dnnl_success;
+    if (failed) return -1;
+    const char *name = NULL;
+    if (dnnl_primitive_desc_query(forward_pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success && name)
+        strncpy(c->implementation, name, sizeof c->implementation - 1);
+    const dnnl_memory_desc_t *weights = dnnl_primitive_desc_query_md(forward_pd, dnnl_query_weights_md, 0);
+    failed = dnnl_primitive_create(&p->forward, forward_pd) != dnnl_success
+        || reorder(&p->weights_reorder, &user_weights, weights, c->engine)
+        || memory(&p->source, &source, c->engine, NULL) || memory(&p->user_weights, &user_weights, c->engine, NULL)
+        || memory(&p->weights, weights, c->engine, &p->weights_buffer) || memory(&p->bias, &bias, c->engine, NULL)
+        || memory(&p->destination, &destination, c->engine, NULL);
+    if (!failed) {
+        failed = dnnl_convolution_backward_weights_desc_init(
+                     &d, dnnl_convolution_direct, &source, &any_diff_weights, &bias, &diff_destination, strides, padding,
+                     padding) != dnnl_success
+            || dnnl_primitive_desc_create(&weights_pd, &d, NULL, c->engine, forward_pd) != dnnl_success;
+    }
+    if (!failed) {
+        const dnnl_memory_desc_t *diff_weights = dnnl_primitive_desc_query_md(weights_pd, dnnl_query_diff_weights_md, 0);
+        failed = dnnl_primitive_create(&p->backward_weights, weights_pd) != dnnl_success
+            || reorder(&p->weight_gradient_reorder, diff_weights, &user_weights, c->engine)
+            || memory(&p->diff_destination, &diff_destination, c->engine, NULL)
+            || memory(&p->diff_weights, diff_weights, c->engine, &p->diff_weights_buffer)
+            || memory(&p->user_diff_weights, &user_weights, c->engine, NULL)
+            || memory(&p->diff_bias, &bias, c->engine, NULL);
+    }
+    if (!failed) {
+        // The input gradient's primitive (every layer but the first needs it; without it, only
+        // backward passes that ask for no input gradient run).
+        dnnl_memory_desc_t diff_source;
+        dnnl_primitive_desc_t data_pd = NULL;
+        int data_failed = dnnl_memory_desc_init_by_tag(&diff_source, 4, source_dims, dnnl_f32, dnnl_nhwc) != dnnl_success
+            || dnnl_convolution_backward_data_desc_init(
+                   &d, dnnl_convolution_direct, &diff_source, &any_weights, &diff_destination, strides, padding,
+                   padding) != dnnl_success
+            || dnnl_primitive_desc_create(&data_pd, &d, NULL, c->engine, forward_pd) != dnnl_success;
+        if (!data_failed) {
+            const dnnl_memory_desc_t *data_weights = dnnl_primitive_desc_query_md(data_pd, dnnl_query_weights_md, 0);
+            data_failed = dnnl_primitive_create(&p->backward_data, data_pd) != dnnl_success
+                || reorder(&p->data_weights_reorder, &user_weights, data_weights, c->engine)
+                || memory(&p->data_weights, data_weights, c->engine, &p->data_weights_buffer)
+                || memory(&p->diff_source, &diff_source, c->engine, NULL);
+        }
+        p->built_data = !data_failed;
+        if (data_pd) dnnl_primitive_desc_destroy(data_pd);
+    }
+    dnnl_primitive_desc_destroy(forward_pd);
+    if (weights_pd) dnnl_primitive_desc_destroy(weights_pd);
+    return failed ? -1 : 0;
+}
+
+static Plan *plan(a3c_conv *c, long n, int bf16) {
+    for (int i = 0; i < c->plan_count; i++)
+        if (c->plans[i].n == n && c->plans[i].bf16 == bf16) return &c->plans[i];
+    if (bf16 && !c->input16) {
+        c->input16 = malloc(sizeof(uint16_t) * (size_t)(c->max_batch * input_width(c)));
+        c->gradient16 = malloc(sizeof(uint16_t) * (size_t)(c->max_batch * output_width(c)));
+        if (!c->input16 || !c->gradient16) return NULL;
+    }
+    Plan *p;
+    if (c->plan_count < PLANS) {
+        p = &c->plans[c->plan_count++];
+    } else {
+        p = &c->plans[c->next_plan];
+        c->next_plan = (c->next_plan + 1) % PLANS;
+        release(p);
+    }
+    if (build(c, p, n, bf16) != 0) {
+        release(p);
+        return NULL;
+    }
+    return p;
+}
+
+a3c_conv *a3c_conv_create(long height, long width, long channels, long filters, long kernel, long stride,
+                          long max_batch) {
+    a3c_conv *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->height = height;
+    c->width = width;
+    c->channels = channels;
+    c->filters = filters;
+    c->kernel = kernel;
+    c->stride = stride;
+    c->out_height = (height - kernel) / stride + 1;
+    c->out_width = (width - kernel) / stride + 1;
+    c->max_batch = max_batch;
+    int failed = dnnl_engine_create(&c->engine, dnnl_cpu, 0) != dnnl_success
+        || dnnl_stream_create(&c->stream, c->engine, dnnl_stream_default_flags) != dnnl_success;
+    if (!failed) {
+        // Build the primitives for one row now, so that a layer oneDNN cannot run fails here.
+        single_thread();
+        failed = plan(c, 1, 0) == NULL || (a3c_cpu_has_bf16() && plan(c, 1, 1) == NULL);
+    }
+    if (failed) {
+        a3c_conv_destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+void a3c_conv_destroy(a3c_conv *c) {
+    if (!c) return;
+    for (int i = 0; i < c->plan_count; i++) release(&c->plans[i]);
+    if (c->stream) dnnl_stream_destroy(c->stream);
+    if (c->engine) dnnl_engine_destroy(c->engine);
+    free(c->input16);
+    free(c->gradient16);
+    free(c);
+}
+
+const char *a3c_conv_implementation(const a3c_conv *c) { return c->implementation; }
+
+static int run(a3c_conv *c, dnnl_primitive_t primitive, int count, const dnnl_exec_arg_t *args) {
+    return dnnl_primitive_execute(primitive, c->stream, count, args) == dnnl_success ? 0 : -1;
+}
+
+int a3c_conv_forward(a3c_conv *c, long first, long count, const float *input, const float *weight, const float *bias,
+                     float *output) {
+    single_thread();
+    int bf16 = a3c_thread_precision() == 1;
+    Plan *p = plan(c, count, bf16);
+    if (!p) return -1;
+    c->forward_bf16 = bf16;
+    void *source = (void *)input;
+    if (bf16) {
+        source = c->input16 + first * input_width(c);
+        a3c_to_bf16(input, source, count * input_width(c));
+    }
+    dnnl_memory_set_data_handle(p->source, source);
+    dnnl_memory_set_data_handle(p->user_weights, (void *)weight);
+    dnnl_memory_set_data_handle(p->bias, (void *)bias);
+    dnnl_memory_set_data_handle(p->destination, output);
+    dnnl_exec_arg_t pack[] = {{DNNL_ARG_FROM, p->user_weights}, {DNNL_ARG_TO, p->weights}};
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, p->source}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_BIAS, p->bias},
+                              {DNNL_ARG_DST, p->destination}};
+    if (run(c, p->weights_reorder, 2, pack) || run(c, p->forward, 4, args)) return -1;
+    return 0;
+}
+
+int a3c_conv_backward(a3c_conv *c, long count, const float *input, const float *output_gradient, const float *weight,
+                      float *weight_gradient, float *bias_gradient, float *input_gradient) {
+    single_thread();
+    int bf16 = c->forward_bf16;
+    Plan *p = plan(c, count, bf16);
+    if (!p || (input_gradient && !p->built_data)) return -1;
+    void *source = bf16 ? (void *)c->input16 : (void *)input;
+    void *gradient = (void *)output_gradient;
+    if (bf16) {
+        gradient = c->gradient16;
+        a3c_to_bf16(output_gradient, gradient, count * output_width(c));
+    }
+    dnnl_memory_set_data_handle(p->source, source);
+    dnnl_memory_set_data_handle(p->diff_destination, gradient);
+    dnnl_memory_set_data_handle(p->user_diff_weights, weight_gradient);
+    dnnl_memory_set_data_handle(p->diff_bias, bias_gradient);
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, p->source}, {DNNL_ARG_DIFF_DST, p->diff_destination},
+                              {DNNL_ARG_DIFF_WEIGHTS, p->diff_weights}, {DNNL_ARG_DIFF_BIAS, p->diff_bias}};
+    dnnl_exec_arg_t unpack[] = {{DNNL_ARG_FROM, p->diff_weights}, {DNNL_ARG_TO, p->user_diff_weights}};
+    if (run(c, p->backward_weights, 4, args) || run(c, p->weight_gradient_reorder, 2, unpack)) return -1;
+    if (!input_gradient) return 0;
+    dnnl_memory_set_data_handle(p->user_weights, (void *)weight);
+    dnnl_memory_set_data_handle(p->diff_source, input_gradient);
+    dnnl_exec_arg_t pack[] = {{DNNL_ARG_FROM, p->user_weights}, {DNNL_ARG_TO, p->data_weights}};
+    dnnl_exec_arg_t data[] = {{DNNL_ARG_DIFF_DST, p->diff_destination}, {DNNL_ARG_WEIGHTS, p->data_weights},
+                              {DNNL_ARG_DIFF_SRC, p->diff_source}};
+    if (run(c, p->data_weights_reorder, 2, pack) || run(c, p->backward_data, 3, data)) return -1;
+    return 0;
+}
