@@ -6,20 +6,10 @@
 
 #include "a3c_kernels.h"
 
-#include <dlfcn.h>
 #include <dnnl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/// oneDNN runs on OpenMP threads: a team of one per calling thread (as the CBLAS shim does for sgemm).
-static void single_thread(void) {
-    static _Thread_local int configured;
-    if (configured) return;
-    configured = 1;
-    void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
-    if (set_threads) set_threads(1);
-}
 
 typedef struct {
     long n;
@@ -200,9 +190,10 @@ a3c_conv *a3c_conv_create(long height, long width, long channels, long filters, 
     int failed = dnnl_engine_create(&c->engine, dnnl_cpu, 0) != dnnl_success
         || dnnl_stream_create(&c->stream, c->engine, dnnl_stream_default_flags) != dnnl_success;
     if (!failed) {
-        // Build the primitives for one row now, so that a layer oneDNN cannot run fails here.
-        single_thread();
-        failed = plan(c, 1, 0) == NULL || (a3c_cpu_has_bf16() && plan(c, 1, 1) == NULL);
+        // Build the primitives for one row in the thread's precision now, so that a layer oneDNN
+        // cannot run fails here (the other precision's are built if it is ever used).
+        a3c_omp_single_thread();
+        failed = plan(c, 1, a3c_thread_precision() == 1) == NULL;
     }
     if (failed) {
         a3c_conv_destroy(c);
@@ -229,7 +220,7 @@ static int run(a3c_conv *c, dnnl_primitive_t primitive, int count, const dnnl_ex
 
 int a3c_conv_forward(a3c_conv *c, long first, long count, const float *input, const float *weight, const float *bias,
                      float *output) {
-    single_thread();
+    a3c_omp_single_thread();
     int bf16 = a3c_thread_precision() == 1;
     Plan *p = plan(c, count, bf16);
     if (!p) return -1;
@@ -252,7 +243,7 @@ int a3c_conv_forward(a3c_conv *c, long first, long count, const float *input, co
 
 int a3c_conv_backward(a3c_conv *c, long count, const float *input, const float *output_gradient, const float *weight,
                       float *weight_gradient, float *bias_gradient, float *input_gradient) {
-    single_thread();
+    a3c_omp_single_thread();
     int bf16 = c->forward_bf16;
     Plan *p = plan(c, count, bf16);
     if (!p || (input_gradient && !p->built_data)) return -1;

@@ -4,6 +4,7 @@
 
 #include "a3c_kernels.h"
 
+#include <dlfcn.h>
 #include <dnnl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -15,6 +16,16 @@
 #endif
 
 static _Thread_local int thread_precision;
+
+void a3c_omp_single_thread(void) {
+    static _Thread_local int configured;
+    if (configured) return;
+    configured = 1;
+    // libgomp arrives with libdnnl: its omp_set_num_threads is looked up at run time instead of
+    // linking a library that has no dev symlink.
+    void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    if (set_threads) set_threads(1);
+}
 
 void a3c_set_thread_precision(int precision) { thread_precision = precision; }
 

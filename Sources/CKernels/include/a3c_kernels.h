@@ -33,6 +33,10 @@ void a3c_elu_backward(const float *x, const float *y, const float *grad, float *
 /// Which instruction set the kernels use: "avx512", "avx2" or "portable".
 const char *a3c_kernels_isa(void);
 
+/// oneDNN runs its products and convolutions on OpenMP threads: each worker thread asks for a team
+/// of one (once per thread), or two workers on two cores would run four threads.
+void a3c_omp_single_thread(void);
+
 /// The calling thread's precision for matrix products: 0 fp32 (the default), 1 bf16 inputs.
 void a3c_set_thread_precision(int precision);
 int a3c_thread_precision(void);
