@@ -22,6 +22,8 @@ typedef struct {
     dnnl_memory_t data_weights, diff_source;
     /// The primitive-side weights and weight gradient, in the layouts oneDNN chose.
     void *weights_buffer, *diff_weights_buffer, *data_weights_buffer;
+    /// Kept as the hint for the input gradient's primitive, built later.
+    dnnl_primitive_desc_t forward_pd;
     int built_data;
 } Plan;
 
@@ -53,6 +55,7 @@ static void release(Plan *p) {
                                 p->diff_weights, p->user_diff_weights, p->diff_bias, p->data_weights, p->diff_source};
     for (unsigned i = 0; i < sizeof memories / sizeof *memories; i++)
         if (memories[i]) dnnl_memory_destroy(memories[i]);
+    if (p->forward_pd) dnnl_primitive_desc_destroy(p->forward_pd);
     free(p->weights_buffer);
     free(p->diff_weights_buffer);
     free(p->data_weights_buffer);
@@ -101,7 +104,10 @@ static int build(a3c_conv *c, Plan *p, long n, int bf16) {
                      &d, dnnl_forward_training, dnnl_convolution_direct, &source, &any_weights, &bias, &destination,
                      strides, padding, padding) != dnnl_success
         || dnnl_primitive_desc_create(&forward_pd, &d, NULL, c->engine, NULL) != dnnl_success;
-    if (failed) return -1;
+    if (failed) {
+        if (forward_pd) dnnl_primitive_desc_destroy(forward_pd);
+        return -1;
+    }
     const char *name = NULL;
     if (dnnl_primitive_desc_query(forward_pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success && name)
         strncpy(c->implementation, name, sizeof c->implementation - 1);
@@ -126,28 +132,40 @@ static int build(a3c_conv *c, Plan *p, long n, int bf16) {
             || memory(&p->user_diff_weights, &user_weights, c->engine, NULL)
             || memory(&p->diff_bias, &bias, c->engine, NULL);
     }
-    if (!failed) {
-        // The input gradient's primitive (every layer but the first needs it; without it, only
-        // backward passes that ask for no input gradient run).
-        dnnl_memory_desc_t diff_source;
-        dnnl_primitive_desc_t data_pd = NULL;
-        int data_failed = dnnl_memory_desc_init_by_tag(&diff_source, 4, source_dims, dnnl_f32, dnnl_nhwc) != dnnl_success
-            || dnnl_convolution_backward_data_desc_init(
-                   &d, dnnl_convolution_direct, &diff_source, &any_weights, &diff_destination, strides, padding,
-                   padding) != dnnl_success
-            || dnnl_primitive_desc_create(&data_pd, &d, NULL, c->engine, forward_pd) != dnnl_success;
-        if (!data_failed) {
-            const dnnl_memory_desc_t *data_weights = dnnl_primitive_desc_query_md(data_pd, dnnl_query_weights_md, 0);
-            data_failed = dnnl_primitive_create(&p->backward_data, data_pd) != dnnl_success
-                || reorder(&p->data_weights_reorder, &user_weights, data_weights, c->engine)
-                || memory(&p->data_weights, data_weights, c->engine, &p->data_weights_buffer)
-                || memory(&p->diff_source, &diff_source, c->engine, NULL);
-        }
-        p->built_data = !data_failed;
-        if (data_pd) dnnl_primitive_desc_destroy(data_pd);
-    }
-    dnnl_primitive_desc_destroy(forward_pd);
+    p->forward_pd = forward_pd;
     if (weights_pd) dnnl_primitive_desc_destroy(weights_pd);
+    return failed ? -1 : 0;
+}
+
+/// The input gradient's primitive, built on the first backward pass that asks for it: the first
+/// layer never does.
+static int build_data(a3c_conv *c, Plan *p) {
+    if (p->built_data) return 0;
+    dnnl_data_type_t type = p->bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_memory_desc_t diff_source, any_weights, user_weights, diff_destination;
+    dnnl_dims_t source_dims = {p->n, c->channels, c->height, c->width};
+    dnnl_dims_t weight_dims = {c->filters, c->channels, c->kernel, c->kernel};
+    dnnl_dims_t destination_dims = {p->n, c->filters, c->out_height, c->out_width};
+    dnnl_dims_t strides = {c->stride, c->stride}, padding = {0, 0};
+    dnnl_convolution_desc_t d;
+    dnnl_primitive_desc_t data_pd = NULL;
+    int failed = dnnl_memory_desc_init_by_tag(&diff_source, 4, source_dims, dnnl_f32, dnnl_nhwc) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&any_weights, 4, weight_dims, type, dnnl_format_tag_any) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&user_weights, 4, weight_dims, dnnl_f32, dnnl_ohwi) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&diff_destination, 4, destination_dims, type, dnnl_nhwc) != dnnl_success
+        || dnnl_convolution_backward_data_desc_init(
+               &d, dnnl_convolution_direct, &diff_source, &any_weights, &diff_destination, strides, padding,
+               padding) != dnnl_success
+        || dnnl_primitive_desc_create(&data_pd, &d, NULL, c->engine, p->forward_pd) != dnnl_success;
+    if (!failed) {
+        const dnnl_memory_desc_t *data_weights = dnnl_primitive_desc_query_md(data_pd, dnnl_query_weights_md, 0);
+        failed = dnnl_primitive_create(&p->backward_data, data_pd) != dnnl_success
+            || reorder(&p->data_weights_reorder, &user_weights, data_weights, c->engine)
+            || memory(&p->data_weights, data_weights, c->engine, &p->data_weights_buffer)
+            || memory(&p->diff_source, &diff_source, c->engine, NULL);
+    }
+    if (data_pd) dnnl_primitive_desc_destroy(data_pd);
+    p->built_data = !failed;
     return failed ? -1 : 0;
 }
 
@@ -246,7 +264,7 @@ int a3c_conv_backward(a3c_conv *c, long count, const float *input, const float *
     a3c_omp_single_thread();
     int bf16 = c->forward_bf16;
     Plan *p = plan(c, count, bf16);
-    if (!p || (input_gradient && !p->built_data)) return -1;
+    if (!p || (input_gradient && build_data(c, p))) return -1;
     void *source = bf16 ? (void *)c->input16 : (void *)input;
     void *gradient = (void *)output_gradient;
     if (bf16) {

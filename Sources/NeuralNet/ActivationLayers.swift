@@ -39,7 +39,7 @@ final class ReLUKernel: LayerKernel {
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
         first: Int, count: Int, parameters: UnsafePointer<Float>
     ) {
-        for i in 0..<(count * width) { output[i] = max(input[i], 0) }
+        a3c_relu_forward(input, output, count * width)
     }
 
     func backward(
@@ -48,7 +48,7 @@ final class ReLUKernel: LayerKernel {
         count: Int, parameters: UnsafePointer<Float>, parameterGradient: UnsafeMutablePointer<Float>
     ) {
         guard let inputGradient else { return }
-        for i in 0..<(count * width) { inputGradient[i] = output[i] > 0 ? outputGradient[i] : 0 }
+        a3c_relu_backward(output, outputGradient, inputGradient, count * width)
     }
 }
 

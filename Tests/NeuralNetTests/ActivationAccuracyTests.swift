@@ -51,4 +51,36 @@ struct ActivationAccuracyTests {
             #expect(inputGradient[i] == expected, "gradient at \(inputs[i])")
         }
     }
+
+    /// The vector ReLU is exactly `max(x, 0)` as Swift computes it, bit for bit: -0 becomes +0, NaN
+    /// passes through; its gradient passes only where the output is above 0.
+    @Test func reluIsExactlySwiftsMaxAndItsGradientIsExact() throws {
+        var inputs: [Float] = [0, -0.0, 1, -1, .nan, -.nan, .infinity, -.infinity, Float.leastNonzeroMagnitude,
+                               -Float.leastNonzeroMagnitude, Float.greatestFiniteMagnitude]
+        for i in 0..<1_000 { inputs.append(Float(i % 37) - 18.5 + Float(i) * 1e-3) }
+        inputs.append(-2)  // count 1,012: vector bodies and a tail
+        let count = inputs.count
+        let network = Network(spec: try NetworkSpec(inputShape: Shape(count), layers: [.relu]), maxBatch: 1)
+        let none: [Float] = [0]
+        network.input(row: 0).update(from: inputs, count: count)
+        none.withUnsafeBufferPointer { network.forward(parameters: $0.baseAddress!, count: 1) }
+        let output = Array(UnsafeBufferPointer(start: network.output(row: 0), count: count))
+        for (x, y) in zip(inputs, output) {
+            #expect(y.bitPattern == max(x, 0).bitPattern, "relu(\(x)) = \(y)")
+        }
+
+        let gradient = (0..<count).map { Float($0 % 7) - 3.5 }
+        network.outputGradient(row: 0).update(from: gradient, count: count)
+        var unused: [Float] = [0]
+        none.withUnsafeBufferPointer { p in
+            unused.withUnsafeMutableBufferPointer { g in
+                network.backward(parameters: p.baseAddress!, gradient: g.baseAddress!, count: 1, computeInputGradient: true)
+            }
+        }
+        let inputGradient = UnsafeBufferPointer(start: network.inputGradient(row: 0), count: count)
+        for i in 0..<count {
+            let expected: Float = output[i] > 0 ? gradient[i] : 0
+            #expect(inputGradient[i].bitPattern == expected.bitPattern, "gradient at \(inputs[i])")
+        }
+    }
 }

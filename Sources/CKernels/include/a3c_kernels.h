@@ -23,6 +23,12 @@ double a3c_sum_of_squares(const float *x, long count);
 /// x *= scale.
 void a3c_scale(float *x, long count, float scale);
 
+/// ReLU: y = 0 for x <= 0, x otherwise (NaN passes through, -0 becomes +0), without branches.
+void a3c_relu_forward(const float *x, float *y, long count);
+
+/// ReLU's input gradient from its output: g where y > 0, 0 elsewhere.
+void a3c_relu_backward(const float *y, const float *grad, float *input_grad, long count);
+
 /// ELU: y = x for x > 0, expm1(x) otherwise (NaN passes through). The vector versions are within
 /// 2 ulp of expm1 (tested against double precision); the portable one calls expm1f.
 void a3c_elu_forward(const float *x, float *y, long count);
