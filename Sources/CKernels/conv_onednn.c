@@ -80,29 +80,44 @@ static int reorder(dnnl_primitive_t *r, const dnnl_memory_desc_t *from, const dn
     return failed ? -1 : 0;
 }
 
-/// Forward, weight-gradient and input-gradient primitives for batches of `n` rows.
-static int build(a3c_conv *c, Plan *p, long n, int bf16) {
-    p->n = n;
-    p->bf16 = bf16;
+/// The memory descriptors of one plan's passes: the input, oneDNN's weights and the output gradient
+/// in the plan's precision; everything on the network's side (weights, bias, outputs, gradients) fp32.
+typedef struct {
+    dnnl_memory_desc_t source, diff_source, user_weights, any_weights, any_diff_weights, bias, destination,
+        diff_destination;
+    dnnl_dims_t strides, padding;
+} Descriptors;
+
+static int describe(const a3c_conv *c, long n, int bf16, Descriptors *m) {
     dnnl_data_type_t type = bf16 ? dnnl_bf16 : dnnl_f32;
-    dnnl_memory_desc_t source, user_weights, any_weights, bias, destination, diff_destination, any_diff_weights;
     dnnl_dims_t source_dims = {n, c->channels, c->height, c->width};
     dnnl_dims_t weight_dims = {c->filters, c->channels, c->kernel, c->kernel}, bias_dims = {c->filters};
     dnnl_dims_t destination_dims = {n, c->filters, c->out_height, c->out_width};
-    dnnl_dims_t strides = {c->stride, c->stride}, padding = {0, 0};
-    if (dnnl_memory_desc_init_by_tag(&source, 4, source_dims, type, dnnl_nhwc) != dnnl_success
-        || dnnl_memory_desc_init_by_tag(&user_weights, 4, weight_dims, dnnl_f32, dnnl_ohwi) != dnnl_success
-        || dnnl_memory_desc_init_by_tag(&any_weights, 4, weight_dims, type, dnnl_format_tag_any) != dnnl_success
-        || dnnl_memory_desc_init_by_tag(&any_diff_weights, 4, weight_dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success
-        || dnnl_memory_desc_init_by_tag(&bias, 1, bias_dims, dnnl_f32, dnnl_x) != dnnl_success
-        || dnnl_memory_desc_init_by_tag(&destination, 4, destination_dims, dnnl_f32, dnnl_nhwc) != dnnl_success
-        || dnnl_memory_desc_init_by_tag(&diff_destination, 4, destination_dims, type, dnnl_nhwc) != dnnl_success)
-        return -1;
+    m->strides[0] = m->strides[1] = c->stride;
+    m->padding[0] = m->padding[1] = 0;
+    return dnnl_memory_desc_init_by_tag(&m->source, 4, source_dims, type, dnnl_nhwc) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&m->diff_source, 4, source_dims, dnnl_f32, dnnl_nhwc) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&m->user_weights, 4, weight_dims, dnnl_f32, dnnl_ohwi) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&m->any_weights, 4, weight_dims, type, dnnl_format_tag_any) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&m->any_diff_weights, 4, weight_dims, dnnl_f32, dnnl_format_tag_any)
+            != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&m->bias, 1, bias_dims, dnnl_f32, dnnl_x) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&m->destination, 4, destination_dims, dnnl_f32, dnnl_nhwc) != dnnl_success
+        || dnnl_memory_desc_init_by_tag(&m->diff_destination, 4, destination_dims, type, dnnl_nhwc) != dnnl_success
+        ? -1 : 0;
+}
+
+/// Forward and weight-gradient primitives for batches of `n` rows (the input gradient's: `build_data`).
+static int build(a3c_conv *c, Plan *p, long n, int bf16) {
+    p->n = n;
+    p->bf16 = bf16;
+    Descriptors m;
+    if (describe(c, n, bf16, &m)) return -1;
     dnnl_convolution_desc_t d;
     dnnl_primitive_desc_t forward_pd = NULL, weights_pd = NULL;
-    int failed = dnnl_convolution_forward_desc_init(
-                     &d, dnnl_forward_training, dnnl_convolution_direct, &source, &any_weights, &bias, &destination,
-                     strides, padding, padding) != dnnl_success
+    int failed = dnnl_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct, &m.source,
+                                                    &m.any_weights, &m.bias, &m.destination, m.strides, m.padding,
+                                                    m.padding) != dnnl_success
         || dnnl_primitive_desc_create(&forward_pd, &d, NULL, c->engine, NULL) != dnnl_success;
     if (failed) {
         if (forward_pd) dnnl_primitive_desc_destroy(forward_pd);
@@ -113,24 +128,25 @@ static int build(a3c_conv *c, Plan *p, long n, int bf16) {
         strncpy(c->implementation, name, sizeof c->implementation - 1);
     const dnnl_memory_desc_t *weights = dnnl_primitive_desc_query_md(forward_pd, dnnl_query_weights_md, 0);
     failed = dnnl_primitive_create(&p->forward, forward_pd) != dnnl_success
-        || reorder(&p->weights_reorder, &user_weights, weights, c->engine)
-        || memory(&p->source, &source, c->engine, NULL) || memory(&p->user_weights, &user_weights, c->engine, NULL)
-        || memory(&p->weights, weights, c->engine, &p->weights_buffer) || memory(&p->bias, &bias, c->engine, NULL)
-        || memory(&p->destination, &destination, c->engine, NULL);
+        || reorder(&p->weights_reorder, &m.user_weights, weights, c->engine)
+        || memory(&p->source, &m.source, c->engine, NULL)
+        || memory(&p->user_weights, &m.user_weights, c->engine, NULL)
+        || memory(&p->weights, weights, c->engine, &p->weights_buffer) || memory(&p->bias, &m.bias, c->engine, NULL)
+        || memory(&p->destination, &m.destination, c->engine, NULL);
     if (!failed) {
-        failed = dnnl_convolution_backward_weights_desc_init(
-                     &d, dnnl_convolution_direct, &source, &any_diff_weights, &bias, &diff_destination, strides, padding,
-                     padding) != dnnl_success
+        failed = dnnl_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &m.source,
+                                                             &m.any_diff_weights, &m.bias, &m.diff_destination,
+                                                             m.strides, m.padding, m.padding) != dnnl_success
             || dnnl_primitive_desc_create(&weights_pd, &d, NULL, c->engine, forward_pd) != dnnl_success;
     }
     if (!failed) {
         const dnnl_memory_desc_t *diff_weights = dnnl_primitive_desc_query_md(weights_pd, dnnl_query_diff_weights_md, 0);
         failed = dnnl_primitive_create(&p->backward_weights, weights_pd) != dnnl_success
-            || reorder(&p->weight_gradient_reorder, diff_weights, &user_weights, c->engine)
-            || memory(&p->diff_destination, &diff_destination, c->engine, NULL)
+            || reorder(&p->weight_gradient_reorder, diff_weights, &m.user_weights, c->engine)
+            || memory(&p->diff_destination, &m.diff_destination, c->engine, NULL)
             || memory(&p->diff_weights, diff_weights, c->engine, &p->diff_weights_buffer)
-            || memory(&p->user_diff_weights, &user_weights, c->engine, NULL)
-            || memory(&p->diff_bias, &bias, c->engine, NULL);
+            || memory(&p->user_diff_weights, &m.user_weights, c->engine, NULL)
+            || memory(&p->diff_bias, &m.bias, c->engine, NULL);
     }
     p->forward_pd = forward_pd;
     if (weights_pd) dnnl_primitive_desc_destroy(weights_pd);
@@ -141,28 +157,20 @@ static int build(a3c_conv *c, Plan *p, long n, int bf16) {
 /// layer never does.
 static int build_data(a3c_conv *c, Plan *p) {
     if (p->built_data) return 0;
-    dnnl_data_type_t type = p->bf16 ? dnnl_bf16 : dnnl_f32;
-    dnnl_memory_desc_t diff_source, any_weights, user_weights, diff_destination;
-    dnnl_dims_t source_dims = {p->n, c->channels, c->height, c->width};
-    dnnl_dims_t weight_dims = {c->filters, c->channels, c->kernel, c->kernel};
-    dnnl_dims_t destination_dims = {p->n, c->filters, c->out_height, c->out_width};
-    dnnl_dims_t strides = {c->stride, c->stride}, padding = {0, 0};
+    Descriptors m;
     dnnl_convolution_desc_t d;
     dnnl_primitive_desc_t data_pd = NULL;
-    int failed = dnnl_memory_desc_init_by_tag(&diff_source, 4, source_dims, dnnl_f32, dnnl_nhwc) != dnnl_success
-        || dnnl_memory_desc_init_by_tag(&any_weights, 4, weight_dims, type, dnnl_format_tag_any) != dnnl_success
-        || dnnl_memory_desc_init_by_tag(&user_weights, 4, weight_dims, dnnl_f32, dnnl_ohwi) != dnnl_success
-        || dnnl_memory_desc_init_by_tag(&diff_destination, 4, destination_dims, type, dnnl_nhwc) != dnnl_success
+    int failed = describe(c, p->n, p->bf16, &m)
         || dnnl_convolution_backward_data_desc_init(
-               &d, dnnl_convolution_direct, &diff_source, &any_weights, &diff_destination, strides, padding,
-               padding) != dnnl_success
+               &d, dnnl_convolution_direct, &m.diff_source, &m.any_weights, &m.diff_destination, m.strides,
+               m.padding, m.padding) != dnnl_success
         || dnnl_primitive_desc_create(&data_pd, &d, NULL, c->engine, p->forward_pd) != dnnl_success;
     if (!failed) {
         const dnnl_memory_desc_t *data_weights = dnnl_primitive_desc_query_md(data_pd, dnnl_query_weights_md, 0);
         failed = dnnl_primitive_create(&p->backward_data, data_pd) != dnnl_success
-            || reorder(&p->data_weights_reorder, &user_weights, data_weights, c->engine)
+            || reorder(&p->data_weights_reorder, &m.user_weights, data_weights, c->engine)
             || memory(&p->data_weights, data_weights, c->engine, &p->data_weights_buffer)
-            || memory(&p->diff_source, &diff_source, c->engine, NULL);
+            || memory(&p->diff_source, &m.diff_source, c->engine, NULL);
     }
     if (data_pd) dnnl_primitive_desc_destroy(data_pd);
     p->built_data = !failed;

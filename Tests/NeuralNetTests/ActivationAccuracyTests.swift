@@ -12,6 +12,27 @@ struct ActivationAccuracyTests {
         return abs(ordered(a) - ordered(b))
     }
 
+    /// One row of `inputs` through a network of `layer` alone: its output, then the input gradient
+    /// that `gradient` on the output gives.
+    static func pass(
+        _ layer: LayerSpec, inputs: [Float], gradient: [Float]
+    ) throws -> (output: [Float], inputGradient: [Float]) {
+        let count = inputs.count
+        let network = Network(spec: try NetworkSpec(inputShape: Shape(count), layers: [layer]), maxBatch: 1)
+        let none: [Float] = [0]
+        network.input(row: 0).update(from: inputs, count: count)
+        none.withUnsafeBufferPointer { network.forward(parameters: $0.baseAddress!, count: 1) }
+        let output = Array(UnsafeBufferPointer(start: network.output(row: 0), count: count))
+        network.outputGradient(row: 0).update(from: gradient, count: count)
+        var unused: [Float] = [0]
+        none.withUnsafeBufferPointer { p in
+            unused.withUnsafeMutableBufferPointer { g in
+                network.backward(parameters: p.baseAddress!, gradient: g.baseAddress!, count: 1, computeInputGradient: true)
+            }
+        }
+        return (output, Array(UnsafeBufferPointer(start: network.inputGradient(row: 0), count: count)))
+    }
+
     @Test func eluIsWithinTwoUlpsOfExpm1AndItsGradientIsExact() throws {
         var inputs: [Float] = [0, -0.0, 1, 0.5, -Float.leastNonzeroMagnitude, -Float.leastNormalMagnitude, -1e-30,
                                -1e-7, -87, -88, -103, -1000, -.infinity, .infinity, 3e38]
@@ -21,11 +42,8 @@ struct ActivationAccuracyTests {
         for e in -40...0 { inputs.append(-Float(pow(2.0, Double(e)))) }
         inputs.append(.nan)  // count 60,057: vector bodies and a tail
         let count = inputs.count
-        let network = Network(spec: try NetworkSpec(inputShape: Shape(count), layers: [.elu]), maxBatch: 1)
-        let none: [Float] = [0]
-        network.input(row: 0).update(from: inputs, count: count)
-        none.withUnsafeBufferPointer { network.forward(parameters: $0.baseAddress!, count: 1) }
-        let output = Array(UnsafeBufferPointer(start: network.output(row: 0), count: count))
+        let gradient = (0..<count).map { Float($0 % 7) - 3 }
+        let (output, inputGradient) = try Self.pass(.elu, inputs: inputs, gradient: gradient)
 
         var worst = 0
         for (x, y) in zip(inputs, output) {
@@ -37,15 +55,6 @@ struct ActivationAccuracyTests {
         }
         #expect(worst <= 2)
 
-        let gradient = (0..<count).map { Float($0 % 7) - 3 }
-        network.outputGradient(row: 0).update(from: gradient, count: count)
-        var unused: [Float] = [0]
-        none.withUnsafeBufferPointer { p in
-            unused.withUnsafeMutableBufferPointer { g in
-                network.backward(parameters: p.baseAddress!, gradient: g.baseAddress!, count: 1, computeInputGradient: true)
-            }
-        }
-        let inputGradient = UnsafeBufferPointer(start: network.inputGradient(row: 0), count: count)
         for i in 0..<count where !inputs[i].isNaN {
             let expected = inputs[i] > 0 ? gradient[i] : gradient[i] * (output[i] + 1)
             #expect(inputGradient[i] == expected, "gradient at \(inputs[i])")
@@ -60,24 +69,11 @@ struct ActivationAccuracyTests {
         for i in 0..<1_000 { inputs.append(Float(i % 37) - 18.5 + Float(i) * 1e-3) }
         inputs.append(-2)  // count 1,012: vector bodies and a tail
         let count = inputs.count
-        let network = Network(spec: try NetworkSpec(inputShape: Shape(count), layers: [.relu]), maxBatch: 1)
-        let none: [Float] = [0]
-        network.input(row: 0).update(from: inputs, count: count)
-        none.withUnsafeBufferPointer { network.forward(parameters: $0.baseAddress!, count: 1) }
-        let output = Array(UnsafeBufferPointer(start: network.output(row: 0), count: count))
+        let gradient = (0..<count).map { Float($0 % 7) - 3.5 }
+        let (output, inputGradient) = try Self.pass(.relu, inputs: inputs, gradient: gradient)
         for (x, y) in zip(inputs, output) {
             #expect(y.bitPattern == max(x, 0).bitPattern, "relu(\(x)) = \(y)")
         }
-
-        let gradient = (0..<count).map { Float($0 % 7) - 3.5 }
-        network.outputGradient(row: 0).update(from: gradient, count: count)
-        var unused: [Float] = [0]
-        none.withUnsafeBufferPointer { p in
-            unused.withUnsafeMutableBufferPointer { g in
-                network.backward(parameters: p.baseAddress!, gradient: g.baseAddress!, count: 1, computeInputGradient: true)
-            }
-        }
-        let inputGradient = UnsafeBufferPointer(start: network.inputGradient(row: 0), count: count)
         for i in 0..<count {
             let expected: Float = output[i] > 0 ? gradient[i] : 0
             #expect(inputGradient[i].bitPattern == expected.bitPattern, "gradient at \(inputs[i])")
