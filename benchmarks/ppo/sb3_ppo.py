@@ -7,13 +7,21 @@ bonus, rate 1e-3 and clip 0.2 annealed; for MuJoCo, its tuned HalfCheetah entry 
 512-step rollouts, 20 epochs of minibatches of 64, rate 2.06e-5, clip 0.1, ReLU towers of 256-256,
 log sigma from -2, VecNormalize). One torch thread, seed 1. Prints when the mean of the last
 100 training episodes (whole games for Atari) first reaches the target, and where it ends.
+With `--save DIR`, the model and the clock are kept in DIR every 10 minutes and on SIGINT, between
+rollouts, and `--resume DIR` goes on from them (the games in progress at the stop are lost), so a
+run longer than one sitting can be given the same wall time as ours.
 
     .venv/bin/pip install stable-baselines3==2.9.2 ale-py
     .venv/bin/python benchmarks/ppo/sb3_ppo.py --env CartPole-v1 --target 475 --seconds 120
     .venv/bin/python benchmarks/ppo/sb3_ppo.py --env ALE/Pong-v5 --target 18 --seconds 1800
     .venv/bin/python benchmarks/ppo/sb3_ppo.py --env HalfCheetah-v5 --target 1500 --seconds 600 --steps 1000000
+    .venv/bin/python benchmarks/ppo/sb3_ppo.py --env ALE/Breakout-v5 --target 400 --seconds 12000 --save /tmp/sb3-breakout
+    .venv/bin/python benchmarks/ppo/sb3_ppo.py --env ALE/Breakout-v5 --target 400 --seconds 12000 --resume /tmp/sb3-breakout
 """
 import argparse
+import json
+import os
+import signal
 import time
 
 import numpy as np
@@ -27,14 +35,40 @@ from stable_baselines3.common.vec_env import VecFrameStack
 class Clock(BaseCallback):
     """Stops learning after `seconds`; keeps every finished game's real (unclipped) score."""
 
-    def __init__(self, seconds, target):
+    def __init__(self, seconds, target, folder=None):
         super().__init__()
         self.seconds, self.target, self.returns, self.rows, self.reached = seconds, target, [], [], None
+        self.folder, self.before, self.stopping, self.stopped = folder, 0.0, False, False
+        if folder and os.path.exists(os.path.join(folder, "clock.json")):
+            with open(os.path.join(folder, "clock.json")) as f:
+                state = json.load(f)
+            self.before, self.rows, self.reached = state["seconds"], [tuple(r) for r in state["rows"]], state["reached"]
+            self.returns = [r[2] for r in self.rows]
+        signal.signal(signal.SIGINT, lambda *_: setattr(self, "stopping", True))
 
     def _on_training_start(self):
-        self.start = time.perf_counter()
+        self.start = time.perf_counter() - self.before
+        self.saved = time.perf_counter()
+
+    def save(self):
+        # Between rollouts: every step counted so far has been learned from.
+        os.makedirs(self.folder, exist_ok=True)
+        self.model.save(os.path.join(self.folder, "model.zip"))
+        state = dict(seconds=time.perf_counter() - self.start, rows=self.rows, reached=self.reached)
+        with open(os.path.join(self.folder, "clock.tmp"), "w") as f:
+            json.dump(state, f)
+        os.replace(os.path.join(self.folder, "clock.tmp"), os.path.join(self.folder, "clock.json"))
+        self.saved = time.perf_counter()
+
+    def _on_rollout_start(self):
+        if self.folder and (self.stopping or time.perf_counter() - self.saved > 600):
+            self.save()
+            self.stopped = self.stopping
 
     def _on_step(self):
+        if self.stopped or (self.stopping and not self.folder):
+            self.stopped = True
+            return False
         for info in self.locals["infos"]:
             # The Monitor wrapper sits below AtariWrapper's life loss: "episode" marks a whole game.
             if "episode" in info:
@@ -56,7 +90,10 @@ parser.add_argument("--target", type=float, required=True)
 parser.add_argument("--seconds", type=float, default=300)
 parser.add_argument("--steps", type=int, default=10_000_000, help="the budget the schedules anneal over")
 parser.add_argument("--episodes", help="write every finished episode here: step,seconds,return (CSV)")
+parser.add_argument("--save", help="keep the model and the clock in this folder, to be resumed")
+parser.add_argument("--resume", help="go on from the model and the clock kept in this folder")
 args = parser.parse_args()
+folder = args.resume or args.save
 torch.set_num_threads(1)
 if args.env.startswith("ALE/"):
     import ale_py
@@ -86,9 +123,16 @@ else:
     model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98, n_epochs=20,
                 ent_coef=0.0, learning_rate=linear(1e-3), clip_range=linear(0.2), seed=1, verbose=0)
     setup = "RL Zoo CartPole set-up, 8 envs"
-clock = Clock(args.seconds, args.target)
-model.learn(total_timesteps=args.steps, callback=clock)
+clock = Clock(args.seconds, args.target, folder)
+if args.resume:
+    model = PPO.load(os.path.join(args.resume, "model.zip"), env=env, device="cpu")
+    print(f"resumed at {model.num_timesteps:,} agent steps, {clock.before:.0f} s")
+model.learn(total_timesteps=args.steps - model.num_timesteps, callback=clock, reset_num_timesteps=not args.resume)
 elapsed = time.perf_counter() - clock.start
+if folder and not clock.stopped:
+    clock.save()
+if clock.stopped:
+    print(f"stopped at {model.num_timesteps:,} agent steps, {elapsed:.0f} s; go on with --resume {folder}")
 print(f"SB3 PPO ({setup}, 1 torch thread), {args.env}, seed 1, {elapsed:.0f} s: "
       f"{model.num_timesteps:,} agent steps ({model.num_timesteps / elapsed:,.0f}/s), {len(clock.returns)} episodes")
 if len(clock.returns) >= 100:
