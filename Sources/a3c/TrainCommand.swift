@@ -19,7 +19,7 @@ struct TrainCommand: ParsableCommand {
             tasks (Pendulum-v1, MountainCarContinuous-v0) a Gaussian policy with --lr 0.001 --reward-scale 0.1; Box2D and \
             MuJoCo tasks (LunarLanderContinuous-v3, HalfCheetah-v5, ...) theirs, which the run's config.json lists; \
             --algo ppo brings PPO's (128-step rollouts, 4 epochs of 4 minibatches, GAE 0.95, --lr 0.00025 annealed, \
-            --max-grad-norm 0.5; see TrainingConfig.applyPPODefaults). Options given \
+            --max-grad-norm 0.5, and for Atari network nature; see TrainingConfig.applyPPODefaults). Options given \
             here override those of --config; when resuming, they override the run's own config. \
             Ctrl-C (SIGINT) or SIGTERM stops the workers, writes a checkpoint and exits with status 0; \
             a second one more than 2 s later exits at once; SIGUSR1 stops the same way and never more. \
