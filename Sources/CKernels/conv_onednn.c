@@ -29,8 +29,17 @@ typedef struct {
 
 enum { PLANS = 8 };
 
+/// Rows per primitive call unless A3C_CONV_GROUP says otherwise (0: the whole batch in one call).
+#define A3C_CONV_GROUP_ROWS 32
+/// Whether rows are folded (`fold`) unless A3C_CONV_FOLD says otherwise.
+#define A3C_CONV_FOLDS 1
+
 struct a3c_conv {
     long height, width, channels, filters, kernel, stride, out_height, out_width, max_batch;
+    /// Pixels of a row read as one: an NHWC row of width w and c channels is, in the same memory, a
+    /// row of w / fold pixels of c x fold channels, and a kernel k wide at stride s is then k / fold
+    /// wide at stride s / fold, its ohwi weights unchanged (1: as it is).
+    long fold;
     /// The precision of the forward passes since the last backward pass began (what it must use).
     int forward_bf16;
     dnnl_engine_t engine;
@@ -40,6 +49,11 @@ struct a3c_conv {
     /// bf16 copies: the input rows of the forward passes (kept for the backward pass) and one
     /// batch of output gradients.
     uint16_t *input16, *gradient16;
+    /// Rows per primitive call: a larger batch runs in groups of this many, whose activations stay
+    /// in cache; the weight gradient sums the groups' (0: one call for the whole batch).
+    long group;
+    /// One group's weight and bias gradient, before they are added to the first group's.
+    float *partial;
     char implementation[160];
 };
 
@@ -90,10 +104,12 @@ typedef struct {
 
 static int describe(const a3c_conv *c, long n, int bf16, Descriptors *m) {
     dnnl_data_type_t type = bf16 ? dnnl_bf16 : dnnl_f32;
-    dnnl_dims_t source_dims = {n, c->channels, c->height, c->width};
-    dnnl_dims_t weight_dims = {c->filters, c->channels, c->kernel, c->kernel}, bias_dims = {c->filters};
+    long f = c->fold;
+    dnnl_dims_t source_dims = {n, c->channels * f, c->height, c->width / f};
+    dnnl_dims_t weight_dims = {c->filters, c->channels * f, c->kernel, c->kernel / f}, bias_dims = {c->filters};
     dnnl_dims_t destination_dims = {n, c->filters, c->out_height, c->out_width};
-    m->strides[0] = m->strides[1] = c->stride;
+    m->strides[0] = c->stride;
+    m->strides[1] = c->stride / f;
     m->padding[0] = m->padding[1] = 0;
     return dnnl_memory_desc_init_by_tag(&m->source, 4, source_dims, type, dnnl_nhwc) != dnnl_success
         || dnnl_memory_desc_init_by_tag(&m->diff_source, 4, source_dims, dnnl_f32, dnnl_nhwc) != dnnl_success
@@ -177,14 +193,17 @@ static int build_data(a3c_conv *c, Plan *p) {
     return failed ? -1 : 0;
 }
 
+/// The bf16 copies of a batch's inputs and output gradients, allocated on first use.
+static int bf16_buffers(a3c_conv *c) {
+    if (!c->input16) c->input16 = malloc(sizeof(uint16_t) * (size_t)(c->max_batch * input_width(c)));
+    if (!c->gradient16) c->gradient16 = malloc(sizeof(uint16_t) * (size_t)(c->max_batch * output_width(c)));
+    return c->input16 && c->gradient16 ? 0 : -1;
+}
+
 static Plan *plan(a3c_conv *c, long n, int bf16) {
     for (int i = 0; i < c->plan_count; i++)
         if (c->plans[i].n == n && c->plans[i].bf16 == bf16) return &c->plans[i];
-    if (bf16 && !c->input16) {
-        c->input16 = malloc(sizeof(uint16_t) * (size_t)(c->max_batch * input_width(c)));
-        c->gradient16 = malloc(sizeof(uint16_t) * (size_t)(c->max_batch * output_width(c)));
-        if (!c->input16 || !c->gradient16) return NULL;
-    }
+    if (bf16 && bf16_buffers(c)) return NULL;
     Plan *p;
     if (c->plan_count < PLANS) {
         p = &c->plans[c->plan_count++];
@@ -201,7 +220,7 @@ static Plan *plan(a3c_conv *c, long n, int bf16) {
 }
 
 a3c_conv *a3c_conv_create(long height, long width, long channels, long filters, long kernel, long stride,
-                          long max_batch) {
+                          long max_batch, long group_rows, int fold) {
     a3c_conv *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->height = height;
@@ -213,7 +232,12 @@ a3c_conv *a3c_conv_create(long height, long width, long channels, long filters, 
     c->out_height = (height - kernel) / stride + 1;
     c->out_width = (width - kernel) / stride + 1;
     c->max_batch = max_batch;
-    int failed = dnnl_engine_create(&c->engine, dnnl_cpu, 0) != dnnl_success
+    if (fold < 0) fold = getenv("A3C_CONV_FOLD") ? atoi(getenv("A3C_CONV_FOLD")) != 0 : A3C_CONV_FOLDS;
+    c->fold = fold && stride > 1 && width % stride == 0 && kernel % stride == 0 ? stride : 1;
+    if (group_rows < 0) group_rows = getenv("A3C_CONV_GROUP") ? atol(getenv("A3C_CONV_GROUP")) : A3C_CONV_GROUP_ROWS;
+    c->group = group_rows > 0 ? group_rows : 0;
+    c->partial = malloc(sizeof(float) * (size_t)(filters * kernel * kernel * channels + filters));
+    int failed = !c->partial || dnnl_engine_create(&c->engine, dnnl_cpu, 0) != dnnl_success
         || dnnl_stream_create(&c->stream, c->engine, dnnl_stream_default_flags) != dnnl_success;
     if (!failed) {
         // Build the primitives for one row in the thread's precision now, so that a layer oneDNN
@@ -235,6 +259,7 @@ void a3c_conv_destroy(a3c_conv *c) {
     if (c->engine) dnnl_engine_destroy(c->engine);
     free(c->input16);
     free(c->gradient16);
+    free(c->partial);
     free(c);
 }
 
@@ -244,18 +269,17 @@ static int run(a3c_conv *c, dnnl_primitive_t primitive, int count, const dnnl_ex
     return dnnl_primitive_execute(primitive, c->stream, count, args) == dnnl_success ? 0 : -1;
 }
 
-int a3c_conv_forward(a3c_conv *c, long first, long count, const float *input, const float *weight, const float *bias,
-                     float *output) {
-    a3c_omp_single_thread();
-    int bf16 = a3c_thread_precision() == 1;
-    Plan *p = plan(c, count, bf16);
+/// Rows of the next primitive call, `done` of `count` rows done.
+static long group_rows(const a3c_conv *c, long done, long count) {
+    long left = count - done;
+    return c->group > 0 && left > c->group ? c->group : left;
+}
+
+/// One call's forward pass on `n` rows of `source` (fp32 or bf16, as the plan).
+static int forward_group(a3c_conv *c, long n, int bf16, void *source, const float *weight, const float *bias,
+                         float *output) {
+    Plan *p = plan(c, n, bf16);
     if (!p) return -1;
-    c->forward_bf16 = bf16;
-    void *source = (void *)input;
-    if (bf16) {
-        source = c->input16 + first * input_width(c);
-        a3c_to_bf16(input, source, count * input_width(c));
-    }
     dnnl_memory_set_data_handle(p->source, source);
     dnnl_memory_set_data_handle(p->user_weights, (void *)weight);
     dnnl_memory_set_data_handle(p->bias, (void *)bias);
@@ -263,22 +287,34 @@ int a3c_conv_forward(a3c_conv *c, long first, long count, const float *input, co
     dnnl_exec_arg_t pack[] = {{DNNL_ARG_FROM, p->user_weights}, {DNNL_ARG_TO, p->weights}};
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, p->source}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_BIAS, p->bias},
                               {DNNL_ARG_DST, p->destination}};
-    if (run(c, p->weights_reorder, 2, pack) || run(c, p->forward, 4, args)) return -1;
+    return run(c, p->weights_reorder, 2, pack) || run(c, p->forward, 4, args) ? -1 : 0;
+}
+
+int a3c_conv_forward(a3c_conv *c, long first, long count, const float *input, const float *weight, const float *bias,
+                     float *output) {
+    a3c_omp_single_thread();
+    int bf16 = a3c_thread_precision() == 1;
+    c->forward_bf16 = bf16;
+    long in = input_width(c), out = output_width(c);
+    // The bf16 rows stay where the backward pass finds them: at their rows in the batch.
+    if (bf16) {
+        if (bf16_buffers(c)) return -1;
+        a3c_to_bf16(input, c->input16 + first * in, count * in);
+    }
+    for (long done = 0, n; done < count; done += n) {
+        n = group_rows(c, done, count);
+        void *source = bf16 ? (void *)(c->input16 + (first + done) * in) : (void *)(input + done * in);
+        if (forward_group(c, n, bf16, source, weight, bias, output + done * out)) return -1;
+    }
     return 0;
 }
 
-int a3c_conv_backward(a3c_conv *c, long count, const float *input, const float *output_gradient, const float *weight,
-                      float *weight_gradient, float *bias_gradient, float *input_gradient) {
-    a3c_omp_single_thread();
-    int bf16 = c->forward_bf16;
-    Plan *p = plan(c, count, bf16);
+/// One call's gradients for `n` rows: the weight and bias gradient into `weight_gradient` and
+/// `bias_gradient` (overwritten), the input gradient when asked.
+static int backward_group(a3c_conv *c, long n, int bf16, void *source, void *gradient, const float *weight,
+                          float *weight_gradient, float *bias_gradient, float *input_gradient) {
+    Plan *p = plan(c, n, bf16);
     if (!p || (input_gradient && build_data(c, p))) return -1;
-    void *source = bf16 ? (void *)c->input16 : (void *)input;
-    void *gradient = (void *)output_gradient;
-    if (bf16) {
-        gradient = c->gradient16;
-        a3c_to_bf16(output_gradient, gradient, count * output_width(c));
-    }
     dnnl_memory_set_data_handle(p->source, source);
     dnnl_memory_set_data_handle(p->diff_destination, gradient);
     dnnl_memory_set_data_handle(p->user_diff_weights, weight_gradient);
@@ -293,6 +329,30 @@ int a3c_conv_backward(a3c_conv *c, long count, const float *input, const float *
     dnnl_exec_arg_t pack[] = {{DNNL_ARG_FROM, p->user_weights}, {DNNL_ARG_TO, p->data_weights}};
     dnnl_exec_arg_t data[] = {{DNNL_ARG_DIFF_DST, p->diff_destination}, {DNNL_ARG_WEIGHTS, p->data_weights},
                               {DNNL_ARG_DIFF_SRC, p->diff_source}};
-    if (run(c, p->data_weights_reorder, 2, pack) || run(c, p->backward_data, 3, data)) return -1;
+    return run(c, p->data_weights_reorder, 2, pack) || run(c, p->backward_data, 3, data) ? -1 : 0;
+}
+
+int a3c_conv_backward(a3c_conv *c, long count, const float *input, const float *output_gradient, const float *weight,
+                      float *weight_gradient, float *bias_gradient, float *input_gradient) {
+    a3c_omp_single_thread();
+    int bf16 = c->forward_bf16;
+    long in = input_width(c), out = output_width(c), weights = c->filters * c->kernel * c->kernel * c->channels;
+    if (bf16) {
+        if (bf16_buffers(c)) return -1;
+        a3c_to_bf16(output_gradient, c->gradient16, count * out);
+    }
+    for (long done = 0, n; done < count; done += n) {
+        n = group_rows(c, done, count);
+        void *source = bf16 ? (void *)(c->input16 + done * in) : (void *)(input + done * in);
+        void *gradient = bf16 ? (void *)(c->gradient16 + done * out) : (void *)(output_gradient + done * out);
+        // The first group writes the gradients; each later one adds its own.
+        float *w = done ? c->partial : weight_gradient, *b = done ? c->partial + weights : bias_gradient;
+        if (backward_group(c, n, bf16, source, gradient, weight, w, b, input_gradient ? input_gradient + done * in : NULL))
+            return -1;
+        if (done) {
+            for (long i = 0; i < weights; i++) weight_gradient[i] += c->partial[i];
+            for (long i = 0; i < c->filters; i++) bias_gradient[i] += c->partial[weights + i];
+        }
+    }
     return 0;
 }

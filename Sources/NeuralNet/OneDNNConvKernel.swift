@@ -24,6 +24,11 @@ public enum ConvolutionBackend: String, Sendable, CaseIterable {
     /// A backend for networks built by the calling task only (tests compare backends).
     @TaskLocal public static var taskBackend: ConvolutionBackend?
 
+    /// oneDNN's rows per primitive call, and whether it reads rows folded (`a3c_conv_create`), for
+    /// networks built by the calling task (tests split small batches); nil: the process's.
+    @TaskLocal public static var taskGroupRows: Int?
+    @TaskLocal public static var taskFold: Bool?
+
     /// The backend a network built now on this task gets.
     public static var inEffect: ConvolutionBackend { taskBackend ?? current }
 
@@ -51,7 +56,8 @@ final class OneDNNConvKernel: LayerKernel {
     init?(input: Shape, filters: Int, kernel: Int, stride: Int, maxBatch: Int) {
         guard input.dimensions.count == 3,
             let handle = a3c_conv_create(
-                input.dimensions[0], input.dimensions[1], input.dimensions[2], filters, kernel, stride, maxBatch)
+                input.dimensions[0], input.dimensions[1], input.dimensions[2], filters, kernel, stride, maxBatch,
+                ConvolutionBackend.taskGroupRows ?? -1, ConvolutionBackend.taskFold.map { $0 ? 1 : 0 } ?? -1)
         else { return nil }
         self.handle = handle
         weightCount = filters * kernel * kernel * input.dimensions[2]

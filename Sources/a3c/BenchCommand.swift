@@ -39,10 +39,10 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "With --env: workers (default: one per core).")
     var workers: Int?
 
-    @Option(name: .long, help: "With --env: also measure this network (universe, paper-lstm, ...) at its own defaults, beside the environment's default network.")
+    @Option(name: .long, help: "With --env: also measure this network (universe, paper-lstm, ...) at its own defaults, beside the environment's default network; with --algo, that algorithm's row uses it too.")
     var network: String?
 
-    @Option(name: .long, help: "With --env: also measure training with this algorithm (ppo, a2c) at its own defaults, beside the environment's default one.")
+    @Option(name: .long, help: "With --env: also measure training with this algorithm (ppo, a2c) at its own defaults (and --network's network, when given), beside the environment's default one.")
     var algo: String?
 
     @Option(name: .customLong("summary-json"), help: "With --env: also write the results as JSON (agent_steps_per_second, ...).")

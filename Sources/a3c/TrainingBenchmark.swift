@@ -27,6 +27,7 @@ struct TrainingBenchmark {
     /// The second algorithm's row in the JSON summary.
     struct ComparedAlgorithm: Codable {
         var algorithm: String
+        var network: String
         var envsPerWorker: Int
         var tMax: Int
         var epochs: Int
@@ -37,7 +38,7 @@ struct TrainingBenchmark {
         var bf16AgentStepsPerSecond: Double?
 
         enum CodingKeys: String, CodingKey {
-            case algorithm, epochs
+            case algorithm, network, epochs
             case envsPerWorker = "envs_per_worker"
             case tMax = "t_max"
             case agentStepsPerSecond = "agent_steps_per_second"
@@ -180,13 +181,14 @@ struct TrainingBenchmark {
         bf16Config.precision = .bf16
         let bf16Trainer = Precision.bf16Available ? try trainerSpeed(config: bf16Config) : nil
         var compared: (config: TrainingConfig, network: Double, trainer: Double)?
-        if let comparedNetwork {
+        // The default network needs no second row; given with --algo, the network is that algorithm's too.
+        if let comparedNetwork, comparedNetwork != config.network {
             let other = TrainingConfig.defaults(for: environmentID, network: comparedNetwork)
             compared = (other, try networkAlone(config: other), try trainerSpeed(config: other))
         }
         let comparedCeiling = compared.flatMap { c in raw.map { 1 / (1 / $0 + 1 / c.network) } }
         let otherAlgorithm = try comparedAlgorithm.map { algorithm in
-            var other = TrainingConfig.defaults(for: environmentID, network: nil, algorithm: algorithm)
+            var other = TrainingConfig.defaults(for: environmentID, network: comparedNetwork, algorithm: algorithm)
             if native { other.atariHost = .native }
             var python = other, bf16 = other
             python.atariHost = .python
@@ -221,7 +223,7 @@ struct TrainingBenchmark {
         if let otherAlgorithm {
             let c = otherAlgorithm.config
             summary.comparedAlgorithm = ComparedAlgorithm(
-                algorithm: c.algorithm.rawValue, envsPerWorker: c.envsPerWorker, tMax: c.tMax,
+                algorithm: c.algorithm.rawValue, network: c.network.rawValue, envsPerWorker: c.envsPerWorker, tMax: c.tMax,
                 epochs: c.algorithm == .ppo ? c.epochs : 1, agentStepsPerSecond: otherAlgorithm.trainer,
                 toDefaultAlgorithm: otherAlgorithm.trainer / trainer, pythonHostAgentStepsPerSecond: otherAlgorithm.python,
                 bf16AgentStepsPerSecond: otherAlgorithm.bf16)
@@ -275,7 +277,7 @@ struct TrainingBenchmark {
         }
         if let otherAlgorithm {
             let c = otherAlgorithm.config
-            var setUp = "\(c.envsPerWorker) environments per worker, \(c.tMax)-step rollouts"
+            var setUp = "the \(c.network.rawValue) network, \(c.envsPerWorker) environments per worker, \(c.tMax)-step rollouts"
             if c.algorithm == .ppo { setUp += ", \(c.epochs) epochs of \(c.minibatches) minibatches" }
             row(
                 "\(c.algorithm.rawValue.uppercased()) training, its defaults: \(setUp) (\(formatNumber(trainSeconds, decimals: 0)) s)",

@@ -46,6 +46,22 @@ struct LayerGradientTests {
         ConvolutionBackend.$taskBackend.withValue(backend) { GradientCheck(spec: spec, batch: 2, seed: 6).verify() }
     }
 
+    /// oneDNN's passes in groups of rows (the weight gradient summed over the groups) and on rows
+    /// folded (runs of stride pixels read as one pixel of more channels) are the same convolution.
+    @Test(arguments: zip([1, 1, 4, 0], [false, true, true, true]))
+    func oneDNNInGroupsAndFolded(groupRows: Int, fold: Bool) throws {
+        try ConvolutionBackend.$taskBackend.withValue(.oneDNN) {
+            try ConvolutionBackend.$taskGroupRows.withValue(groupRows) {
+                try ConvolutionBackend.$taskFold.withValue(fold) {
+                    let spec = try NetworkSpec(
+                        inputShape: Shape(20, 20, 2), layers: [.conv2d(filters: 3, kernel: 8, stride: 4, padding: 0)])
+                    GradientCheck(spec: spec, batch: 2, seed: 6).verify()
+                    try batchedBackwardOfAtariLayersIsTheSumOfSingleSamples()
+                }
+            }
+        }
+    }
+
     /// An unpadded convolution that is not kernel = 2 x stride (im2col in ours).
     @Test(arguments: ConvolutionBackend.allCases)
     func conv2DKernelThreeStrideOne(backend: ConvolutionBackend) throws {

@@ -5,7 +5,11 @@
 // reorder is timed apart: it runs once per update). bf16 passes read bf16 activations; the reorder
 // of an fp32 input to bf16 is timed apart too. Outputs and weight gradients stay fp32 where oneDNN
 // allows it.
-//   gcc -O2 -o /tmp/bf16-convolutions benchmarks/bf16/convolutions.c -ldnnl && OMP_NUM_THREADS=1 /tmp/bf16-convolutions
+// The "-s2d" layers are the first convolutions after space-to-depth (8x8 stride 4 on 84x84x4 is 2x2
+// stride 1 on 21x21x64), as oneDNN would run them on rearranged frames. The "-fold" layers read the
+// same NHWC memory with each row's stride-wide runs of pixels taken as channels (84x84x4 is 84x21x16;
+// an 8x8 stride-4 kernel is then 8x2 with strides 4 and 1): the weights' ohwi memory is unchanged.
+//   gcc -O2 -o /tmp/bf16-convolutions benchmarks/bf16/convolutions.c -ldnnl && OMP_NUM_THREADS=1 /tmp/bf16-convolutions [LAYER [ROWS...]]
 // It builds against oneDNN 2.x (Debian's) and 3.x (e.g. the onednn-cpu-gomp wheel: add -I and -L to its
 // include and lib folders, and LD_LIBRARY_PATH to run).
 #include <oneapi/dnnl/dnnl.h>
@@ -119,17 +123,19 @@ static double products(int pass, long rows, long filters, long depth) {
 }
 
 
-static int run(const char *name, long n, long ic, long hw, long oc, long k, long s, dnnl_data_type_t dt) {
+static int run(const char *name, long n, long ic, long hw, long oc, long k, long s, long fold, dnnl_data_type_t dt) {
     long ohw = (hw - k) / s + 1;
-    dnnl_dims_t src_dims = {n, ic, hw, hw}, w_dims = {oc, ic, k, k}, b_dims = {oc}, dst_dims = {n, oc, ohw, ohw};
-    dnnl_dims_t strides = {s, s}, pad = {0, 0};
+    // Folded: width hw / fold, channels ic * fold, kernel width k / fold at stride s / fold.
+    long w = hw / fold, c = ic * fold, kw = k / fold, sw = s / fold;
+    dnnl_dims_t src_dims = {n, c, hw, w}, w_dims = {oc, c, k, kw}, b_dims = {oc}, dst_dims = {n, oc, ohw, ohw};
+    dnnl_dims_t strides = {s, sw}, pad = {0, 0};
     MDP src = md(4, src_dims, dt, dnnl_nhwc), src32 = md(4, src_dims, dnnl_f32, dnnl_nhwc);
     MDP w_any = md(4, w_dims, dt, dnnl_format_tag_any), w_user = md(4, w_dims, dnnl_f32, dnnl_ohwi);
     MDP bias = md(1, b_dims, dnnl_f32, dnnl_x);
     MDP dst = md(4, dst_dims, dt, dnnl_nhwc), dst32 = md(4, dst_dims, dnnl_f32, dnnl_nhwc);
     MDP dw_any32 = md(4, w_dims, dnnl_f32, dnnl_format_tag_any), dw_any = md(4, w_dims, dt, dnnl_format_tag_any);
     const char *type = dt == dnnl_f32 ? "fp32" : "bf16";
-    double flops = 2.0 * n * ohw * ohw * oc * ic * k * k;
+    double flops = 2.0 * n * ohw * ohw * oc * c * k * kw;
 
     // Forward, output in fp32 where allowed.
     dnnl_primitive_desc_t fwd_pd; dnnl_primitive_t fwd;
@@ -158,7 +164,7 @@ static int run(const char *name, long n, long ic, long hw, long oc, long k, long
 
     // Backward data (the first convolution needs none), input gradient in fp32 where allowed.
     double t_bd = 0;
-    if (ic != 4) {  // the first layer's input gradient is never needed
+    if (ic != 4 && strstr(name, "s2d") == NULL) {  // the first layer's input gradient is never needed
         dnnl_primitive_desc_t bd_pd; dnnl_primitive_t bd;
         if (conv_data(&bd_pd, src32, w_any, dst, strides, pad, fwd_pd) != dnnl_success)
             CHECK(conv_data(&bd_pd, src, w_any, dst, strides, pad, fwd_pd));
@@ -178,7 +184,7 @@ static int run(const char *name, long n, long ic, long hw, long oc, long k, long
            name, n, type, t_wre, t_sre, t_dre);
     printf("%-6s n=%-4ld %s pass total (forward + weight gradient + input gradient + reorders) %.1f us\n",
            name, n, type, t_fwd + t_bw + t_bd + t_wre + t_sre + t_dre);
-    if (dt == dnnl_f32 && k == 2 * s) {
+    if (dt == dnnl_f32 && k == 2 * s && fold == 1) {
         long blocks = (hw / s) * (hw / s), depth = s * s * ic;
         double p0 = products(0, n * blocks, oc, depth), p1 = products(1, n * blocks, oc, depth);
         double p2 = ic == 4 ? 0 : products(2, n * blocks, oc, depth);
@@ -192,7 +198,7 @@ static int run(const char *name, long n, long ic, long hw, long oc, long k, long
     return 0;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     char line[256]; FILE *f = fopen("/proc/cpuinfo", "r"); int shown = 0;
     while (shown < 2 && f && fgets(line, sizeof line, f))
         if (!strncmp(line, "model name", 10) || !strncmp(line, "cpu family", 10)) { fputs(line, stdout); shown++; }
@@ -200,16 +206,22 @@ int main(void) {
     const dnnl_version_t *v = dnnl_version();
     printf("oneDNN %d.%d.%d\n", v->major, v->minor, v->patch);
     if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success || dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return 1;
-    // The paper network's two convolutions, then the Nature network's three.
-    struct { const char *name; long ic, hw, oc, k, s; } layers[] = {
-        {"conv1", 4, 84, 16, 8, 4}, {"conv2", 16, 20, 32, 4, 2},
-        {"N-conv1", 4, 84, 32, 8, 4}, {"N-conv2", 32, 20, 64, 4, 2}, {"N-conv3", 64, 9, 64, 3, 1}};
-    long batches[] = {8, 128};
+    // The paper network's two convolutions, the Nature network's three, then the first ones after space-to-depth.
+    struct { const char *name; long ic, hw, oc, k, s, fold; } layers[] = {
+        {"conv1", 4, 84, 16, 8, 4, 1}, {"conv2", 16, 20, 32, 4, 2, 1},
+        {"N-conv1", 4, 84, 32, 8, 4, 1}, {"N-conv2", 32, 20, 64, 4, 2, 1}, {"N-conv3", 64, 9, 64, 3, 1, 1},
+        {"conv1-s2d", 64, 21, 16, 2, 1, 1}, {"N-conv1-s2d", 64, 21, 32, 2, 1, 1},
+        {"conv1-fold", 4, 84, 16, 8, 4, 4}, {"conv2-fold", 16, 20, 32, 4, 2, 2},
+        {"N-conv1-fold", 4, 84, 32, 8, 4, 4}, {"N-conv2-fold", 32, 20, 64, 4, 2, 2}};
+    // Rows per pass: 8 (acting) and 128 (a PPO minibatch), or those given after the layer's name.
+    long batches[16] = {8, 128};
+    int batch_count = 2;
+    if (argc > 2) for (batch_count = 0; batch_count < argc - 2 && batch_count < 16; batch_count++) batches[batch_count] = atol(argv[batch_count + 2]);
     for (unsigned l = 0; l < sizeof layers / sizeof *layers; l++)
-        for (int b = 0; b < 2; b++)
+        for (int b = 0; b < batch_count && (argc < 2 || !strcmp(argv[1], layers[l].name)); b++)
             for (int t = 0; t < 2; t++)
                 if (run(layers[l].name, batches[b], layers[l].ic, layers[l].hw, layers[l].oc, layers[l].k, layers[l].s,
-                        t ? dnnl_bf16 : dnnl_f32))
+                        layers[l].fold, t ? dnnl_bf16 : dnnl_f32))
                     return 1;
     return 0;
 }

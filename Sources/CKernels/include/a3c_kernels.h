@@ -71,8 +71,12 @@ void a3c_from_bf16(const unsigned short *source, float *target, long count);
 typedef struct a3c_conv a3c_conv;
 
 /// NULL when oneDNN cannot run this convolution on this CPU (in fp32, or in bf16 where the CPU has it).
+/// `group_rows`: rows per primitive call, a larger batch running in groups (0: all at once; below 0:
+/// A3C_CONV_GROUP or the default). `fold`: whether runs of `stride` pixels of a row are read as one
+/// pixel of `stride` x `channels` channels where stride divides width and kernel (below 0:
+/// A3C_CONV_FOLD or the default). Either way the results are the same convolution's.
 a3c_conv *a3c_conv_create(long height, long width, long channels, long filters, long kernel, long stride,
-                          long max_batch);
+                          long max_batch, long group_rows, int fold);
 void a3c_conv_destroy(a3c_conv *conv);
 
 /// Rows first ..< first + count: `input` and `output` point at row `first`. Returns 0, or -1.
