@@ -25,6 +25,9 @@ typedef struct {
     /// Kept as the hint for the input gradient's primitive, built later.
     dnnl_primitive_desc_t forward_pd;
     int built_data;
+    /// The pass (`a3c_conv.pass`) whose weights `weights` and `data_weights` hold: each group of
+    /// rows of one pass shares them, reordered once.
+    long packed, data_packed;
 } Plan;
 
 enum { PLANS = 8 };
@@ -54,11 +57,14 @@ struct a3c_conv {
     long group;
     /// One group's weight and bias gradient, before they are added to the first group's.
     float *partial;
+    /// Counts the forward and backward passes, from 1.
+    long pass;
     char implementation[160];
 };
 
 static long input_width(const a3c_conv *c) { return c->height * c->width * c->channels; }
 static long output_width(const a3c_conv *c) { return c->out_height * c->out_width * c->filters; }
+static long weight_count(const a3c_conv *c) { return c->filters * c->kernel * c->kernel * c->channels; }
 
 static void release(Plan *p) {
     dnnl_primitive_t primitives[] = {p->forward, p->weights_reorder, p->backward_weights, p->weight_gradient_reorder,
@@ -236,7 +242,7 @@ a3c_conv *a3c_conv_create(long height, long width, long channels, long filters, 
     c->fold = fold && stride > 1 && width % stride == 0 && kernel % stride == 0 ? stride : 1;
     if (group_rows < 0) group_rows = getenv("A3C_CONV_GROUP") ? atol(getenv("A3C_CONV_GROUP")) : A3C_CONV_GROUP_ROWS;
     c->group = group_rows > 0 ? group_rows : 0;
-    c->partial = malloc(sizeof(float) * (size_t)(filters * kernel * kernel * channels + filters));
+    c->partial = malloc(sizeof(float) * (size_t)(weight_count(c) + filters));
     int failed = !c->partial || dnnl_engine_create(&c->engine, dnnl_cpu, 0) != dnnl_success
         || dnnl_stream_create(&c->stream, c->engine, dnnl_stream_default_flags) != dnnl_success;
     if (!failed) {
@@ -287,7 +293,9 @@ static int forward_group(a3c_conv *c, long n, int bf16, void *source, const floa
     dnnl_exec_arg_t pack[] = {{DNNL_ARG_FROM, p->user_weights}, {DNNL_ARG_TO, p->weights}};
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, p->source}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_BIAS, p->bias},
                               {DNNL_ARG_DST, p->destination}};
-    return run(c, p->weights_reorder, 2, pack) || run(c, p->forward, 4, args) ? -1 : 0;
+    if (p->packed != c->pass && run(c, p->weights_reorder, 2, pack)) return -1;
+    p->packed = c->pass;
+    return run(c, p->forward, 4, args);
 }
 
 int a3c_conv_forward(a3c_conv *c, long first, long count, const float *input, const float *weight, const float *bias,
@@ -295,6 +303,7 @@ int a3c_conv_forward(a3c_conv *c, long first, long count, const float *input, co
     a3c_omp_single_thread();
     int bf16 = a3c_thread_precision() == 1;
     c->forward_bf16 = bf16;
+    c->pass++;
     long in = input_width(c), out = output_width(c);
     // The bf16 rows stay where the backward pass finds them: at their rows in the batch.
     if (bf16) {
@@ -329,14 +338,17 @@ static int backward_group(a3c_conv *c, long n, int bf16, void *source, void *gra
     dnnl_exec_arg_t pack[] = {{DNNL_ARG_FROM, p->user_weights}, {DNNL_ARG_TO, p->data_weights}};
     dnnl_exec_arg_t data[] = {{DNNL_ARG_DIFF_DST, p->diff_destination}, {DNNL_ARG_WEIGHTS, p->data_weights},
                               {DNNL_ARG_DIFF_SRC, p->diff_source}};
-    return run(c, p->data_weights_reorder, 2, pack) || run(c, p->backward_data, 3, data) ? -1 : 0;
+    if (p->data_packed != c->pass && run(c, p->data_weights_reorder, 2, pack)) return -1;
+    p->data_packed = c->pass;
+    return run(c, p->backward_data, 3, data);
 }
 
 int a3c_conv_backward(a3c_conv *c, long count, const float *input, const float *output_gradient, const float *weight,
                       float *weight_gradient, float *bias_gradient, float *input_gradient) {
     a3c_omp_single_thread();
     int bf16 = c->forward_bf16;
-    long in = input_width(c), out = output_width(c), weights = c->filters * c->kernel * c->kernel * c->channels;
+    c->pass++;
+    long in = input_width(c), out = output_width(c), weights = weight_count(c);
     if (bf16) {
         if (bf16_buffers(c)) return -1;
         a3c_to_bf16(output_gradient, c->gradient16, count * out);
