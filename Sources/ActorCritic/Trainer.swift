@@ -231,7 +231,7 @@ public final class Trainer: Sendable {
             }
         var threads: [Thread] = []
         for index in firstWorker..<(firstWorker + localWorkers) {
-            let precision = config.precision.resolved
+            let precision = config.resolvedPrecision
             let thread = Thread {
                 Subnormals.flushToZeroOnThisThread()
                 Gemm.setPrecisionOnThisThread(precision)

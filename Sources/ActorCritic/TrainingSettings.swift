@@ -14,14 +14,11 @@ public enum Algorithm: String, Sendable, CaseIterable, Codable {
 
 /// What the network's matrix products take as inputs (see `Precision`).
 public enum PrecisionSetting: String, Sendable, CaseIterable, Codable {
-    /// fp32 for now: bf16's effect on learning (Pong, Breakout against fp32) is not yet measured.
+    /// bf16 where it pays, fp32 elsewhere (`TrainingConfig.resolvedPrecision`).
     case auto
     case fp32
     /// bf16 inputs with fp32 accumulation; needs AVX512-BF16 or AMX.
     case bf16
-
-    /// The precision the workers use.
-    public var resolved: Precision { self == .bf16 ? .bf16 : .fp32 }
 }
 
 /// How the learning rate moves over the step budget.
@@ -189,7 +186,7 @@ extension TrainingConfig {
             check: .positive)),
         .init(ConfigSetting(
             \.precision, "precision",
-            "Matrix products' inputs: fp32, bf16 (rounded to bf16, accumulated in fp32; CPUs with AVX512-BF16 or AMX) or auto (fp32 until bf16's effect on learning is measured). Parameters, gradients and optimizer state stay fp32.")),
+            "Matrix products' inputs: fp32, bf16 (rounded to bf16, accumulated in fp32; CPUs with AVX512-BF16 or AMX) or auto (bf16 for PPO with the Nature network on CPUs that have it, fp32 elsewhere). Parameters, gradients and optimizer state stay fp32.")),
         .init(ConfigSetting(
             \.maxHostRestarts, "max-host-restarts",
             "Times each worker may replace an environment host that died or hung before the run stops.",

@@ -64,6 +64,8 @@ public struct RunDirectory: Sendable {
         public var created: String
         /// The target in force (the config's, else the environment's reward threshold).
         public var resolvedTargetReturn: Double?
+        /// The precision the products run in, with auto resolved on the machine that wrote the file.
+        public var resolvedPrecision: String?
         /// Number of network parameters.
         public var parameterCount: Int
         /// The full training configuration.
@@ -71,12 +73,13 @@ public struct RunDirectory: Sendable {
 
         /// The contents of `config.json`.
         public init(
-            packageVersion: String, created: String, resolvedTargetReturn: Double?, parameterCount: Int,
-            config: TrainingConfig
+            packageVersion: String, created: String, resolvedTargetReturn: Double?, resolvedPrecision: String? = nil,
+            parameterCount: Int, config: TrainingConfig
         ) {
             self.packageVersion = packageVersion
             self.created = created
             self.resolvedTargetReturn = resolvedTargetReturn
+            self.resolvedPrecision = resolvedPrecision
             self.parameterCount = parameterCount
             self.config = config
         }
@@ -85,6 +88,7 @@ public struct RunDirectory: Sendable {
             case packageVersion = "package_version"
             case created
             case resolvedTargetReturn = "resolved_target_return"
+            case resolvedPrecision = "resolved_precision"
             case parameterCount = "parameter_count"
             case config
         }

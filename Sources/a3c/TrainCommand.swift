@@ -125,11 +125,13 @@ struct TrainCommand: ParsableCommand {
             let candidate = try Trainer(config: config, resumingFrom: checkpoint.state, role: role(config))
             try checkpoint.verifyShapes(match: candidate.model)
             trainer = candidate
-            // Options given on resuming (a longer budget, say) hold for later resumes too.
-            if config != saved.config {
+            // Options given on resuming (a longer budget, say) hold for later resumes too; the
+            // precision is this machine's.
+            if config != saved.config || saved.resolvedPrecision != config.resolvedPrecision.rawValue {
                 var updated = saved
                 updated.config = config
                 updated.resolvedTargetReturn = trainer.targetReturn
+                updated.resolvedPrecision = config.resolvedPrecision.rawValue
                 try run.writeConfig(updated)
             }
         } else {
@@ -155,7 +157,8 @@ struct TrainCommand: ParsableCommand {
             try run.writeConfig(
                 RunDirectory.ConfigFile(
                     packageVersion: PackageVersion.current, created: ISO8601DateFormatter().string(from: Date()),
-                    resolvedTargetReturn: trainer.targetReturn, parameterCount: trainer.model.parameterCount,
+                    resolvedTargetReturn: trainer.targetReturn, resolvedPrecision: trainer.config.resolvedPrecision.rawValue,
+                    parameterCount: trainer.model.parameterCount,
                     config: trainer.config))
         }
         try TrainingSession(trainer: trainer, directory: run, resuming: resuming, options: runOptions).run()

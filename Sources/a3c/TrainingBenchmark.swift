@@ -33,17 +33,21 @@ struct TrainingBenchmark {
         var epochs: Int
         var agentStepsPerSecond: Double
         var toDefaultAlgorithm: Double
-        /// Its training through the Python host (Atari with the native host built), and in bf16.
+        /// The precision its defaults take on this CPU ("fp32", "bf16").
+        var precision: String
+        /// Its training through the Python host (Atari with the native host built), and per precision.
         var pythonHostAgentStepsPerSecond: Double?
+        var fp32AgentStepsPerSecond: Double?
         var bf16AgentStepsPerSecond: Double?
 
         enum CodingKeys: String, CodingKey {
-            case algorithm, network, epochs
+            case algorithm, network, epochs, precision
             case envsPerWorker = "envs_per_worker"
             case tMax = "t_max"
             case agentStepsPerSecond = "agent_steps_per_second"
             case toDefaultAlgorithm = "to_default_algorithm_ratio"
             case pythonHostAgentStepsPerSecond = "python_host_agent_steps_per_second"
+            case fp32AgentStepsPerSecond = "fp32_agent_steps_per_second"
             case bf16AgentStepsPerSecond = "bf16_agent_steps_per_second"
         }
     }
@@ -93,13 +97,16 @@ struct TrainingBenchmark {
         var nativeHostToRawEnv: Double?
         var pythonHostAgentStepsPerSecond: Double?
         var nativeToPythonHostTraining: Double?
-        /// Training with bf16 products, where the CPU has them.
+        /// Training per precision: the defaults' and the other one, where the CPU has bf16.
+        var fp32AgentStepsPerSecond: Double?
         var bf16AgentStepsPerSecond: Double?
         var networkAloneStepsPerSecond: Double
         /// The network alone per precision, whole and in its acting and learning parts ("fp32", "bf16").
         var networkStepsPerSecond: [String: NetworkSpeed]?
         var ceilingStepsPerSecond: Double?
         var trainerToCeiling: Double?
+        /// The precision the defaults take on this CPU ("fp32", "bf16").
+        var precision: String
         var agentStepsPerSecond: Double
         var oneEnvPerWorkerAgentStepsPerSecond: Double
         var framesPerSecond: Double
@@ -112,7 +119,7 @@ struct TrainingBenchmark {
         var comparedAlgorithm: ComparedAlgorithm?
 
         enum CodingKeys: String, CodingKey {
-            case env, workers, machine, compared
+            case env, workers, machine, compared, precision
             case comparedAlgorithm = "compared_algorithm"
             case envsPerWorker = "envs_per_worker"
             case rawEnvStepsPerSecond = "raw_env_steps_per_second"
@@ -125,6 +132,7 @@ struct TrainingBenchmark {
             case nativeHostToRawEnv = "native_host_to_raw_env_ratio"
             case pythonHostAgentStepsPerSecond = "python_host_agent_steps_per_second"
             case nativeToPythonHostTraining = "native_to_python_host_training_ratio"
+            case fp32AgentStepsPerSecond = "fp32_agent_steps_per_second"
             case bf16AgentStepsPerSecond = "bf16_agent_steps_per_second"
             case networkAloneStepsPerSecond = "network_alone_steps_per_second"
             case networkStepsPerSecond = "network_steps_per_second"
@@ -177,9 +185,8 @@ struct TrainingBenchmark {
         let oneEnvironment = try trainerSpeed(config: single)
         let trainer = try trainerSpeed(config: defaults)
         let pythonTrainer = native ? try trainerSpeed(config: pythonHost) : nil
-        var bf16Config = defaults
-        bf16Config.precision = .bf16
-        let bf16Trainer = Precision.bf16Available ? try trainerSpeed(config: bf16Config) : nil
+        let otherPrecision = try otherPrecisionSpeed(defaults)
+        let perPrecision = Self.perPrecision(defaults, trainer, otherPrecision)
         var compared: (config: TrainingConfig, network: Double, trainer: Double)?
         // The default network needs no second row; given with --algo, the network is that algorithm's too.
         if let comparedNetwork, comparedNetwork != config.network {
@@ -190,19 +197,20 @@ struct TrainingBenchmark {
         let otherAlgorithm = try comparedAlgorithm.map { algorithm in
             var other = TrainingConfig.defaults(for: environmentID, network: comparedNetwork, algorithm: algorithm)
             if native { other.atariHost = .native }
-            var python = other, bf16 = other
+            var python = other
             python.atariHost = .python
-            bf16.precision = .bf16
+            let trainer = try trainerSpeed(config: other)
+            let pythonTrainer = native ? try trainerSpeed(config: python) : nil
+            let precision = try otherPrecisionSpeed(other)
             return (
-                config: other, trainer: try trainerSpeed(config: other),
-                python: native ? try trainerSpeed(config: python) : nil,
-                bf16: Precision.bf16Available ? try trainerSpeed(config: bf16) : nil)
+                config: other, trainer: trainer, python: pythonTrainer,
+                otherPrecision: precision, perPrecision: Self.perPrecision(other, trainer, precision))
         }
         var summary = Summary(
             env: environmentID, workers: workers, machine: MachineDescription.current, envsPerWorker: config.envsPerWorker,
             rawEnvStepsPerSecond: raw, gymnasiumAloneStepsPerSecond: gymnasium, bridgeAloneStepsPerSecond: bridge,
             networkAloneStepsPerSecond: network, ceilingStepsPerSecond: ceiling, trainerToCeiling: ceiling.map { trainer / $0 },
-            agentStepsPerSecond: trainer, oneEnvPerWorkerAgentStepsPerSecond: oneEnvironment,
+            precision: defaults.resolvedPrecision.rawValue, agentStepsPerSecond: trainer, oneEnvPerWorkerAgentStepsPerSecond: oneEnvironment,
             framesPerSecond: trainer * Double(frameSkip), trainSeconds: trainSeconds,
             trainerToRawEnv: raw.map { trainer / $0 }, trainerToGymnasium: gymnasium.map { trainer / $0 },
             trainerToBridge: trainer / bridge, defaultToOneEnvPerWorker: trainer / oneEnvironment)
@@ -211,7 +219,8 @@ struct TrainingBenchmark {
         summary.nativeHostToRawEnv = nativeAlone.flatMap { n in raw.map { n / $0 } }
         summary.pythonHostAgentStepsPerSecond = pythonTrainer
         summary.nativeToPythonHostTraining = pythonTrainer.map { trainer / $0 }
-        summary.bf16AgentStepsPerSecond = bf16Trainer
+        summary.fp32AgentStepsPerSecond = perPrecision.fp32
+        summary.bf16AgentStepsPerSecond = perPrecision.bf16
         if let compared {
             summary.compared = ComparedNetwork(
                 network: compared.config.network.rawValue, envsPerWorker: compared.config.envsPerWorker, tMax: compared.config.tMax,
@@ -225,8 +234,9 @@ struct TrainingBenchmark {
             summary.comparedAlgorithm = ComparedAlgorithm(
                 algorithm: c.algorithm.rawValue, network: c.network.rawValue, envsPerWorker: c.envsPerWorker, tMax: c.tMax,
                 epochs: c.algorithm == .ppo ? c.epochs : 1, agentStepsPerSecond: otherAlgorithm.trainer,
-                toDefaultAlgorithm: otherAlgorithm.trainer / trainer, pythonHostAgentStepsPerSecond: otherAlgorithm.python,
-                bf16AgentStepsPerSecond: otherAlgorithm.bf16)
+                toDefaultAlgorithm: otherAlgorithm.trainer / trainer, precision: c.resolvedPrecision.rawValue,
+                pythonHostAgentStepsPerSecond: otherAlgorithm.python, fp32AgentStepsPerSecond: otherAlgorithm.perPrecision.fp32,
+                bf16AgentStepsPerSecond: otherAlgorithm.perPrecision.bf16)
         }
 
         func row(_ what: String, _ rate: Double, bold: Bool = false, trainer: Double = trainer) {
@@ -261,9 +271,11 @@ struct TrainingBenchmark {
         if let pythonTrainer {
             row("\(algorithm) training, defaults but the Python host (\(formatNumber(trainSeconds, decimals: 0)) s)", pythonTrainer)
         }
-        row("\(algorithm) training, defaults: \(config.envsPerWorker) environments per worker (\(formatNumber(trainSeconds, decimals: 0)) s)", trainer, bold: true)
-        if let bf16Trainer {
-            row("\(algorithm) training, defaults with bf16 products (\(formatNumber(trainSeconds, decimals: 0)) s)", bf16Trainer)
+        row(
+            "\(algorithm) training, defaults: \(config.envsPerWorker) environments per worker, \(defaults.resolvedPrecision.rawValue) products "
+                + "(\(formatNumber(trainSeconds, decimals: 0)) s)", trainer, bold: true)
+        if let otherPrecision {
+            row("\(algorithm) training, defaults with \(otherPrecision.precision.rawValue) products (\(formatNumber(trainSeconds, decimals: 0)) s)", otherPrecision.rate)
         }
         let defaultNetwork = "\(config.network.rawValue) network"
         if let compared {
@@ -279,6 +291,7 @@ struct TrainingBenchmark {
             let c = otherAlgorithm.config
             var setUp = "the \(c.network.rawValue) network, \(c.envsPerWorker) environments per worker, \(c.tMax)-step rollouts"
             if c.algorithm == .ppo { setUp += ", \(c.epochs) epochs of \(c.minibatches) minibatches" }
+            setUp += ", \(c.resolvedPrecision.rawValue) products"
             row(
                 "\(c.algorithm.rawValue.uppercased()) training, its defaults: \(setUp) (\(formatNumber(trainSeconds, decimals: 0)) s)",
                 otherAlgorithm.trainer, bold: true, trainer: otherAlgorithm.trainer)
@@ -286,8 +299,8 @@ struct TrainingBenchmark {
             if let python = otherAlgorithm.python {
                 row("\(name) training, its defaults but the Python host", python, trainer: otherAlgorithm.trainer)
             }
-            if let bf16 = otherAlgorithm.bf16 {
-                row("\(name) training, its defaults with bf16 products", bf16, trainer: otherAlgorithm.trainer)
+            if let other = otherAlgorithm.otherPrecision {
+                row("\(name) training, its defaults with \(other.precision.rawValue) products", other.rate, trainer: otherAlgorithm.trainer)
             }
         }
         print()
@@ -302,11 +315,15 @@ struct TrainingBenchmark {
         if let raw { print("Training runs at \(formatNumber(trainer / raw)) of the emulator's speed alone.") }
         if let nativeAlone, let raw { print("The native host alone runs at \(formatNumber(nativeAlone / raw)) of the emulator's speed alone.") }
         if let pythonTrainer { print("Training with the native host is \(formatNumber(trainer / pythonTrainer))x training with the Python host.") }
-        if let bf16Trainer { print("Training with bf16 products is \(formatNumber(bf16Trainer / trainer))x training in fp32.") }
-        if let other = otherAlgorithm, let python = other.python, let bf16 = other.bf16 {
-            print(
-                "\(other.config.algorithm.rawValue.uppercased()) with the native host and bf16 products trains at "
-                    + "\(formatNumber(bf16 / python))x its speed with the Python host in fp32.")
+        if let fp32 = perPrecision.fp32, let bf16 = perPrecision.bf16 {
+            print("Training with bf16 products is \(formatNumber(bf16 / fp32))x training in fp32.")
+        }
+        if let other = otherAlgorithm {
+            let name = other.config.algorithm.rawValue.uppercased()
+            if let python = other.python { print("\(name) with the native host trains at \(formatNumber(other.trainer / python))x its speed with the Python host.") }
+            if let fp32 = other.perPrecision.fp32, let bf16 = other.perPrecision.bf16 {
+                print("\(name) with bf16 products trains at \(formatNumber(bf16 / fp32))x its speed in fp32.")
+            }
         }
         if let ceiling { print("Training runs at \(formatNumber(trainer / ceiling)) of this machine's ceiling.") }
         print("The default is \(formatNumber(trainer / oneEnvironment))x one environment per worker.")
@@ -477,6 +494,24 @@ struct TrainingBenchmark {
     /// Steps per second of the trainer over trainSeconds, from its first step after 10 s of warm-up.
     /// The window opens only once steps are counted and closes only once more are, so a slow start
     /// (environment hosts importing Python on a loaded machine) delays the window instead of emptying it.
+    /// Training at the precision the defaults do not take (fp32 beside bf16, bf16 beside fp32), where
+    /// the CPU has bf16; nil elsewhere.
+    private func otherPrecisionSpeed(_ config: TrainingConfig) throws -> (precision: Precision, rate: Double)? {
+        guard Precision.bf16Available else { return nil }
+        var other = config
+        other.precision = config.resolvedPrecision == .bf16 ? .fp32 : .bf16
+        return (other.resolvedPrecision, try trainerSpeed(config: other))
+    }
+
+    /// The defaults' rate and the other precision's, by precision.
+    private static func perPrecision(
+        _ config: TrainingConfig, _ rate: Double, _ other: (precision: Precision, rate: Double)?
+    ) -> (fp32: Double?, bf16: Double?) {
+        let own = config.resolvedPrecision
+        func at(_ p: Precision) -> Double? { own == p ? rate : other.flatMap { $0.precision == p ? $0.rate : nil } }
+        return (at(.fp32), at(.bf16))
+    }
+
     private func trainerSpeed(config: TrainingConfig) throws -> Double {
         var config = config
         config.workers = workers

@@ -95,7 +95,7 @@ struct TrainingSession {
                 + "budget \(formatCount(config.totalSteps)) steps"
                 + (resuming ? ", from step \(formatCount(trainer.progress.steps))" : "")
                 + (trainer.environmentHost.map { ", games stepped by \($0)" } ?? "")
-                + (config.precision.resolved == .bf16 ? ", matrix products in bf16" : ""))
+                + (config.resolvedPrecision == .bf16 ? ", matrix products in bf16" : ""))
         if cut > 0 {
             progress.message("a3c: metrics.csv cut back to the checkpoint's step: \(cut) later row\(cut == 1 ? "" : "s") dropped")
         }

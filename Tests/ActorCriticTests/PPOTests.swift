@@ -218,6 +218,23 @@ struct PPOTests {
 
     /// PPO learns CartPole with its defaults, and in one process two runs with one seed end with
     /// the same parameters (every update waits for both workers' minibatch shares).
+    /// `--precision auto` takes bf16 only for PPO with the Nature network, and only where the CPU
+    /// has bf16 arithmetic; an explicit precision is kept.
+    @Test func autoPrecisionIsBF16ForPPOWithTheNatureNetworkOnly() {
+        let ppoAtari = TrainingConfig.defaults(for: "ALE/Pong-v5", network: nil, algorithm: .ppo)
+        #expect(ppoAtari.network == .nature && ppoAtari.precision == .auto)
+        #expect(ppoAtari.resolvedPrecision == (Precision.bf16Available ? .bf16 : .fp32))
+        var fp32 = ppoAtari
+        fp32.precision = .fp32
+        #expect(fp32.resolvedPrecision == .fp32)
+        for config in [
+            TrainingConfig.defaults(for: "ALE/Pong-v5"), TrainingConfig.defaults(for: "ALE/Pong-v5", network: .paper, algorithm: .ppo),
+            TrainingConfig.defaults(for: "CartPole-v1", network: nil, algorithm: .ppo),
+        ] {
+            #expect(config.resolvedPrecision == .fp32, "\(config.algorithm) \(config.network)")
+        }
+    }
+
     @Test func solvesCartPoleAndIsReproducible() throws {
         var config = TrainingConfig.defaults(for: "CartPole-v1", network: nil, algorithm: .ppo)
         config.workers = 2

@@ -392,6 +392,9 @@ extension BridgeTrainingTests {
             #expect((bf16["implementation"] as? String)?.isEmpty == false)
             #expect((json["bf16_agent_steps_per_second"] as? Double ?? 0) > 100)
         }
+        // A3C's defaults train in fp32 on every CPU; their row is the fp32 one.
+        #expect(json["precision"] as? String == "fp32")
+        #expect(json["fp32_agent_steps_per_second"] as? Double == agent)
     }
 }
 
