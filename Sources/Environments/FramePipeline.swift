@@ -68,7 +68,7 @@ public final class FramePipeline {
         self.stackSize = stackSize
         self.crop = crop
         self.subtractBackground = subtractBackground
-        histogram = .allocate(capacity: 256)
+        histogram = .allocate(capacity: 4 * 256)
         // Grey input is read straight from the bytes; only colour needs a grey copy first.
         gray = .allocate(capacity: inputChannels == 3 ? croppedHeight * croppedWidth : 1)
         rows = .allocate(capacity: outputHeight * croppedWidth)
@@ -142,15 +142,23 @@ public final class FramePipeline {
                 for y in 0..<outputHeight {
                     let target = rows + y * croppedWidth
                     let w = weights.baseAddress! + y * rowTaps
-                    for x in 0..<croppedWidth { target[x] = 0 }
+                    // The first tap sets the row (0 + a product is the product: weights and levels are >= 0).
                     for k in 0..<rowTaps {
                         let sourceRow = firsts[y] + k, weight = w[k]
                         if inputChannels == 3 {
                             let source = gray + sourceRow * croppedWidth
-                            for x in 0..<croppedWidth { target[x] += weight * source[x] }
+                            if k == 0 {
+                                for x in 0..<croppedWidth { target[x] = weight * source[x] }
+                            } else {
+                                for x in 0..<croppedWidth { target[x] += weight * source[x] }
+                            }
                         } else {
                             let source = frame + (sourceRow + crop.top) * inputWidth + crop.left
-                            for x in 0..<croppedWidth { target[x] += weight * Float(source[x]) }
+                            if k == 0 {
+                                for x in 0..<croppedWidth { target[x] = weight * Float(source[x]) }
+                            } else {
+                                for x in 0..<croppedWidth { target[x] += weight * Float(source[x]) }
+                            }
                         }
                     }
                 }
@@ -158,6 +166,10 @@ public final class FramePipeline {
         }
         newest = (newest + 1) % stackSize
         let slot = frames + newest * outputHeight * outputWidth
+        // The background's histogram is counted as the levels are made, in four banks by column so
+        // that runs of one level do not wait on each other's increments.
+        let histogram = self.histogram, counting = subtractBackground
+        if counting { histogram.update(repeating: 0, count: 4 * 256) }
         // Then along the rows; whole grey levels, as an 8-bit resize gives (values are >= 0), then [0, 1].
         columnFirst.withUnsafeBufferPointer { firsts in
             columnWeights.withUnsafeBufferPointer { weights in
@@ -175,7 +187,9 @@ public final class FramePipeline {
                             sum = 0
                             for k in 0..<taps { sum += w[k] * from[k] }
                         }
-                        target[x] = Float(Int32(sum + 0.5)) * (1 / 255)
+                        let level = Int32(sum + 0.5)
+                        target[x] = Float(level) * (1 / 255)
+                        if counting { histogram[Int(level) &* 4 &+ (x & 3)] &+= 1 }
                     }
                 }
             }
@@ -184,11 +198,12 @@ public final class FramePipeline {
             // The most common grey level (the lowest of equals) is the background; pixels are whole
             // levels times 1/255, so the background's pixels read exactly 0.
             let count = outputHeight * outputWidth
-            let histogram = self.histogram
-            histogram.update(repeating: 0, count: 256)
-            for i in 0..<count { histogram[Int(slot[i] * 255 + 0.5)] += 1 }
-            var level = 0
-            for l in 1..<256 where histogram[l] > histogram[level] { level = l }
+            var level = 0, most: Int32 = -1
+            for l in 0..<256 {
+                let bank = histogram + 4 * l
+                let n = bank[0] &+ bank[1] &+ bank[2] &+ bank[3]
+                if n > most { (level, most) = (l, n) }
+            }
             if level > 0 {
                 let background = Float(Int32(level)) * (1 / 255)
                 for i in 0..<count { slot[i] -= background }
